@@ -1,0 +1,36 @@
+// Builds the real app with test config (short delays, silent log unless asked) and closes it when the test ends.
+import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Test } from 'tap'
+import app from '../src/app.js'
+import { loadConfig, type Config } from '../src/config.js'
+import { serverOptions } from '../src/server-options.js'
+
+export const HTML = 'text/html; charset=utf-8'
+
+/** Config as the tests run it: short delays, no log; `env` overrides any variable. */
+export function testConfig (env: Record<string, string> = {}): Config {
+  const result = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ROOT_DELAY_MS: '50', WAIT_DELAY_MS: '100', ...env })
+  if (!result.ok) throw new Error(result.problems.join('\n'))
+  return result.config
+}
+
+export interface BuildOptions {
+  env?: Record<string, string>
+  /** Receives the log lines. */
+  logLines?: string[]
+  /** Adds routes or hooks next to the app's, before it is ready. */
+  extend?: (fastify: FastifyInstance) => void
+}
+
+/** The app, ready for inject(); wrapped with fastify-plugin so tests see its decorators, as fastify-cli's helper does. */
+export async function build (t: Test, { env, logLines, extend }: BuildOptions = {}): Promise<FastifyInstance> {
+  const config = testConfig(env)
+  const stream = logLines === undefined ? undefined : { write: (line: string) => { logLines.push(line) } }
+  const fastify = Fastify(serverOptions(config, stream))
+  await fastify.register(fp(app), { config })
+  extend?.(fastify)
+  await fastify.ready()
+  t.teardown(() => fastify.close())
+  return fastify
+}

@@ -1,0 +1,23 @@
+// fastify.dependency: shared by the routes, and its pending calls cancelled when the app closes.
+import t from 'tap'
+import { build } from '../helper.js'
+
+t.test('closing the app cancels pending calls with a 503 error', async (t) => {
+  const fastify = await build(t)
+  const call = fastify.dependency.call(10_000)
+  await fastify.close()
+  await t.rejects(call, { statusCode: 503, message: 'The service is shutting down' })
+  t.equal(fastify.dependency.pending, 0)
+})
+
+t.test('a request in flight when the app closes is answered 503 at once, not after its wait', async (t) => {
+  const fastify = await build(t)
+  const started = performance.now()
+  const response = fastify.inject('/wait?seconds=10')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  await fastify.close()
+  const answer = await response
+  t.equal(answer.statusCode, 503)
+  t.same(answer.json(), { statusCode: 503, error: 'Service Unavailable', message: 'The service is shutting down' })
+  t.ok(performance.now() - started < 5000, 'did not wait 10 s')
+})

@@ -1,0 +1,63 @@
+// The app's error answers: always JSON, detailed for 4xx, generic for 5xx in production with the detail in the log.
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { build } from '../helper.js'
+
+function failingRoutes (fastify: FastifyInstance): void {
+  fastify.get('/crash', async () => { throw new Error('database password is hunter2') })
+  fastify.get('/teapot', async () => { throw fastify.httpErrors.createError(418, 'short and stout') })
+  fastify.get('/redirect-error', async () => { throw Object.assign(new Error('not an error status'), { statusCode: 302 }) })
+  fastify.get('/nonstandard', async () => { throw Object.assign(new Error('a status with no name'), { statusCode: 499 }) })
+  fastify.get('/unavailable', async () => { throw fastify.httpErrors.serviceUnavailable('the database is down') })
+}
+
+t.test('in production a 5xx says only its status; the log has the detail', async (t) => {
+  const logLines: string[] = []
+  const fastify = await build(t, { env: { NODE_ENV: 'production', LOG_LEVEL: 'error' }, logLines, extend: failingRoutes })
+  const crash = await fastify.inject('/crash')
+  t.equal(crash.statusCode, 500)
+  t.match(crash.headers['content-type'], /^application\/json/)
+  t.same(crash.json(), { statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' })
+  t.notMatch(crash.body, /hunter2|at /, 'no detail, no stack')
+  t.same((await fastify.inject('/unavailable')).json(), { statusCode: 503, error: 'Service Unavailable', message: 'Service Unavailable' })
+  const logged = logLines.map((line) => JSON.parse(line))
+  t.match(logged[0], { level: 50, msg: 'request failed', err: { message: 'database password is hunter2', stack: /at / } })
+  t.equal(logged.length, 2, 'each 5xx logged once')
+})
+
+t.test('outside production a 5xx carries its message', async (t) => {
+  const fastify = await build(t, { extend: failingRoutes })
+  t.same((await fastify.inject('/crash')).json(), { statusCode: 500, error: 'Internal Server Error', message: 'database password is hunter2' })
+})
+
+t.test('a 4xx keeps its message and code, in production too', async (t) => {
+  const logLines: string[] = []
+  const fastify = await build(t, { env: { NODE_ENV: 'production', LOG_LEVEL: 'error' }, logLines, extend: failingRoutes })
+  const teapot = await fastify.inject('/teapot')
+  t.equal(teapot.statusCode, 418)
+  t.same(teapot.json(), { statusCode: 418, error: "I'm a Teapot", message: 'short and stout' })
+  const invalid = await fastify.inject('/wait?seconds=x')
+  t.match(invalid.json(), { statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request' })
+  t.same(logLines, [], '4xx are not logged as errors')
+})
+
+t.test('an error whose status is not an error status is answered 500', async (t) => {
+  const fastify = await build(t, { extend: failingRoutes })
+  const response = await fastify.inject('/redirect-error')
+  t.equal(response.statusCode, 500)
+  t.equal(response.json().error, 'Internal Server Error')
+})
+
+t.test('a status without a standard name is called Error', async (t) => {
+  const fastify = await build(t, { extend: failingRoutes })
+  const response = await fastify.inject('/nonstandard')
+  t.equal(response.statusCode, 499)
+  t.same(response.json(), { statusCode: 499, error: 'Error', message: 'a status with no name' })
+})
+
+t.test('a body Fastify cannot parse is a 4xx JSON error', async (t) => {
+  const fastify = await build(t, { extend: (fastify) => fastify.post('/echo', async (request) => request.body) })
+  const response = await fastify.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":' })
+  t.equal(response.statusCode, 400)
+  t.match(response.json(), { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_CTP_INVALID_JSON_BODY' })
+})
