@@ -1,4 +1,4 @@
-// One access line per request, written when the response is done (Fastify's own two lines are turned off).
+// One access line per request, written when the response is done or the client gave up (Fastify's own two lines are off).
 import fp from 'fastify-plugin'
 
 export default fp(async (fastify) => {
@@ -9,6 +9,11 @@ export default fp(async (fastify) => {
       statusCode: reply.statusCode,
       responseTime: reply.elapsedTime
     }, 'request completed')
+    done()
+  })
+  // A client that closes its connection first gets no response and no onResponse: say so instead.
+  fastify.addHook('onRequestAbort', (request, done) => {
+    request.log.info({ method: request.method, url: request.url }, 'request aborted by the client')
     done()
   })
 }, { name: 'access-log' })

@@ -32,7 +32,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
     const allow = fastify.allowedMethods(request.url)
     if (allow === undefined) throw fastify.httpErrors.notFound(`Route ${request.method} ${request.url} not found`)
     reply.header('allow', allow)
-    if (request.method === 'OPTIONS') return reply.send()
+    if (request.method === 'OPTIONS') return reply.html('')
     throw fastify.httpErrors.methodNotAllowed(`Method ${request.method} is not allowed on ${request.url}; allowed: ${allow}`)
   })
 }

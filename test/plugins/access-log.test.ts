@@ -1,4 +1,7 @@
 // The log: one access line per request, secrets redacted, silence when LOG_LEVEL=silent.
+import { get } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout } from 'node:timers/promises'
 import t from 'tap'
 import { build } from '../helper.js'
 
@@ -37,4 +40,22 @@ t.test('LOG_LEVEL=silent writes nothing, errors included', async (t) => {
   await fastify.inject('/sync')
   await fastify.inject('/fail')
   t.same(logLines, [])
+})
+
+t.test('a client that disconnects first gets an "aborted" line, and its dependency call is cancelled', async (t) => {
+  const logLines: string[] = []
+  const fastify = await build(t, { env: { LOG_LEVEL: 'info', ROOT_DELAY_MS: '10000' }, logLines })
+  await fastify.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = fastify.server.address() as AddressInfo
+  const request = get({ host: '127.0.0.1', port, path: '/', headers: { 'x-request-id': 'gone' } })
+  request.on('error', () => {})
+  while (fastify.dependency.pending === 0) await setTimeout(5)
+  const linesBefore = logLines.length
+  request.destroy()
+  while (fastify.dependency.pending > 0) await setTimeout(5)
+  while (logLines.length === linesBefore) await setTimeout(5)
+  await setTimeout(50)
+  const after = logLines.slice(linesBefore).map((line) => JSON.parse(line))
+  t.match(after, [{ level: 30, reqId: 'gone', method: 'GET', url: '/', msg: 'request aborted by the client' }])
+  t.equal(after.length, 1, 'one line, no error logged')
 })

@@ -1,6 +1,6 @@
 // 405 with Allow for a known path and another method, OPTIONS answered with Allow, 404 for unknown paths.
 import t from 'tap'
-import { build } from '../helper.js'
+import { build, HTML } from '../helper.js'
 
 const SEED_ALLOW = 'GET, HEAD, OPTIONS'
 
@@ -25,6 +25,7 @@ t.test('OPTIONS on a known path answers 200 with Allow and no body', async (t) =
     const response = await fastify.inject({ method: 'OPTIONS', url })
     t.equal(response.statusCode, 200, url)
     t.equal(response.headers.allow, SEED_ALLOW)
+    t.equal(response.headers['content-type'], HTML, 'as Flask sends it')
     t.equal(response.body, '')
   }
 })
