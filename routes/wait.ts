@@ -1,5 +1,6 @@
 // GET /wait[?seconds=N]: awaits the slow dependency for N seconds (WAIT_DELAY_MS without N), then says how long.
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 
 // Plain decimals only. A number schema would let Ajv's coercion through with "Infinity" (it skips the range
 // checks on what it coerced to a non-finite value), and with "0x10", " 2 " or "1e1".

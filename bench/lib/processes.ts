@@ -1,0 +1,115 @@
+// Servers under test as child processes: start with a raised open-file limit, wait for the first 200, measure memory, stop.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs'
+import { cpus } from 'node:os'
+
+/** Open files a server or load generator may need: one per connection, and some to spare. */
+export const OPEN_FILES = 20_000
+
+export interface Command {
+  command: string
+  args: string[]
+  env?: Record<string, string>
+  cwd?: string
+}
+
+export interface Server extends Command {
+  port: number
+  /** Where its stdout goes (ignored when omitted). */
+  logFile?: string
+}
+
+export interface Running {
+  child: ChildProcess
+  /** From spawning the process to its first 200 answer. */
+  startupMs: number
+}
+
+/** The hard open-file limit of this shell, or why it is too low for `OPEN_FILES`. */
+export function openFileLimit (): number {
+  const { stdout } = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' })
+  return stdout.trim() === 'unlimited' ? Infinity : Number(stdout.trim())
+}
+
+/**
+ * CPUs for the servers and for the load generator, so that the two do not take turns on one core: the first CPU
+ * for servers, the others for autocannon. Undefined (no pinning) on one core or without taskset.
+ */
+export const PINNING = cpus().length > 1 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
+  ? { server: '0', load: `1-${cpus().length - 1}` }
+  : undefined
+
+/** Spawns `command` under `sh` with the open-file limit raised (and pinned to `cpuList`), for node, python or autocannon. */
+export function spawnWithLimit ({ command, args, env, cwd }: Command, stdout: 'pipe' | 'ignore' | number = 'ignore', cpuList?: string): ChildProcess {
+  const limit = Math.min(OPEN_FILES, openFileLimit())
+  const pin = cpuList === undefined ? '' : `taskset -c ${cpuList} `
+  // A process group of its own, so that stopping it stops its workers too (gunicorn's).
+  const child = spawn('sh', ['-c', `ulimit -n ${limit} && exec ${pin}"$@"`, 'sh', command, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', stdout, 'pipe'],
+    detached: true
+  })
+  const killGroup = (): void => { signalGroup(child, 'SIGKILL') }
+  process.once('exit', killGroup)
+  child.once('exit', () => process.removeListener('exit', killGroup))
+  return child
+}
+
+function signalGroup (child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal)
+  } catch {
+    // already gone
+  }
+}
+
+/** Starts a server and resolves once GET `readyPath` on its port answers 200. */
+export async function startServer (server: Server, readyPath = '/sync'): Promise<Running> {
+  const started = performance.now()
+  const fd = server.logFile === undefined ? 'ignore' : openSync(server.logFile, 'a')
+  const child = spawnWithLimit(server, fd, PINNING?.server)
+  if (typeof fd === 'number') closeSync(fd)
+  let stderr = ''
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${server.command} exited with ${child.exitCode}: ${stderr}`)
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}${readyPath}`)
+      await response.arrayBuffer()
+      if (response.status === 200) return { child, startupMs: performance.now() - started }
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > 30_000) throw new Error(`${server.command} did not answer within 30 s: ${stderr}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** Stops a server: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+export async function stopServer ({ child }: Running, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  signalGroup(child, 'SIGTERM')
+  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs)
+  await exited
+  clearTimeout(timer)
+  signalGroup(child, 'SIGKILL')
+}
+
+/** Resident memory of a process and all its descendants (gunicorn's workers, say), in KB, read from /proc. */
+export function treeRssKb (pid: number): number {
+  let total = 0
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim()
+      for (const child of children === '' ? [] : children.split(' ')) total += treeRssKb(Number(child))
+    }
+  } catch {
+    // the process ended between two reads
+  }
+  return total
+}

@@ -1,0 +1,104 @@
+// Turns benchmark results into a Markdown table, the targets' verdicts, and an SVG chart drawn with vega-lite.
+import * as vega from 'vega'
+import { compile, type TopLevelSpec } from 'vega-lite'
+import type { LoadResult } from './load.js'
+
+export interface TargetResult {
+  name: string
+  own: boolean
+  startupMs: number
+  idleRssKb: number
+  ladder: Array<LoadResult & { idealPerSecond: number, rssPerRequestKb: number }>
+  sync: LoadResult
+}
+
+export interface BenchResults {
+  date: string
+  cores: number
+  cpu: string
+  node: string
+  quick: boolean
+  delayMs: number
+  targets: TargetResult[]
+  missingPeers: string[]
+}
+
+export interface Verdict {
+  goal: string
+  measured: string
+  met: boolean
+}
+
+const number = (value: number, digits = 0): string => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+/** The ladder, overhead and start-up of every target, as Markdown. */
+export function table (results: BenchResults): string {
+  const rows = [
+    '| target | connections | req/s | ideal | p50 ms | p99 ms | errors | KB per request in flight |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|'
+  ]
+  for (const target of results.targets) {
+    for (const step of target.ladder) {
+      rows.push(`| ${target.name} | ${number(step.connections)} | ${number(step.requestsPerSecond)} | ${number(step.idealPerSecond)} | ${number(step.p50Ms)} | ${number(step.p99Ms)} | ${number(step.errors)} | ${number(step.rssPerRequestKb, 1)} |`)
+    }
+  }
+  rows.push('', '| target | /sync req/s (100 connections) | /sync p99 ms | start-up ms (median) |', '|---|---:|---:|---:|')
+  for (const target of results.targets) {
+    rows.push(`| ${target.name} | ${number(target.sync.requestsPerSecond)} | ${number(target.sync.p99Ms)} | ${number(target.startupMs)} |`)
+  }
+  return rows.join('\n')
+}
+
+/** The service's targets, as ratios against the baseline measured in the same run. */
+export function verdicts (results: BenchResults): Verdict[] {
+  const service = results.targets.find((target) => target.name === 'service')
+  const baseline = results.targets.find((target) => target.name === 'baseline')
+  if (service === undefined || baseline === undefined) return []
+  const top = (target: TargetResult): LoadResult & { rssPerRequestKb: number } => target.ladder.at(-1) as LoadResult & { rssPerRequestKb: number }
+  const [ours, theirs] = [top(service), top(baseline)]
+  const at = `/ at ${number(ours.connections)} connections`
+  const throughput = ours.requestsPerSecond / theirs.requestsPerSecond
+  const p99Gap = ours.p99Ms - theirs.p99Ms
+  const sync = service.sync.requestsPerSecond / baseline.sync.requestsPerSecond
+  const startup = service.startupMs / baseline.startupMs
+  return [
+    { goal: `${at}: ≥ 97 % of the baseline's req/s`, measured: `${number(throughput * 100, 1)} %`, met: throughput >= 0.97 },
+    { goal: `${at}: p99 within 80 ms of the baseline's`, measured: `${p99Gap >= 0 ? '+' : ''}${number(p99Gap)} ms`, met: p99Gap <= 80 },
+    { goal: `${at}: zero errors`, measured: number(ours.errors), met: ours.errors === 0 },
+    { goal: `${at}: ≤ 30 KB resident memory per request in flight`, measured: `${number(ours.rssPerRequestKb, 1)} KB`, met: ours.rssPerRequestKb <= 30 },
+    { goal: '/sync at 100 connections: ≥ 60 % of the baseline\'s req/s', measured: `${number(sync * 100, 1)} %`, met: sync >= 0.6 },
+    { goal: 'start-up ≤ 2× the baseline\'s', measured: `${number(startup, 2)}×`, met: startup <= 2 }
+  ]
+}
+
+export function verdictTable (list: Verdict[]): string {
+  return ['| target | measured | met |', '|---|---:|:---:|', ...list.map((verdict) => `| ${verdict.goal} | ${verdict.measured} | ${verdict.met ? 'yes' : '**no**'} |`)].join('\n')
+}
+
+/** Throughput and p99 against connections, one line per target, as an SVG document. */
+export async function chart (results: BenchResults): Promise<string> {
+  const values = results.targets.flatMap((target) => target.ladder.map((step) => ({
+    target: target.name,
+    connections: step.connections,
+    'requests per second': step.requestsPerSecond,
+    'p99 latency (ms)': step.p99Ms
+  })))
+  const panel = (field: string): object => ({
+    width: 320,
+    height: 240,
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'connections', type: 'quantitative', scale: { type: 'log' } },
+      y: { field, type: 'quantitative', scale: { type: 'symlog' } },
+      color: { field: 'target', type: 'nominal' }
+    }
+  })
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `GET / (${results.delayMs} ms dependency), ${results.date.slice(0, 10)}, ${results.cores} cores`,
+    data: { values },
+    hconcat: [panel('requests per second'), panel('p99 latency (ms)')]
+  } as TopLevelSpec
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' })
+  return view.toSVG()
+}

@@ -1,0 +1,67 @@
+// The servers the benchmarks compare: the service and the baseline always, the peers when this machine has them.
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import type { Server } from './processes.js'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const FLASK_DIR = join(ROOT, 'bench', 'flask')
+
+export interface Target extends Server {
+  name: string
+  /** Written in this project's own code: the service and its baseline. Peers are for comparison only. */
+  own: boolean
+}
+
+/** The service as production runs it: the built node command, NODE_ENV=production, its access log to `logFile`. */
+export function service (port: number, logFile: string): Target {
+  return {
+    name: 'service',
+    own: true,
+    port,
+    logFile,
+    command: process.execPath,
+    args: [join(ROOT, 'dist', 'src', 'server.js')],
+    env: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port) }
+  }
+}
+
+/** Bare Fastify with the same three routes, no plugins, logger off. */
+export function baseline (port: number): Target {
+  return { name: 'baseline', own: true, port, command: process.execPath, args: [join(ROOT, 'bench', 'servers', 'baseline.mjs')], env: { PORT: String(port) } }
+}
+
+export interface Peers {
+  targets: Array<(port: number) => Target>
+  /** Peers this machine cannot run, and why. */
+  missing: string[]
+}
+
+/** Express 5 (a dev dependency), and the seed's Flask app under Flask's dev server and under gunicorn, where installed. */
+export function peers (): Peers {
+  const targets: Peers['targets'] = [
+    (port) => ({ name: 'express', own: false, port, command: process.execPath, args: [join(ROOT, 'bench', 'servers', 'express.mjs')], env: { PORT: String(port) } })
+  ]
+  const missing: string[] = []
+  const python = pythonWithFlask()
+  if (python === undefined) {
+    missing.push('flask: no python3 here imports flask with its async extra (Debian: apt-get install python3-flask python3-asgiref)')
+  } else {
+    targets.push((port) => ({ name: 'flask-dev', own: false, port, command: python, args: ['app.py', String(port)], cwd: FLASK_DIR }))
+  }
+  if (python === undefined || !succeeds('gunicorn', ['--version'])) {
+    missing.push('gunicorn: not installed, or no Flask for it to run (Debian: apt-get install gunicorn python3-flask)')
+  } else {
+    targets.push((port) => ({ name: 'gunicorn', own: false, port, command: 'gunicorn', args: ['--workers', '5', '--bind', `127.0.0.1:${port}`, '--log-level', 'warning', 'app:app'], cwd: FLASK_DIR }))
+  }
+  return { targets, missing }
+}
+
+/** The first python3 that can run async Flask views: $PYTHON, the one on PATH, then Debian's own. */
+export function pythonWithFlask (): string | undefined {
+  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((candidate) => candidate !== undefined)
+  return candidates.find((python) => succeeds(python, ['-c', 'import flask, asgiref']))
+}
+
+function succeeds (command: string, args: string[]): boolean {
+  return spawnSync(command, args, { stdio: 'ignore' }).status === 0
+}

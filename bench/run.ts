@@ -1,0 +1,173 @@
+// npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up.
+import { spawnSync } from 'node:child_process'
+import { mkdir, writeFile, readFile, truncate } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { cpus } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { load, type LoadResult } from './lib/load.js'
+import { OPEN_FILES, PINNING, openFileLimit, startServer, stopServer, treeRssKb, type Running } from './lib/processes.js'
+import { chart, table, verdicts, verdictTable, type BenchResults, type TargetResult } from './lib/report.js'
+import { baseline, peers, service, type Target } from './lib/targets.js'
+
+const ROOT = join(import.meta.dirname, '..')
+const DELAY_MS = 1000
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+    startups: { type: 'string' },
+    'no-peers': { type: 'boolean', default: false },
+    out: { type: 'string' }
+  }
+})
+
+// Full: the ladder up to 10,000 connections. Quick: seconds, for checking the harness.
+const ladder = flags.connections?.split(',').map(Number) ?? (flags.quick ? [10, 100] : [10, 100, 1000, 10_000])
+const durationFor = (connections: number): number =>
+  flags.duration !== undefined ? Number(flags.duration) : flags.quick ? 2 : connections >= 1000 ? 8 : 4
+const ROUNDS = flags.quick || flags.duration !== undefined ? 1 : 3
+const startups = Number(flags.startups ?? (flags.quick ? 3 : 5))
+const outDir = flags.out ?? join(ROOT, 'bench', 'results')
+const full = flags.out === undefined && !flags.quick && flags.connections === undefined
+
+const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
+
+async function freePort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** Start-up: from spawning the process to its first 200, median of `startups` runs. */
+async function startup (target: Target): Promise<number> {
+  const times: number[] = []
+  for (let run = 0; run < startups; run++) {
+    const running = await startServer(target)
+    times.push(running.startupMs)
+    await stopServer(running)
+  }
+  return median(times)
+}
+
+/** The concurrency ladder on /, with the memory each request in flight costs. */
+async function climb (target: Target, running: Running): Promise<TargetResult['ladder']> {
+  const pid = running.child.pid as number
+  const steps: TargetResult['ladder'] = []
+  for (const connections of ladder) {
+    console.error(`# ${target.name}: / at ${connections} connections`)
+    const idle = treeRssKb(pid)
+    const result = await load(`http://127.0.0.1:${target.port}/`, connections, durationFor(connections), pid)
+    steps.push({ ...result, idealPerSecond: connections / (DELAY_MS / 1000), rssPerRequestKb: (result.peakRssKb - idle) / connections })
+    await sleep(1000)
+  }
+  return steps
+}
+
+/**
+ * /sync at 100 connections, every target taking turns for `ROUNDS` rounds (median kept), so that a slow moment
+ * of the machine does not fall on one target alone. All servers start afresh (gunicorn's workers may still owe
+ * the ladder's queue) and stay up, idle but for the one under load.
+ */
+async function overhead (targets: Target[]): Promise<LoadResult[]> {
+  const url = (target: Target): string => `http://127.0.0.1:${target.port}/sync`
+  const servers: Array<{ target: Target, running: Running }> = []
+  for (const target of targets) servers.push({ target, running: await startServer(target) })
+  for (const { target, running } of servers) {
+    console.error(`# ${target.name}: warming up /sync`)
+    await load(url(target), 100, 1, running.child.pid as number)
+  }
+  const rounds: LoadResult[][] = servers.map(() => [])
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, { target, running }] of servers.entries()) {
+      console.error(`# ${target.name}: /sync at 100 connections, round ${round + 1} of ${ROUNDS}`)
+      rounds[index]?.push(await load(url(target), 100, durationFor(100), running.child.pid as number))
+    }
+  }
+  await Promise.all(servers.map(async ({ running }) => { await stopServer(running) }))
+  return rounds.map((results) => [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(results.length / 2)] as LoadResult)
+}
+
+/** Replaces what stands between the bench markers in README.md. */
+async function updateReadme (section: string): Promise<void> {
+  const file = join(ROOT, 'README.md')
+  const readme = await readFile(file, 'utf8')
+  const updated = readme.replace(/(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/, `$1${section}\n$2`)
+  await writeFile(file, updated)
+}
+
+const needed = Math.max(...ladder) + 100
+const limit = openFileLimit()
+if (limit < needed) {
+  console.error(`# warning: the hard open-file limit is ${limit}; ${needed} are needed, so the top of the ladder will see errors. Raise it (ulimit -Hn) as root.`)
+} else {
+  console.error(`# open-file limit raised to ${Math.min(OPEN_FILES, limit)} for servers and load generator`)
+}
+console.error(PINNING === undefined
+  ? '# servers and autocannon share the CPUs (one core, or no taskset)'
+  : `# servers pinned to CPU ${PINNING.server}, autocannon to CPU ${PINNING.load}`)
+
+console.error('# building the service')
+const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+if (build.status !== 0) throw new Error('npm run build failed')
+
+await mkdir(outDir, { recursive: true })
+const accessLog = join(outDir, 'service-access.log')
+await writeFile(accessLog, '')
+const available = flags['no-peers'] ? { targets: [], missing: ['peers: left out (--no-peers)'] } : peers()
+for (const reason of available.missing) console.error(`# peer missing: ${reason}`)
+
+const measured: Array<{ target: Target, startupMs: number, steps: TargetResult['ladder'], idleRssKb: number }> = []
+const makers = [(port: number) => service(port, accessLog), baseline, ...available.targets]
+for (const make of makers) {
+  const target = make(await freePort())
+  console.error(`# ${target.name}: start-up ×${startups}`)
+  const startupMs = await startup(target)
+  const running = await startServer(target)
+  await sleep(500)
+  const idleRssKb = treeRssKb(running.child.pid as number)
+  measured.push({ target, startupMs, idleRssKb, steps: await climb(target, running) })
+  await stopServer(running)
+}
+const syncResults = await overhead(measured.map(({ target }) => target))
+await truncate(accessLog)
+const targets: TargetResult[] = measured.map(({ target, startupMs, idleRssKb, steps }, index) => ({
+  name: target.name,
+  own: target.own,
+  startupMs,
+  idleRssKb,
+  ladder: steps,
+  sync: syncResults[index] as LoadResult
+}))
+
+const results: BenchResults = {
+  date: new Date().toISOString(),
+  cores: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  quick: !full,
+  delayMs: DELAY_MS,
+  targets,
+  missingPeers: available.missing
+}
+const verdictList = verdicts(results)
+const markdown = [
+  `Measured ${results.date.slice(0, 10)} on ${results.cores} cores (${results.cpu}), Node ${results.node}; ` +
+    `GET / awaits a ${DELAY_MS} ms dependency, so the ideal is connections ÷ 1 s.`,
+  '',
+  table(results),
+  '',
+  verdictTable(verdictList),
+  ...(results.missingPeers.length === 0 ? [] : ['', ...results.missingPeers.map((reason) => `- not measured: ${reason}`)])
+].join('\n')
+
+await writeFile(join(outDir, 'latest.json'), JSON.stringify({ ...results, verdicts: verdictList }, null, 2) + '\n')
+await writeFile(join(outDir, 'latest.md'), markdown + '\n')
+await writeFile(join(outDir, 'chart.svg'), await chart(results))
+if (full) await updateReadme(markdown)
+console.log(markdown)
