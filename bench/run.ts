@@ -1,12 +1,11 @@
 // npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up.
 import { spawnSync } from 'node:child_process'
-import { mkdir, writeFile, readFile, truncate } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { load, type LoadResult } from './lib/load.js'
-import { OPEN_FILES, PINNING, openFileLimit, startServer, stopServer, treeRssKb, type Running } from './lib/processes.js'
+import { OPEN_FILES, PINNING, freePort, openFileLimit, startServer, stopServer, treeRssKb, type Running } from './lib/processes.js'
 import { chart, table, verdicts, verdictTable, type BenchResults, type TargetResult } from './lib/report.js'
 import { baseline, peers, service, type Target } from './lib/targets.js'
 
@@ -36,13 +35,6 @@ const full = flags.out === undefined && !flags.quick && flags.connections === un
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
 
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Start-up: from spawning the process to its first 200, median of `startups` runs. */
 async function startup (target: Target): Promise<number> {
@@ -135,6 +127,8 @@ for (const make of makers) {
   await stopServer(running)
 }
 const syncResults = await overhead(measured.map(({ target }) => target))
+// Proof that the service logged under load; the file itself (hundreds of MB after a full run) is emptied.
+const accessLogBytes = (await stat(accessLog)).size
 await truncate(accessLog)
 const targets: TargetResult[] = measured.map(({ target, startupMs, idleRssKb, steps }, index) => ({
   name: target.name,
@@ -153,6 +147,7 @@ const results: BenchResults = {
   quick: !full,
   delayMs: DELAY_MS,
   targets,
+  accessLogBytes,
   missingPeers: available.missing
 }
 const verdictList = verdicts(results)

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 
 const root: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', async (request, reply) => {
-    await fastify.dependency.call(fastify.config.ROOT_DELAY_MS, { signal: request.signal })
+    await fastify.dependency.call(fastify.config.ROOT_DELAY_MS)
     return reply.html('Hello from async Flask!')
   })
 }

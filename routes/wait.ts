@@ -18,7 +18,7 @@ const wait: FastifyPluginAsyncTypebox = async (fastify) => {
     if (given !== undefined && seconds > MAX_WAIT_SECONDS) {
       throw fastify.httpErrors.badRequest(`querystring/seconds must be <= ${MAX_WAIT_SECONDS}`)
     }
-    await fastify.dependency.call(seconds * 1000, { signal: request.signal })
+    await fastify.dependency.call(seconds * 1000)
     return reply.html(`Waited ${seconds} seconds!`)
   })
 }

@@ -1,7 +1,7 @@
 // The options Fastify is built with, from config: logger, request ids and timeouts. Shared by the server and the tests.
 import { LogController, type FastifyServerOptions } from 'fastify'
-import { pino } from 'pino'
 import type { Config } from './config.js'
+import { BatchedDestination } from './log-destination.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js'
 
 /** Fastify's options for `config`; `stream` receives the log lines (stdout when omitted). */
@@ -11,8 +11,7 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
       level: config.LOG_LEVEL,
       // Fastify's request serializer leaves headers out; headers logged by hand are redacted here.
       redact: { paths: ['headers.authorization', 'headers.cookie'], censor: '[redacted]' },
-      // Asynchronous writes: lines written while one write is in flight go out together in the next.
-      stream: stream ?? pino.destination({ dest: 1, sync: false })
+      stream: stream ?? new BatchedDestination(1)
     },
     // One access line per request comes from plugins/access-log.ts instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),

@@ -2,6 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { cpus } from 'node:os'
 
 /** Open files a server or load generator may need: one per connection, and some to spare. */
@@ -37,7 +38,7 @@ export function openFileLimit (): number {
  * for servers, the others for autocannon. Undefined (no pinning) on one core or without taskset.
  */
 export const PINNING = cpus().length > 1 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
-  ? { server: '0', load: `1-${cpus().length - 1}` }
+  ? { server: '0', load: cpus().length > 2 ? `1-${cpus().length - 1}` : '1' }
   : undefined
 
 /** Spawns `command` under `sh` with the open-file limit raised (and pinned to `cpuList`), for node, python or autocannon. */
@@ -112,4 +113,13 @@ export function treeRssKb (pid: number): number {
     // the process ended between two reads
   }
   return total
+}
+
+/** A TCP port free on the loopback interface right now. */
+export async function freePort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }

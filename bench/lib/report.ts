@@ -20,6 +20,8 @@ export interface BenchResults {
   quick: boolean
   delayMs: number
   targets: TargetResult[]
+  /** Size of the service's access log after the run. */
+  accessLogBytes: number
   missingPeers: string[]
 }
 

@@ -13,12 +13,12 @@ export interface Target extends Server {
 }
 
 /** The service as production runs it: the built node command, NODE_ENV=production, its access log to `logFile`. */
-export function service (port: number, logFile: string): Target {
+export function service (port: number, logFile?: string): Target {
   return {
     name: 'service',
     own: true,
     port,
-    logFile,
+    ...(logFile === undefined ? {} : { logFile }),
     command: process.execPath,
     args: [join(ROOT, 'dist', 'src', 'server.js')],
     env: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port) }
@@ -46,7 +46,7 @@ export function peers (): Peers {
   if (python === undefined) {
     missing.push('flask: no python3 here imports flask with its async extra (Debian: apt-get install python3-flask python3-asgiref)')
   } else {
-    targets.push((port) => ({ name: 'flask-dev', own: false, port, command: python, args: ['app.py', String(port)], cwd: FLASK_DIR }))
+    targets.push((port) => flaskDev(python, port))
   }
   if (python === undefined || !succeeds('gunicorn', ['--version'])) {
     missing.push('gunicorn: not installed, or no Flask for it to run (Debian: apt-get install gunicorn python3-flask)')
@@ -54,6 +54,11 @@ export function peers (): Peers {
     targets.push((port) => ({ name: 'gunicorn', own: false, port, command: 'gunicorn', args: ['--workers', '5', '--bind', `127.0.0.1:${port}`, '--log-level', 'warning', 'app:app'], cwd: FLASK_DIR }))
   }
   return { targets, missing }
+}
+
+/** The seed's app under Flask's own dev server, as the seed runs it. */
+export function flaskDev (python: string, port: number): Target {
+  return { name: 'flask-dev', own: false, port, command: python, args: ['app.py', String(port)], cwd: FLASK_DIR }
 }
 
 /** The first python3 that can run async Flask views: $PYTHON, the one on PATH, then Debian's own. */

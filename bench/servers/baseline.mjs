@@ -18,4 +18,4 @@ fastify.get('/sync', (request, reply) => {
 })
 
 process.once('SIGTERM', () => fastify.close())
-await fastify.listen({ host: '127.0.0.1', port: Number(process.env.PORT) })
+await fastify.listen({ host: '127.0.0.1', port: Number(process.env.PORT), backlog: Number(process.env.BACKLOG ?? 511) })
