@@ -6,7 +6,7 @@ import app from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { serverOptions } from '../src/server-options.js'
 
-export const HTML = 'text/html; charset=utf-8'
+export { HTML } from '../plugins/html.js'
 
 /** Config as the tests run it: short delays, no log; `env` overrides any variable. */
 export function testConfig (env: Record<string, string> = {}): Config {

@@ -39,10 +39,15 @@ export function table (results: BenchResults): string {
     '| target | connections | req/s | ideal | p50 ms | p99 ms | errors | KB per request in flight |',
     '|---|---:|---:|---:|---:|---:|---:|---:|'
   ]
+  // Latencies of a step that got no answer at all would read 0 ms: show a dash instead.
+  const latency = (step: LoadResult, value: number): string => step.requests === 0 ? '–' : number(value)
   for (const target of results.targets) {
     for (const step of target.ladder) {
-      rows.push(`| ${target.name} | ${number(step.connections)} | ${number(step.requestsPerSecond)} | ${number(step.idealPerSecond)} | ${number(step.p50Ms)} | ${number(step.p99Ms)} | ${number(step.errors)} | ${number(step.rssPerRequestKb, 1)} |`)
+      rows.push(`| ${target.name} | ${number(step.connections)} | ${number(step.requestsPerSecond)} | ${number(step.idealPerSecond)} | ${latency(step, step.p50Ms)} | ${latency(step, step.p99Ms)} | ${number(step.errors)} | ${number(step.rssPerRequestKb, 1)} |`)
     }
+  }
+  if (results.targets.some((target) => target.ladder.some((step) => step.requests === 0))) {
+    rows.push('', 'A step with 0 req/s and no latency got no answer before the run ended: its requests still waited in the server\'s queue.')
   }
   rows.push('', '| target | /sync req/s (100 connections) | /sync p99 ms | start-up ms (median) |', '|---|---:|---:|---:|')
   for (const target of results.targets) {
@@ -83,7 +88,8 @@ export async function chart (results: BenchResults): Promise<string> {
     target: target.name,
     connections: step.connections,
     'requests per second': step.requestsPerSecond,
-    'p99 latency (ms)': step.p99Ms
+    // No answer, no latency: left out of the p99 panel rather than drawn as 0 ms.
+    'p99 latency (ms)': step.requests === 0 ? null : step.p99Ms
   })))
   const panel = (field: string): object => ({
     width: 320,
