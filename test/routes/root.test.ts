@@ -2,27 +2,18 @@
 import t from 'tap'
 import { build, HTML } from '../helper.js'
 
-t.test('GET / awaits the dependency, then greets as HTML', async (t) => {
-  const fastify = await build(t, { env: { ROOT_DELAY_MS: '100' } })
-  const started = performance.now()
-  const response = await fastify.inject('/')
-  t.ok(performance.now() - started >= 95, 'waited for the dependency')
-  t.equal(response.statusCode, 200)
-  t.equal(response.headers['content-type'], HTML)
-  t.equal(response.headers['content-length'], '23')
-  t.equal(response.body, 'Hello from async Flask!')
-})
-
-t.test('HEAD / waits as GET does and answers its headers without a body', async (t) => {
-  const fastify = await build(t, { env: { ROOT_DELAY_MS: '100' } })
-  const started = performance.now()
-  const response = await fastify.inject({ method: 'HEAD', url: '/' })
-  t.ok(performance.now() - started >= 95, 'waited for the dependency')
-  t.equal(response.statusCode, 200)
-  t.equal(response.headers['content-type'], HTML)
-  t.equal(response.headers['content-length'], '23')
-  t.equal(response.body, '')
-})
+for (const [method, body] of [['GET', 'Hello from async Flask!'], ['HEAD', '']] as const) {
+  t.test(`${method} / awaits the dependency, then greets as HTML (HEAD: headers only)`, async (t) => {
+    const fastify = await build(t, { env: { ROOT_DELAY_MS: '100' } })
+    const started = performance.now()
+    const response = await fastify.inject({ method, url: '/' })
+    t.ok(performance.now() - started >= 95, 'waited for the dependency')
+    t.equal(response.statusCode, 200)
+    t.equal(response.headers['content-type'], HTML)
+    t.equal(response.headers['content-length'], '23')
+    t.equal(response.body, body)
+  })
+}
 
 t.test('100 concurrent requests to / overlap: they take about one delay, not the sum', async (t) => {
   const fastify = await build(t, { env: { ROOT_DELAY_MS: '200' } })
