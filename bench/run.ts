@@ -59,37 +59,28 @@ async function rung (target: Target, running: Running, connections: number): Pro
   return { ...result, idealPerSecond: connections / (DELAY_MS / 1000), rssPerRequestKb: (result.peakRssKb - idle) / connections }
 }
 
-/** The median of each figure over several runs of the same rung. */
-function medianStep (runs: Step[]): Step {
-  const figure = (pick: (step: Step) => number): number => median(runs.map(pick))
-  return {
-    ...(runs[0] as Step),
-    requests: figure((step) => step.requests),
-    requestsPerSecond: figure((step) => step.requestsPerSecond),
-    p50Ms: figure((step) => step.p50Ms),
-    p99Ms: figure((step) => step.p99Ms),
-    errors: figure((step) => step.errors),
-    peakRssKb: figure((step) => step.peakRssKb),
-    rssPerRequestKb: figure((step) => step.rssPerRequestKb)
-  }
-}
-
 /**
- * The top rung for the service and the baseline, on which the targets are judged: they take turns for `ROUNDS`
- * rounds, each on a fresh server, and every figure is the median, so that one unlucky burst of 10,000 connects
- * (the kernel drops SYNs past its backlog, and a dropped SYN waits a second or three) does not decide.
+ * The top rung for the service and the baseline, on which the targets are judged: on the servers warmed by their
+ * ladder, they take turns for `ROUNDS` rounds, so that one unlucky burst of 10,000 connects (the kernel drops SYNs
+ * past its backlog, and a dropped SYN waits a second or three) does not decide. Throughput, latency and errors are
+ * the medians; memory is the first round's, as later rounds start from a heap the first one already grew.
  */
-async function topRung (targets: Target[], connections: number): Promise<Step[]> {
-  const runs: Step[][] = targets.map(() => [])
+async function topRung (servers: Array<{ target: Target, running: Running }>, connections: number): Promise<Step[]> {
+  const runs: Step[][] = servers.map(() => [])
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [index, target] of targets.entries()) {
-      const running = await startServer(target)
-      await sleep(500)
-      runs[index]?.push(await rung(target, running, connections))
-      await stopServer(running)
-    }
+    for (const [index, { target, running }] of servers.entries()) runs[index]?.push(await rung(target, running, connections))
   }
-  return runs.map(medianStep)
+  return runs.map((steps) => {
+    const figure = (pick: (step: Step) => number): number => median(steps.map(pick))
+    return {
+      ...(steps[0] as Step),
+      requests: figure((step) => step.requests),
+      requestsPerSecond: figure((step) => step.requestsPerSecond),
+      p50Ms: figure((step) => step.p50Ms),
+      p99Ms: figure((step) => step.p99Ms),
+      errors: figure((step) => step.errors)
+    }
+  })
 }
 
 /**
@@ -145,7 +136,7 @@ await writeFile(accessLog, '')
 const available = flags['no-peers'] ? { targets: [], missing: ['peers: left out (--no-peers)'] } : peers()
 for (const reason of available.missing) console.error(`# peer missing: ${reason}`)
 
-const measured: Array<{ target: Target, startupMs: number, steps: Step[], idleRssKb: number }> = []
+const measured: Array<{ target: Target, running: Running, startupMs: number, steps: Step[], idleRssKb: number }> = []
 const makers = [(port: number) => service(port, accessLog), baseline, ...available.targets]
 const top = ladder.at(-1) as number
 for (const make of makers) {
@@ -159,12 +150,16 @@ for (const make of makers) {
   const rungs = target.own ? ladder.slice(0, -1) : ladder
   const steps: Step[] = []
   for (const connections of rungs) steps.push(await rung(target, running, connections))
-  measured.push({ target, startupMs, idleRssKb, steps })
-  await stopServer(running)
+  measured.push({ target, running, startupMs, idleRssKb, steps })
+  // Peers stop here; the service and the baseline stay up, idle, for their top rung.
+  if (!target.own) await stopServer(running)
 }
 const own = measured.filter(({ target }) => target.own)
-const tops = await topRung(own.map(({ target }) => target), top)
-own.forEach((entry, index) => { entry.steps.push(tops[index] as Step) })
+const tops = await topRung(own, top)
+for (const [index, entry] of own.entries()) {
+  entry.steps.push(tops[index] as Step)
+  await stopServer(entry.running)
+}
 const syncResults = await overhead(measured.map(({ target }) => target))
 // Proof that the service logged under load; the file itself (hundreds of MB after a full run) is emptied.
 const accessLogBytes = (await stat(accessLog)).size
