@@ -60,16 +60,20 @@ async function rung (target: Target, running: Running, connections: number): Pro
 }
 
 /**
- * The top rung for the service and the baseline, on which the targets are judged: on the servers warmed by their
- * ladder, they take turns for `ROUNDS` rounds, so that one unlucky burst of 10,000 connects (the kernel drops SYNs
- * past its backlog, and a dropped SYN waits a second or three) does not decide. Throughput, latency and errors are
- * the medians; memory is the first round's, as later rounds start from a heap the first one already grew.
+ * The top rung for the service and the baseline, on which the targets are judged. Each starts afresh, then they take
+ * turns for `ROUNDS` rounds, so that one unlucky burst of 10,000 connects (the kernel drops SYNs past its backlog,
+ * and a dropped SYN waits a second or three) does not decide. Throughput, latency and errors are the medians; memory
+ * is the first round's, measured from a fresh process, as later rounds start from a heap the first one grew.
  */
-async function topRung (servers: Array<{ target: Target, running: Running }>, connections: number): Promise<Step[]> {
+async function topRung (targets: Target[], connections: number): Promise<Step[]> {
+  const servers: Array<{ target: Target, running: Running }> = []
+  for (const target of targets) servers.push({ target, running: await startServer(target) })
+  await sleep(500)
   const runs: Step[][] = servers.map(() => [])
   for (let round = 0; round < ROUNDS; round++) {
     for (const [index, { target, running }] of servers.entries()) runs[index]?.push(await rung(target, running, connections))
   }
+  await Promise.all(servers.map(async ({ running }) => { await stopServer(running) }))
   return runs.map((steps) => {
     const figure = (pick: (step: Step) => number): number => median(steps.map(pick))
     return {
@@ -136,7 +140,7 @@ await writeFile(accessLog, '')
 const available = flags['no-peers'] ? { targets: [], missing: ['peers: left out (--no-peers)'] } : peers()
 for (const reason of available.missing) console.error(`# peer missing: ${reason}`)
 
-const measured: Array<{ target: Target, running: Running, startupMs: number, steps: Step[], idleRssKb: number }> = []
+const measured: Array<{ target: Target, startupMs: number, steps: Step[], idleRssKb: number }> = []
 const makers = [(port: number) => service(port, accessLog), baseline, ...available.targets]
 const top = ladder.at(-1) as number
 for (const make of makers) {
@@ -150,16 +154,12 @@ for (const make of makers) {
   const rungs = target.own ? ladder.slice(0, -1) : ladder
   const steps: Step[] = []
   for (const connections of rungs) steps.push(await rung(target, running, connections))
-  measured.push({ target, running, startupMs, idleRssKb, steps })
-  // Peers stop here; the service and the baseline stay up, idle, for their top rung.
-  if (!target.own) await stopServer(running)
+  measured.push({ target, startupMs, idleRssKb, steps })
+  await stopServer(running)
 }
 const own = measured.filter(({ target }) => target.own)
-const tops = await topRung(own, top)
-for (const [index, entry] of own.entries()) {
-  entry.steps.push(tops[index] as Step)
-  await stopServer(entry.running)
-}
+const tops = await topRung(own.map(({ target }) => target), top)
+own.forEach((entry, index) => { entry.steps.push(tops[index] as Step) })
 const syncResults = await overhead(measured.map(({ target }) => target))
 // Proof that the service logged under load; the file itself (hundreds of MB after a full run) is emptied.
 const accessLogBytes = (await stat(accessLog)).size
