@@ -33,8 +33,9 @@ const outDir = flags.out ?? join(ROOT, 'bench', 'results')
 const full = flags.out === undefined && !flags.quick && flags.connections === undefined
 
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
-
+/** The middle item of `items` ordered by `by` (the upper one of the two middles for an even count). */
+const middle = <T>(items: T[], by: (item: T) => number): T => [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)] as T
+const median = (values: number[]): number => middle(values, (value) => value)
 
 /** Start-up: from spawning the process to its first 200, median of `startups` runs. */
 async function startup (target: Target): Promise<number> {
@@ -108,7 +109,7 @@ async function overhead (targets: Target[]): Promise<LoadResult[]> {
     }
   }
   await Promise.all(servers.map(async ({ running }) => { await stopServer(running) }))
-  return rounds.map((results) => [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(results.length / 2)] as LoadResult)
+  return rounds.map((results) => middle(results, (result) => result.requestsPerSecond))
 }
 
 /** Replaces what stands between the bench markers in README.md. */
