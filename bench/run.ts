@@ -30,7 +30,9 @@ const durationFor = (connections: number): number =>
 const ROUNDS = flags.quick || flags.duration !== undefined ? 1 : 3
 const startups = Number(flags.startups ?? (flags.quick ? 3 : 5))
 const outDir = flags.out ?? join(ROOT, 'bench', 'results')
-const full = flags.out === undefined && !flags.quick && flags.connections === undefined
+// Only a full run, with every default, speaks for the project: it alone rewrites the README's bench section.
+const full = flags.out === undefined && !flags.quick && !flags['no-peers'] &&
+  [flags.connections, flags.duration, flags.startups].every((flag) => flag === undefined)
 
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 /** The middle item of `items` ordered by `by` (the upper one of the two middles for an even count). */

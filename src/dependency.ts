@@ -11,7 +11,7 @@ export class SlowDependency {
   /** How to cancel each call in flight. */
   readonly #pending = new Set<(reason: unknown) => void>()
 
-  /** Calls in flight, for shutdown and metrics. */
+  /** How many calls are in flight. */
   get pending (): number {
     return this.#pending.size
   }

@@ -5,14 +5,18 @@ import { writeSync } from 'node:fs'
 
 export class BatchedDestination {
   #lines: string[] = []
+  #flushesAtExit = false
   readonly #fd: number
 
   constructor (fd: number) {
     this.#fd = fd
-    process.once('exit', () => { this.flush() })
   }
 
   write (line: string): void {
+    if (!this.#flushesAtExit) {
+      this.#flushesAtExit = true
+      process.once('exit', () => { this.flush() })
+    }
     if (this.#lines.push(line) === 1) setImmediate(() => { this.flush() })
   }
 

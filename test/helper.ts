@@ -9,7 +9,7 @@ import { serverOptions } from '../src/server-options.js'
 export { HTML } from '../plugins/html.js'
 
 /** Config as the tests run it: short delays, no log; `env` overrides any variable. */
-export function testConfig (env: Record<string, string> = {}): Config {
+function testConfig (env: Record<string, string> = {}): Config {
   const result = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ROOT_DELAY_MS: '50', WAIT_DELAY_MS: '100', ...env })
   if (!result.ok) throw new Error(result.problems.join('\n'))
   return result.config

@@ -38,7 +38,8 @@ export async function load (url: string, connections: number, durationS: number,
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
   let peakRssKb = 0
   const sampler = setInterval(() => { peakRssKb = Math.max(peakRssKb, treeRssKb(serverPid)) }, 50)
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  // 'close', not 'exit': only then has all of autocannon's output been read.
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   clearInterval(sampler)
   if (code !== 0) throw new Error(`autocannon exited with ${code}: ${stderr}`)
   const result = JSON.parse(stdout) as AutocannonJson

@@ -21,7 +21,8 @@ export function service (port: number, logFile?: string): Target {
     ...(logFile === undefined ? {} : { logFile }),
     command: process.execPath,
     args: [join(ROOT, 'dist', 'src', 'server.js')],
-    env: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port) }
+    // Every setting the figures depend on, so that a developer's shell or .env cannot change them.
+    env: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ROOT_DELAY_MS: '1000', WAIT_DELAY_MS: '2000' }
   }
 }
 
