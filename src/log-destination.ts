@@ -3,6 +3,9 @@
 // every write. Gathering by turn batches under load and delays nothing when idle.
 import { writeSync } from 'node:fs'
 
+// A stdout that is a full non-blocking pipe refuses writes for a moment (EAGAIN): wait a millisecond, try again.
+const PAUSE = new Int32Array(new SharedArrayBuffer(4))
+
 export class BatchedDestination {
   #lines: string[] = []
   #flushesAtExit = false
@@ -20,11 +23,18 @@ export class BatchedDestination {
     if (this.#lines.push(line) === 1) setImmediate(() => { this.flush() })
   }
 
-  /** Writes the lines gathered so far. */
+  /** Writes the lines gathered so far, all of them: a write may take only part, or none while a pipe is full. */
   flush (): void {
     if (this.#lines.length === 0) return
-    const text = this.#lines.join('')
+    let pending = Buffer.from(this.#lines.join(''))
     this.#lines = []
-    writeSync(this.#fd, text)
+    while (pending.length > 0) {
+      try {
+        pending = pending.subarray(writeSync(this.#fd, pending))
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
+        Atomics.wait(PAUSE, 0, 0, 1)
+      }
+    }
   }
 }

@@ -24,3 +24,31 @@ t.test('lines written in one turn reach the file together, after the turn', asyn
   await nextTurn()
   t.equal(readFileSync(file, 'utf8'), 'one\ntwo\nthree\n', 'the scheduled write finds nothing left')
 })
+
+t.test('a write that takes part of the text, or none while the pipe is full, is carried on until all is written', async (t) => {
+  const written: string[] = []
+  let calls = 0
+  const writeSync = (fd: number, data: Buffer): number => {
+    calls++
+    if (calls === 1) throw Object.assign(new Error('resource temporarily unavailable'), { code: 'EAGAIN' })
+    const taken = calls === 2 ? 3 : data.length
+    written.push(data.subarray(0, taken).toString())
+    return taken
+  }
+  const { BatchedDestination: Mocked } = await t.mockImport<typeof import('../../src/log-destination.js')>(
+    '../../src/log-destination.js', { 'node:fs': { writeSync } })
+  const destination = new Mocked(1)
+  destination.write('one\ntwo\n')
+  destination.flush()
+  t.equal(written.join(''), 'one\ntwo\n')
+  t.equal(calls, 3, 'refused once, then part, then the rest')
+})
+
+t.test('any other write error is not swallowed', async (t) => {
+  const writeSync = (): number => { throw Object.assign(new Error('bad file descriptor'), { code: 'EBADF' }) }
+  const { BatchedDestination: Mocked } = await t.mockImport<typeof import('../../src/log-destination.js')>(
+    '../../src/log-destination.js', { 'node:fs': { writeSync } })
+  const destination = new Mocked(1)
+  destination.write('line\n')
+  t.throws(() => { destination.flush() }, { code: 'EBADF' })
+})
