@@ -1,8 +1,15 @@
 // GET /: awaits the slow dependency (ROOT_DELAY_MS), then greets, as the seed's async index view does.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { HtmlResponse } from '../src/schemas/pages.js'
 
 const root: FastifyPluginAsyncTypebox = async (fastify) => {
-  fastify.get('/', async (request, reply) => {
+  fastify.get('/', {
+    schema: {
+      tags: ['seed'],
+      summary: `Awaits the slow dependency (${fastify.config.ROOT_DELAY_MS} ms), then greets`,
+      response: { 200: HtmlResponse('Hello from async Flask!') }
+    }
+  }, async (request, reply) => {
     await fastify.dependency.call(fastify.config.ROOT_DELAY_MS)
     return reply.html('Hello from async Flask!')
   })

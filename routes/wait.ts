@@ -1,25 +1,33 @@
 // GET /wait[?seconds=N]: awaits the slow dependency for N seconds (WAIT_DELAY_MS without N), then says how long.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-
-// Plain decimals only. A number schema would let Ajv's coercion through with "Infinity" (it skips the range
-// checks on what it coerced to a non-finite value), and with "0x10", " 2 " or "1e1".
-const DECIMAL = '^\\d+(\\.\\d+)?$'
+import { ErrorResponse } from '../src/schemas/errors.js'
+import { HtmlResponse } from '../src/schemas/pages.js'
+import { PlainDecimal } from '../src/schemas/parameters.js'
 
 const wait: FastifyPluginAsyncTypebox = async (fastify) => {
   const { WAIT_DELAY_MS, MAX_WAIT_SECONDS } = fastify.config
-  const Query = Type.Object({
-    seconds: Type.Optional(Type.String({ pattern: DECIMAL, description: `seconds to wait, a decimal from 0 to ${MAX_WAIT_SECONDS}` }))
-  })
+  const expected = `a decimal number of seconds from 0 to ${MAX_WAIT_SECONDS}`
+  // One message for every refused value, whether the schema or the range refused it, with the schema's error code.
+  const refused = `querystring/seconds must be ${expected}`
 
-  fastify.get('/wait', { schema: { querystring: Query } }, async (request, reply) => {
+  fastify.get('/wait', {
+    schema: {
+      tags: ['seed'],
+      summary: `Awaits the slow dependency for ?seconds (${WAIT_DELAY_MS / 1000} s without it), then says how long`,
+      querystring: Type.Object({ seconds: Type.Optional(PlainDecimal(expected)) }),
+      response: {
+        200: HtmlResponse('Waited N seconds!'),
+        400: ErrorResponse(`?seconds is not ${expected}`)
+      }
+    },
+    schemaErrorFormatter: () => new Error(refused)
+  }, async (request, reply) => {
     const given = request.query.seconds
-    const seconds = given === undefined ? WAIT_DELAY_MS / 1000 : Number(given)
-    if (given !== undefined && seconds > MAX_WAIT_SECONDS) {
-      throw fastify.httpErrors.badRequest(`querystring/seconds must be <= ${MAX_WAIT_SECONDS}`)
-    }
-    await fastify.dependency.call(seconds * 1000)
-    return reply.html(`Waited ${seconds} seconds!`)
+    const waitSeconds = given === undefined ? WAIT_DELAY_MS / 1000 : Number(given)
+    if (waitSeconds > MAX_WAIT_SECONDS) throw fastify.httpErrors.createError(400, refused, { code: 'FST_ERR_VALIDATION' })
+    await fastify.dependency.call(waitSeconds * 1000)
+    return reply.html(`Waited ${waitSeconds} seconds!`)
   })
 }
 

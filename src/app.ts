@@ -1,17 +1,27 @@
-// The application as one Fastify plugin: plugins/ then routes/ autoloaded, and the JSON error and not-found answers.
+// The application as one Fastify plugin: config, then plugins/external, plugins/app and routes/ autoloaded, in that
+// order, and the JSON error and not-found answers.
 import { join } from 'node:path'
 import { STATUS_CODES } from 'node:http'
 import AutoLoad from '@fastify/autoload'
 import type { FastifyError, FastifyInstance } from 'fastify'
+import configPlugin from '../plugins/config.js'
 import type { Config } from './config.js'
+
+const PLUGINS = join(import.meta.dirname, '..', 'plugins')
+const ROUTES = join(import.meta.dirname, '..', 'routes')
 
 export interface AppOptions {
   config: Config
 }
 
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
-  await fastify.register(AutoLoad, { dir: join(import.meta.dirname, '..', 'plugins'), options })
-  await fastify.register(AutoLoad, { dir: join(import.meta.dirname, '..', 'routes'), options })
+  // Every plugin reads fastify.config. Third-party plugins (thin wrappers configured from it) come next, then the
+  // app's own, which may use them; within a folder, a plugin's declared dependencies load before it.
+  await fastify.register(configPlugin, { config: options.config })
+  await fastify.register(AutoLoad, { dir: join(PLUGINS, 'external') })
+  await fastify.register(AutoLoad, { dir: join(PLUGINS, 'app'), options })
+  // A folder per resource; its autohooks.ts holds hooks for that folder and the folders below it.
+  await fastify.register(AutoLoad, { dir: ROUTES, autoHooks: true, cascadeHooks: true, options })
 
   const production = options.config.NODE_ENV === 'production'
 

@@ -1,8 +1,17 @@
 // The service's configuration: one typebox schema for the environment, and the loader that validates it at start.
+import { lookup } from 'node:dns/promises'
+import { isIP } from 'node:net'
 import { Type, type Static, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** The longest any duration may be: an hour, well inside what Node's timers hold (about 24.8 days). */
+const MAX_DURATION_MS = 3_600_000
+
+/** A duration in ms. 0 means none, for every duration: no wait for a delay, no limit for a timeout. */
+const Duration = (defaultMs: number, description: string): ReturnType<typeof Type.Integer> =>
+  Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS, default: defaultMs, description })
 
 export const ConfigSchema = Type.Object({
   NODE_ENV: Type.Enum(['production', 'development', 'test'], {
@@ -12,53 +21,67 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', description: 'address to listen on (0.0.0.0 in a container)' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'TCP port to listen on' }),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info', description: "pino's level; silent logs nothing" }),
-  ROOT_DELAY_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 1000, description: 'latency of the slow dependency awaited by GET /' }),
-  WAIT_DELAY_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 2000, description: 'latency awaited by GET /wait without ?seconds' }),
-  MAX_WAIT_SECONDS: Type.Number({ minimum: 0, maximum: 3600, default: 60, description: 'largest ?seconds GET /wait accepts' }),
-  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'time a client has to send a whole request (0: no limit)' }),
-  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 72_000, description: 'how long an idle keep-alive connection stays open' }),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'how long a shutdown may take before the process exits with 1' })
+  ROOT_DELAY_MS: Duration(1000, 'latency of the slow dependency awaited by GET /'),
+  WAIT_DELAY_MS: Duration(2000, 'latency awaited by GET /wait without ?seconds'),
+  MAX_WAIT_SECONDS: Type.Number({ minimum: 0, maximum: MAX_DURATION_MS / 1000, default: 60, description: 'largest ?seconds GET /wait accepts' }),
+  REQUEST_TIMEOUT_MS: Duration(10_000, 'time a client has to send a whole request'),
+  KEEP_ALIVE_TIMEOUT_MS: Duration(72_000, 'how long an idle keep-alive connection stays open'),
+  SHUTDOWN_TIMEOUT_MS: Duration(10_000, 'how long a shutdown may take before the process exits with 1')
 })
 
 export type Config = Static<typeof ConfigSchema>
 
 export type ConfigResult = { ok: true, config: Config } | { ok: false, problems: string[] }
 
-const VARIABLES = Object.keys(ConfigSchema.properties) as Array<keyof Config>
+type Variable = keyof Config
+
+const VARIABLES = Object.keys(ConfigSchema.properties) as Variable[]
 
 // Numbers in plain decimal only: typebox's Convert would read "0x10" as 16 and cut "80.5" down to 80.
 const DECIMAL = /^-?\d+(\.\d+)?$/
 
 type PropertySchema = TSchema & { enum?: readonly string[], type?: string, minimum?: number, maximum?: number }
 
-/** Reads the variables the schema knows from `env` (an empty value counts as unset), fills defaults, validates. */
-export function loadConfig (env: Record<string, string | undefined>): ConfigResult {
-  const given: Record<string, string> = {}
+/**
+ * Reads the variables the schema knows from `env`, then from `dotenv` (the .env file's, which `env` overrides; an
+ * empty value counts as unset), fills defaults and validates, HOST included: an IP address, or a name that resolves.
+ */
+export async function loadConfig (env: Record<string, string | undefined>, dotenv: Record<string, string> = {}): Promise<ConfigResult> {
+  const given: Partial<Record<Variable, { value: string, fromDotenv: boolean }>> = {}
   const values: Record<string, string | number> = {}
   for (const name of VARIABLES) {
-    const value = env[name]
+    const fromEnv = env[name]
+    const fromDotenv = fromEnv === undefined || fromEnv === ''
+    const value = fromDotenv ? dotenv[name] : fromEnv
     if (value === undefined || value === '') continue
-    given[name] = value
+    given[name] = { value, fromDotenv }
     values[name] = isNumeric(ConfigSchema.properties[name]) && DECIMAL.test(value) ? Number(value) : value
   }
   const config = Value.Default(ConfigSchema, values)
-  if (Value.Check(ConfigSchema, config)) return { ok: true, config }
-
   const invalid = new Set(Value.Errors(ConfigSchema, config).map((error) => error.instancePath.slice(1)))
-  const problems = VARIABLES.filter((name) => invalid.has(name)).map((name) =>
-    `${name} must be ${expectation(ConfigSchema.properties[name])} (got ${JSON.stringify(given[name])})`)
+  if (!invalid.has('HOST') && !(await resolves((config as Config).HOST))) invalid.add('HOST')
+  if (invalid.size === 0) return { ok: true, config: config as Config }
+
+  const problems = VARIABLES.filter((name) => invalid.has(name)).map((name) => {
+    const { value, fromDotenv } = given[name] as { value: string, fromDotenv: boolean }
+    return `${name} must be ${expectation(name)} (got ${JSON.stringify(value)}${fromDotenv ? ' from .env' : ''})`
+  })
   return { ok: false, problems }
+}
+
+async function resolves (host: string): Promise<boolean> {
+  if (isIP(host) !== 0) return true
+  return await lookup(host).then(() => true, () => false)
 }
 
 function isNumeric (schema: PropertySchema): boolean {
   return schema.type === 'integer' || schema.type === 'number'
 }
 
-/** Says in words what a value of one of the schema's properties must be. */
-function expectation (schema: PropertySchema): string {
+/** Says in words what the value of a variable must be. */
+function expectation (name: Variable): string {
+  if (name === 'HOST') return 'an IP address or a name that resolves'
+  const schema: PropertySchema = ConfigSchema.properties[name]
   if (schema.enum !== undefined) return `one of ${schema.enum.join(', ')}`
-  const kind = schema.type === 'integer' ? 'an integer' : 'a number'
-  return schema.maximum === undefined
-    ? `${kind} of at least ${schema.minimum}`
-    : `${kind} from ${schema.minimum} to ${schema.maximum}`
+  return `${schema.type === 'integer' ? 'an integer' : 'a number'} from ${schema.minimum} to ${schema.maximum}`
 }

@@ -6,11 +6,12 @@ import app from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { serverOptions } from '../src/server-options.js'
 
-export { HTML } from '../plugins/html.js'
+/** The Content-Type Flask gives a view's string (the seed's README): the seed's routes must answer with it. */
+export const HTML = 'text/html; charset=utf-8'
 
 /** Config as the tests run it: short delays, no log; `env` overrides any variable. */
-function testConfig (env: Record<string, string> = {}): Config {
-  const result = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ROOT_DELAY_MS: '50', WAIT_DELAY_MS: '100', ...env })
+export async function testConfig (env: Record<string, string> = {}): Promise<Config> {
+  const result = await loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ROOT_DELAY_MS: '50', WAIT_DELAY_MS: '100', ...env })
   if (!result.ok) throw new Error(result.problems.join('\n'))
   return result.config
 }
@@ -25,7 +26,7 @@ export interface BuildOptions {
 
 /** The app, ready for inject(); wrapped with fastify-plugin so tests see its decorators, as fastify-cli's helper does. */
 export async function build (t: Test, { env, logLines, extend }: BuildOptions = {}): Promise<FastifyInstance> {
-  const config = testConfig(env)
+  const config = await testConfig(env)
   const stream = logLines === undefined ? undefined : { write: (line: string) => { logLines.push(line) } }
   const fastify = Fastify(serverOptions(config, stream))
   await fastify.register(fp(app), { config })

@@ -1,9 +1,9 @@
-// Config: defaults, conversion from strings, and one clear problem per invalid variable.
+// Config: defaults, conversion from strings, .env beneath the environment, and one clear problem per invalid variable.
 import t from 'tap'
 import { loadConfig } from '../../src/config.js'
 
 t.test('with no variables every default applies', async (t) => {
-  t.same(loadConfig({}), {
+  t.same(await loadConfig({}), {
     ok: true,
     config: {
       NODE_ENV: 'production',
@@ -21,9 +21,33 @@ t.test('with no variables every default applies', async (t) => {
 })
 
 t.test('strings are converted, empty values count as unset, unknown variables are ignored', async (t) => {
-  const result = loadConfig({ PORT: '0', HOST: '', MAX_WAIT_SECONDS: '2.5', LOG_LEVEL: 'silent', PATH: '/bin', NODE_ENV: 'test' })
+  const result = await loadConfig({ PORT: '0', HOST: '', MAX_WAIT_SECONDS: '2.5', LOG_LEVEL: 'silent', PATH: '/bin', NODE_ENV: 'test' })
   t.match(result, { ok: true, config: { PORT: 0, HOST: '127.0.0.1', MAX_WAIT_SECONDS: 2.5, LOG_LEVEL: 'silent', NODE_ENV: 'test' } })
   t.notOk('PATH' in (result.ok ? result.config : {}))
+})
+
+t.test('every duration takes 0 and at most an hour', async (t) => {
+  const durations = ['ROOT_DELAY_MS', 'WAIT_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS']
+  for (const name of durations) {
+    t.match(await loadConfig({ [name]: '0' }), { ok: true, config: { [name]: 0 } }, `${name}=0`)
+    t.match(await loadConfig({ [name]: '3600000' }), { ok: true, config: { [name]: 3_600_000 } }, `${name}=3600000`)
+    t.same(await loadConfig({ [name]: '3000000000' }), {
+      ok: false,
+      problems: [`${name} must be an integer from 0 to 3600000 (got "3000000000")`]
+    }, `${name}: past Node's timers`)
+  }
+})
+
+t.test('HOST takes an IP address or a name that resolves', async (t) => {
+  for (const host of ['0.0.0.0', '::', '::1', '192.0.2.10', 'localhost']) {
+    t.match(await loadConfig({ HOST: host }), { ok: true, config: { HOST: host } }, host)
+  }
+  for (const host of ['not-an-address', 'no-such-host.invalid', '300.1.1.1x', 'a b']) {
+    t.same(await loadConfig({ HOST: host }), {
+      ok: false,
+      problems: [`HOST must be an IP address or a name that resolves (got ${JSON.stringify(host)})`]
+    }, host)
+  }
 })
 
 t.test('each invalid variable is refused with its name, what it must be and what it was', async (t) => {
@@ -38,22 +62,37 @@ t.test('each invalid variable is refused with its name, what it must be and what
     ['ROOT_DELAY_MS', '-1', 'ROOT_DELAY_MS must be an integer from 0 to 3600000 (got "-1")'],
     ['WAIT_DELAY_MS', 'soon', 'WAIT_DELAY_MS must be an integer from 0 to 3600000 (got "soon")'],
     ['MAX_WAIT_SECONDS', 'Infinity', 'MAX_WAIT_SECONDS must be a number from 0 to 3600 (got "Infinity")'],
-    ['REQUEST_TIMEOUT_MS', '-5', 'REQUEST_TIMEOUT_MS must be an integer of at least 0 (got "-5")'],
-    ['KEEP_ALIVE_TIMEOUT_MS', '1s', 'KEEP_ALIVE_TIMEOUT_MS must be an integer of at least 0 (got "1s")'],
-    ['SHUTDOWN_TIMEOUT_MS', 'x', 'SHUTDOWN_TIMEOUT_MS must be an integer of at least 0 (got "x")']
+    ['MAX_WAIT_SECONDS', '3600.5', 'MAX_WAIT_SECONDS must be a number from 0 to 3600 (got "3600.5")'],
+    ['REQUEST_TIMEOUT_MS', '-5', 'REQUEST_TIMEOUT_MS must be an integer from 0 to 3600000 (got "-5")'],
+    ['KEEP_ALIVE_TIMEOUT_MS', '1s', 'KEEP_ALIVE_TIMEOUT_MS must be an integer from 0 to 3600000 (got "1s")'],
+    ['SHUTDOWN_TIMEOUT_MS', 'x', 'SHUTDOWN_TIMEOUT_MS must be an integer from 0 to 3600000 (got "x")']
   ]
   for (const [name, value, problem] of cases) {
-    t.same(loadConfig({ [name]: value }), { ok: false, problems: [problem] }, `${name}=${value}`)
+    t.same(await loadConfig({ [name]: value }), { ok: false, problems: [problem] }, `${name}=${value}`)
   }
 })
 
 t.test('several invalid variables give one line each, in the schema\'s order', async (t) => {
-  const result = loadConfig({ LOG_LEVEL: 'loud', PORT: 'abc', HOST: 'ok' })
+  const result = await loadConfig({ LOG_LEVEL: 'loud', PORT: 'abc', HOST: 'no-such-host.invalid' })
   t.same(result, {
     ok: false,
     problems: [
+      'HOST must be an IP address or a name that resolves (got "no-such-host.invalid")',
       'PORT must be an integer from 0 to 65535 (got "abc")',
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'
     ]
   })
+})
+
+t.test('.env fills what the environment leaves unset or empty, and its bad values say they came from it', async (t) => {
+  const dotenv = { PORT: '4000', LOG_LEVEL: 'debug', WAIT_DELAY_MS: 'soon', ROOT_DELAY_MS: '5' }
+  const env = { LOG_LEVEL: 'warn', WAIT_DELAY_MS: '', ROOT_DELAY_MS: 'later' }
+  t.same(await loadConfig(env, dotenv), {
+    ok: false,
+    problems: [
+      'ROOT_DELAY_MS must be an integer from 0 to 3600000 (got "later")',
+      'WAIT_DELAY_MS must be an integer from 0 to 3600000 (got "soon" from .env)'
+    ]
+  })
+  t.match(await loadConfig({ LOG_LEVEL: 'warn' }, { PORT: '4000', LOG_LEVEL: 'debug' }), { ok: true, config: { PORT: 4000, LOG_LEVEL: 'warn' } })
 })

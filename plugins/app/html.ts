@@ -1,7 +1,7 @@
 // reply.html(text): answers with text as Flask answers a view that returns a str.
 import fp from 'fastify-plugin'
 
-export const HTML = 'text/html; charset=utf-8'
+const HTML = 'text/html; charset=utf-8'
 
 declare module 'fastify' {
   interface FastifyReply {

@@ -1,6 +1,25 @@
 // fastify.dependency: shared by the routes, and its pending calls cancelled when the app closes.
+import sensible from '@fastify/sensible'
+import Fastify from 'fastify'
 import t from 'tap'
-import { build } from '../helper.js'
+import dependency from '../../../plugins/app/dependency.js'
+import { build } from '../../helper.js'
+
+t.test('on a bare Fastify with @fastify/sensible, it decorates fastify.dependency and cancels its calls on close', async (t) => {
+  const fastify = Fastify()
+  await fastify.register(sensible)
+  await fastify.register(dependency)
+  const call = fastify.dependency.call(10_000)
+  t.equal(fastify.dependency.pending, 1)
+  await fastify.close()
+  await t.rejects(call, { statusCode: 503, message: 'The service is shutting down' })
+})
+
+t.test('it declares that it needs @fastify/sensible', async (t) => {
+  const fastify = Fastify()
+  t.teardown(() => fastify.close())
+  await t.rejects(async () => { await fastify.register(dependency) }, { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })
+})
 
 t.test('closing the app cancels pending calls with a 503 error', async (t) => {
   const fastify = await build(t)

@@ -1,6 +1,6 @@
 // The slow dependency as fastify.dependency; calls still pending when the app closes are cancelled.
 import fp from 'fastify-plugin'
-import { SlowDependency } from '../src/dependency.js'
+import { SlowDependency } from '../../src/dependency.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,4 +14,4 @@ export default fp(async (fastify) => {
   fastify.addHook('onClose', async () => {
     dependency.cancelAll(fastify.httpErrors.serviceUnavailable('The service is shutting down'))
   })
-}, { name: 'dependency', dependencies: ['sensible'] })
+}, { name: 'dependency', dependencies: ['@fastify/sensible'] })

@@ -1,6 +1,8 @@
 // x-request-id: a well-formed one is echoed and logged, anything else replaced by a generated id.
+import Fastify from 'fastify'
 import t from 'tap'
-import { build } from '../helper.js'
+import requestId from '../../../plugins/app/request-id.js'
+import { build } from '../../helper.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -32,4 +34,12 @@ t.test('every request gets its own id, errors included', async (t) => {
   const ids = new Set<string>()
   for (const url of ['/sync', '/sync', '/nope']) ids.add(String((await fastify.inject(url)).headers['x-request-id']))
   t.equal(ids.size, 3)
+})
+
+t.test('on a bare Fastify, the plugin sends back whatever id Fastify gave the request', async (t) => {
+  const fastify = Fastify({ genReqId: () => 'given-by-fastify' })
+  t.teardown(() => fastify.close())
+  await fastify.register(requestId)
+  fastify.get('/', async () => 'ok')
+  t.equal((await fastify.inject('/')).headers['x-request-id'], 'given-by-fastify')
 })

@@ -4,7 +4,7 @@ import { Agent, get, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout } from 'node:timers/promises'
 import t from 'tap'
-import { build } from '../helper.js'
+import { build } from '../../helper.js'
 
 t.test('each request writes exactly one access line with method, url, status, time and id', async (t) => {
   const logLines: string[] = []

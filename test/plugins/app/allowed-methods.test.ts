@@ -1,6 +1,6 @@
 // 405 with Allow for a known path and another method, OPTIONS answered with Allow, 404 for unknown paths.
 import t from 'tap'
-import { build, HTML } from '../helper.js'
+import { build, HTML } from '../../helper.js'
 
 const SEED_ALLOW = 'GET, HEAD, OPTIONS'
 

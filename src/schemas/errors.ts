@@ -1,0 +1,12 @@
+// The shape of every error answer, as a response schema: the same body for a 400, a 404 or a 503.
+import { Type } from 'typebox'
+
+/** An error answer, described for the status it stands under. */
+export function ErrorResponse (description: string) {
+  return Type.Object({
+    statusCode: Type.Integer({ minimum: 400, maximum: 599, description: 'the HTTP status' }),
+    error: Type.String({ description: 'the name of the status, such as "Bad Request"' }),
+    message: Type.String({ description: 'what was wrong; for a 5xx in production, only the name of the status' }),
+    code: Type.Optional(Type.String({ description: 'a machine-readable code where there is one, such as FST_ERR_VALIDATION; never on a 5xx' }))
+  }, { description })
+}

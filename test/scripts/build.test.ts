@@ -1,0 +1,92 @@
+// The production build: nested route folders and their autohooks reach dist/, and npm start rebuilds only what changed.
+import { spawnSync } from 'node:child_process'
+import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import t, { type Test } from 'tap'
+import { testConfig } from '../helper.js'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+
+// Builds run esbuild in a process of their own: room for a busy machine.
+t.setTimeout(180_000)
+
+/** A copy of the project's sources in a temporary folder, sharing its node_modules, removed when the test ends. */
+async function projectCopy (t: Test): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'build-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  for (const entry of ['src', 'plugins', 'routes', 'scripts', 'package.json', 'package-lock.json']) {
+    await cp(join(ROOT, entry), join(dir, entry), { recursive: true })
+  }
+  await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+  return dir
+}
+
+function runBuild (cwd: string, ...args: string[]): { status: number | null, stderr: string } {
+  const { status, stderr } = spawnSync(process.execPath, ['scripts/build.mjs', ...args], { cwd, encoding: 'utf8' })
+  return { status, stderr }
+}
+
+/** The app from `appModule` (source or built), with every route it registers as "METHOD url". */
+async function appWithRoutes (t: Test, appModule: string): Promise<{ fastify: FastifyInstance, routes: string[] }> {
+  const { default: app } = await import(appModule)
+  const fastify = Fastify()
+  const routes: string[] = []
+  fastify.addHook('onRoute', (route) => { routes.push(...[route.method].flat().map((method) => `${method} ${route.url}`)) })
+  await fastify.register(app, { config: await testConfig() })
+  await fastify.ready()
+  t.teardown(() => fastify.close())
+  return { fastify, routes: routes.sort() }
+}
+
+t.test('dist/ registers every route the sources register, nested folders and their autohooks included', async (t) => {
+  const dir = await projectCopy(t)
+  await mkdir(join(dir, 'routes', 'items', 'archive'), { recursive: true })
+  await writeFile(join(dir, 'routes', 'items', 'archive', 'index.ts'),
+    "export default async (fastify: any) => { fastify.get('/', async () => 'archived items') }\n")
+  await writeFile(join(dir, 'routes', 'items', 'autohooks.ts'),
+    "export default async (fastify: any) => { fastify.addHook('onRequest', async (request: any, reply: any) => { reply.header('x-items-hook', 'ran') }) }\n")
+
+  t.equal(runBuild(dir).status, 0)
+  const source = await appWithRoutes(t, join(dir, 'src', 'app.ts'))
+  const built = await appWithRoutes(t, join(dir, 'dist', 'src', 'app.js'))
+  t.ok(source.routes.includes('GET /items/archive'), 'the nested route is registered from source')
+  t.ok(source.routes.includes('GET /wait'), "and the seed's routes")
+  t.same(built.routes, source.routes)
+
+  const answer = await built.fastify.inject('/items/archive')
+  t.equal(answer.body, 'archived items')
+  t.equal(answer.headers['x-items-hook'], 'ran', "the folder's autohooks apply to the routes below it")
+})
+
+t.test('--if-stale builds when there is no build or a source changed, and leaves an up-to-date build alone', async (t) => {
+  const dir = await projectCopy(t)
+  const stamp = join(dir, 'dist', 'build.json')
+  t.equal(runBuild(dir, '--if-stale').status, 0)
+  const first = await readFile(stamp, 'utf8')
+  const firstBuilt = (await stat(stamp)).mtimeMs
+
+  t.equal(runBuild(dir, '--if-stale').status, 0)
+  t.equal((await stat(stamp)).mtimeMs, firstBuilt, 'nothing changed: not rebuilt')
+
+  await writeFile(join(dir, 'src', 'request-id.ts'), '\n// a change\n', { flag: 'a' })
+  t.equal(runBuild(dir, '--if-stale').status, 0)
+  t.not(await readFile(stamp, 'utf8'), first, 'a source changed: rebuilt')
+})
+
+t.test('without esbuild (a production install), a built dist/ starts and a stale one is refused, saying why', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'build-prod-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  await cp(join(ROOT, 'scripts'), join(dir, 'scripts'), { recursive: true })
+  await mkdir(join(dir, 'dist'))
+  await writeFile(join(dir, 'dist', 'build.json'), '{ "sourceHash": "from another build" }\n')
+  t.same(runBuild(dir, '--if-stale'), { status: 0, stderr: '' }, 'shipped without its sources: nothing to rebuild from')
+
+  await mkdir(join(dir, 'src'))
+  await writeFile(join(dir, 'src', 'server.ts'), 'export {}\n')
+  const refused = runBuild(dir, '--if-stale')
+  t.equal(refused.status, 1)
+  t.equal(refused.stderr, 'dist/ is missing or older than the sources, and esbuild (a dev dependency) is not installed. ' +
+    'Build where dev dependencies are installed (npm ci && npm run build), then install without them (npm ci --omit=dev).\n')
+})
