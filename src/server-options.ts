@@ -13,7 +13,7 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
       redact: { paths: ['headers.authorization', 'headers.cookie'], censor: '[redacted]' },
       stream: stream ?? new BatchedDestination(1)
     },
-    // One access line per request comes from plugins/access-log.ts instead of Fastify's two.
+    // One access line per request comes from plugins/app/access-log.ts instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: (request) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
