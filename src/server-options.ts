@@ -1,11 +1,15 @@
 // The options Fastify is built with, from config: logger, request ids and timeouts. Shared by the server and the tests.
-import { LogController, type FastifyServerOptions } from 'fastify'
+import type { Server } from 'node:http'
+import { LogController, type FastifyHttpOptions } from 'fastify'
 import type { Config } from './config.js'
 import { BatchedDestination } from './log-destination.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js'
 
+/** How often Node checks for requests past REQUEST_TIMEOUT_MS: a request is cut off at most this much late. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000
+
 /** Fastify's options for `config`; `stream` receives the log lines (stdout when omitted). */
-export function serverOptions (config: Config, stream?: { write: (line: string) => void }): FastifyServerOptions {
+export function serverOptions (config: Config, stream?: { write: (line: string) => void }): FastifyHttpOptions<Server> {
   return {
     logger: {
       level: config.LOG_LEVEL,
@@ -18,6 +22,12 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
     requestIdHeader: false,
     genReqId: (request) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
     requestTimeout: config.REQUEST_TIMEOUT_MS,
-    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      // Node looks for requests past their time every 30 s by default, so a 10 s limit could let one run for 40 s.
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      // Headers get the whole request's time, and no limit with it: Node's own 60 s would otherwise still apply.
+      headersTimeout: config.REQUEST_TIMEOUT_MS
+    }
   }
 }

@@ -4,10 +4,11 @@ import { build, HTML } from '../helper.js'
 
 for (const [method, body] of [['GET', 'Hello from async Flask!'], ['HEAD', '']] as const) {
   t.test(`${method} / awaits the dependency, then greets as HTML (HEAD: headers only)`, async (t) => {
-    const fastify = await build(t, { env: { ROOT_DELAY_MS: '100' } })
+    const fastify = await build(t, { env: { ROOT_DELAY_MS: '150', WAIT_DELAY_MS: '3000' } })
     const started = performance.now()
     const response = await fastify.inject({ method, url: '/' })
-    t.ok(performance.now() - started >= 95, 'waited for the dependency')
+    const elapsed = performance.now() - started
+    t.ok(elapsed >= 145 && elapsed < 2500, `waited ROOT_DELAY_MS, not another delay (${Math.round(elapsed)} ms)`)
     t.equal(response.statusCode, 200)
     t.equal(response.headers['content-type'], HTML)
     t.equal(response.headers['content-length'], '23')

@@ -9,6 +9,7 @@ function failingRoutes (fastify: FastifyInstance): void {
   fastify.get('/redirect-error', async () => { throw Object.assign(new Error('not an error status'), { statusCode: 302 }) })
   fastify.get('/nonstandard', async () => { throw Object.assign(new Error('a status with no name'), { statusCode: 499 }) })
   fastify.get('/unavailable', async () => { throw fastify.httpErrors.serviceUnavailable('the database is down') })
+  fastify.get('/coded-5xx', async () => { throw Object.assign(new Error('pool of 10 exhausted'), { statusCode: 503, code: 'DB_POOL_EXHAUSTED' }) })
 }
 
 t.test('in production a 5xx says only its status; the log has the detail', async (t) => {
@@ -28,6 +29,19 @@ t.test('in production a 5xx says only its status; the log has the detail', async
 t.test('outside production a 5xx carries its message', async (t) => {
   const fastify = await build(t, { extend: failingRoutes })
   t.same((await fastify.inject('/crash')).json(), { statusCode: 500, error: 'Internal Server Error', message: 'database password is hunter2' })
+})
+
+t.test('a 5xx never carries its code, in production or not', async (t) => {
+  for (const NODE_ENV of ['production', 'development']) {
+    const fastify = await build(t, { env: { NODE_ENV }, extend: failingRoutes })
+    const response = await fastify.inject('/coded-5xx')
+    t.equal(response.statusCode, 503)
+    t.same(response.json(), {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: NODE_ENV === 'production' ? 'Service Unavailable' : 'pool of 10 exhausted'
+    }, NODE_ENV)
+  }
 })
 
 t.test('a 4xx keeps its message and code, in production too', async (t) => {

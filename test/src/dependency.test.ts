@@ -1,4 +1,5 @@
 // The simulated dependency: waits its latency, and a pending call is cancelled by its signal or by cancelAll.
+import { getEventListeners } from 'node:events'
 import t from 'tap'
 import { SlowDependency } from '../../src/dependency.js'
 
@@ -49,10 +50,29 @@ t.test('cancelAll rejects every pending call with its reason and leaves later ca
   await t.resolves(dependency.call(1), 'a new call still works')
 })
 
-t.test('a finished call no longer listens to its signal', async (t) => {
+/** How many timers are keeping the process alive. */
+const timers = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
+
+t.test('a call that finishes no longer listens to its signal', async (t) => {
   const dependency = new SlowDependency()
   const controller = new AbortController()
-  await dependency.call(1, { signal: controller.signal })
-  controller.abort(new Error('late'))
-  t.equal(dependency.pending, 0)
+  const call = dependency.call(1, { signal: controller.signal })
+  t.equal(getEventListeners(controller.signal, 'abort').length, 1, 'listens while pending')
+  await call
+  t.equal(getEventListeners(controller.signal, 'abort').length, 0)
+})
+
+t.test('a call that is cancelled frees its timer and its listener at once', async (t) => {
+  const dependency = new SlowDependency()
+  const controller = new AbortController()
+  const before = timers()
+  const byCancelAll = dependency.call(10_000)
+  const bySignal = dependency.call(10_000, { signal: controller.signal })
+  t.equal(timers(), before + 2, 'a timer each while pending')
+  controller.abort(new Error('gone'))
+  await t.rejects(bySignal)
+  t.equal(getEventListeners(controller.signal, 'abort').length, 0)
+  dependency.cancelAll(new Error('closing'))
+  await t.rejects(byCancelAll)
+  t.equal(timers(), before, 'no timer left behind')
 })

@@ -1,4 +1,5 @@
 // The log destination: lines of one event-loop turn are written together, and nothing is written for nothing.
+import { spawnSync } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -51,4 +52,15 @@ t.test('any other write error is not swallowed', async (t) => {
   const destination = new Mocked(1)
   destination.write('line\n')
   t.throws(() => { destination.flush() }, { code: 'EBADF' })
+})
+
+t.test('lines still gathered when the process exits are written before it ends', async (t) => {
+  const module = JSON.stringify(join(import.meta.dirname, '..', '..', 'src', 'log-destination.ts'))
+  const script = `import { BatchedDestination } from ${module}
+const destination = new BatchedDestination(1)
+destination.write('last words\\n')
+process.exit(0)`
+  const { stdout, status } = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '--eval', script], { encoding: 'utf8' })
+  t.equal(status, 0)
+  t.equal(stdout, 'last words\n')
 })
