@@ -1,13 +1,13 @@
 // npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up.
-import { spawnSync } from 'node:child_process'
 import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
-import { cpus } from 'node:os'
-import { join } from 'node:path'
+import { constants, cpus } from 'node:os'
+import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { load, type LoadResult } from './lib/load.js'
 import { OPEN_FILES, PINNING, freePort, openFileLimit, startServer, stopServer, treeRssKb, type Running } from './lib/processes.js'
 import { chart, table, verdicts, verdictTable, type BenchResults, type TargetResult } from './lib/report.js'
-import { baseline, peers, service, type Target } from './lib/targets.js'
+import { baseline, buildService, peers, service, type Target } from './lib/targets.js'
 
 const ROOT = join(import.meta.dirname, '..')
 const DELAY_MS = 1000
@@ -19,22 +19,32 @@ const { values: flags } = parseArgs({
     duration: { type: 'string' },
     startups: { type: 'string' },
     'no-peers': { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
     out: { type: 'string' }
   }
 })
 
-// Full: the ladder up to 10,000 connections. Quick: seconds, for checking the harness.
+// Full: the ladder up to 10,000 connections. Quick: seconds, for checking the harness. Smoke (the test's, at tiny
+// scale): no time for servers to settle or warm up, and /sync, answered at once, loaded for a second only.
 const ladder = flags.connections?.split(',').map(Number) ?? (flags.quick ? [10, 100] : [10, 100, 1000, 10_000])
 const durationFor = (connections: number): number =>
   flags.duration !== undefined ? Number(flags.duration) : flags.quick ? 2 : connections >= 1000 ? 8 : 3
+const syncDuration = flags.smoke ? 1 : durationFor(100)
 const ROUNDS = flags.quick || flags.duration !== undefined ? 1 : 3
 const startups = Number(flags.startups ?? (flags.quick ? 3 : 5))
-const outDir = flags.out ?? join(ROOT, 'bench', 'results')
-// Only a full run, with every default, speaks for the project: it alone rewrites the README's bench section.
-const full = flags.out === undefined && !flags.quick && !flags['no-peers'] &&
+// Only a full run, with every default, speaks for the project: it alone writes bench/results/, the README's bench
+// section and dist/ (as production builds it). Any other run keeps all it writes, its build too, in its out folder.
+const full = flags.out === undefined && !flags.quick && !flags['no-peers'] && !flags.smoke &&
   [flags.connections, flags.duration, flags.startups].every((flag) => flag === undefined)
+// Absolute, as the build runs from the project's folder and the servers from this one.
+const outDir = resolve(flags.out ?? join(ROOT, 'bench', 'results', ...(full ? [] : ['quick'])))
+const buildDir = full ? join(ROOT, 'dist') : join(outDir, 'dist')
 
-const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+/**
+ * A pause for a server to settle (after its start, or after a load: the requests autocannon left in flight, their
+ * sockets) before it is measured. A smoke run skips it: at a handful of connections it only loses time.
+ */
+const settle = async (ms: number): Promise<void> => { if (!flags.smoke) await sleep(ms) }
 /** The middle item of `items` ordered by `by` (the upper one of the two middles for an even count). */
 const middle = <T>(items: T[], by: (item: T) => number): T => [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)] as T
 const median = (values: number[]): number => middle(values, (value) => value)
@@ -58,7 +68,7 @@ async function rung (target: Target, running: Running, connections: number): Pro
   console.error(`# ${target.name}: / at ${connections} connections`)
   const idle = treeRssKb(pid)
   const result = await load(`http://127.0.0.1:${target.port}/`, connections, durationFor(connections), pid)
-  await sleep(1000)
+  await settle(1000)
   return { ...result, idealPerSecond: connections / (DELAY_MS / 1000), rssPerRequestKb: (result.peakRssKb - idle) / connections }
 }
 
@@ -71,7 +81,7 @@ async function rung (target: Target, running: Running, connections: number): Pro
 async function topRung (targets: Target[], connections: number): Promise<Step[]> {
   const servers: Array<{ target: Target, running: Running }> = []
   for (const target of targets) servers.push({ target, running: await startServer(target) })
-  await sleep(500)
+  await settle(500)
   const runs: Step[][] = servers.map(() => [])
   for (let round = 0; round < ROUNDS; round++) {
     for (const [index, { target, running }] of servers.entries()) runs[index]?.push(await rung(target, running, connections))
@@ -93,13 +103,13 @@ async function topRung (targets: Target[], connections: number): Promise<Step[]>
 /**
  * /sync at 100 connections, every target taking turns for `ROUNDS` rounds (median kept), so that a slow moment
  * of the machine does not fall on one target alone. All servers start afresh (gunicorn's workers may still owe
- * the ladder's queue) and stay up, idle but for the one under load.
+ * the ladder's queue), are warmed up (but for a smoke run) and stay up, idle but for the one under load.
  */
 async function overhead (targets: Target[]): Promise<LoadResult[]> {
   const url = (target: Target): string => `http://127.0.0.1:${target.port}/sync`
   const servers: Array<{ target: Target, running: Running }> = []
   for (const target of targets) servers.push({ target, running: await startServer(target) })
-  for (const { target, running } of servers) {
+  for (const { target, running } of flags.smoke ? [] : servers) {
     console.error(`# ${target.name}: warming up /sync`)
     await load(url(target), 100, 1, running.child.pid as number)
   }
@@ -107,7 +117,7 @@ async function overhead (targets: Target[]): Promise<LoadResult[]> {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [index, { target, running }] of servers.entries()) {
       console.error(`# ${target.name}: /sync at 100 connections, round ${round + 1} of ${ROUNDS}`)
-      rounds[index]?.push(await load(url(target), 100, durationFor(100), running.child.pid as number))
+      rounds[index]?.push(await load(url(target), 100, syncDuration, running.child.pid as number))
     }
   }
   await Promise.all(servers.map(async ({ running }) => { await stopServer(running) }))
@@ -122,6 +132,20 @@ async function updateReadme (section: string): Promise<void> {
   await writeFile(file, updated)
 }
 
+// The servers and autocannon run in process groups of their own, which only the 'exit' hooks of spawnWithLimit stop:
+// a signal, or the end of the parent holding an IPC channel to the harness (the test's), must end in an exit.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`# ${signal}: stopping the servers and autocannon`)
+    process.exit(128 + constants.signals[signal])
+  })
+}
+if (process.channel !== undefined) {
+  process.once('disconnect', () => process.exit(1))
+  // Listening to the channel keeps it open; the harness must still exit once its work is done.
+  process.channel.unref()
+}
+
 const needed = Math.max(...ladder) + 100
 const limit = openFileLimit()
 if (limit < needed) {
@@ -133,25 +157,24 @@ console.error(PINNING === undefined
   ? '# servers and autocannon share the CPUs (one core, or no taskset)'
   : `# servers pinned to CPU ${PINNING.server}, autocannon to CPU ${PINNING.load}`)
 
-console.error('# building the service')
-const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
-if (build.status !== 0) throw new Error('npm run build failed')
-
+if (!full) console.error(`# not a full run: its results, build and access log go to ${outDir}`)
 await mkdir(outDir, { recursive: true })
+console.error(`# building the service into ${buildDir}`)
+buildService(buildDir)
 const accessLog = join(outDir, 'service-access.log')
 await writeFile(accessLog, '')
 const available = flags['no-peers'] ? { targets: [], missing: ['peers: left out (--no-peers)'] } : peers()
 for (const reason of available.missing) console.error(`# peer missing: ${reason}`)
 
 const measured: Array<{ target: Target, startupMs: number, steps: Step[], idleRssKb: number }> = []
-const makers = [(port: number) => service(port, accessLog), baseline, ...available.targets]
+const makers = [(port: number) => service(port, buildDir, accessLog), baseline, ...available.targets]
 const top = ladder.at(-1) as number
 for (const make of makers) {
   const target = make(await freePort())
   console.error(`# ${target.name}: start-up ×${startups}`)
   const startupMs = await startup(target)
   const running = await startServer(target)
-  await sleep(500)
+  await settle(500)
   const idleRssKb = treeRssKb(running.child.pid as number)
   // The service's and the baseline's top rung comes from the rounds below.
   const rungs = target.own ? ladder.slice(0, -1) : ladder

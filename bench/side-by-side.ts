@@ -49,11 +49,12 @@ if (python === undefined) {
   console.error('No python3 here imports flask with its async extra (Debian: apt-get install python3-flask python3-asgiref).')
   process.exit(2)
 }
-if (spawnSync('npm', ['run', 'build'], { cwd: join(import.meta.dirname, '..'), stdio: 'ignore' }).status !== 0) throw new Error('npm run build failed')
+const ROOT = join(import.meta.dirname, '..')
+if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }).status !== 0) throw new Error('npm run build failed')
 
 const [flaskPort, ourPort] = [await freePort(), await freePort()]
 const flask = await startServer(flaskDev(python, flaskPort))
-const ourService = service(ourPort)
+const ourService = service(ourPort, join(ROOT, 'dist'))
 const ours = await startServer({ ...ourService, env: { ...ourService.env, LOG_LEVEL: 'silent' } })
 let mismatches = 0
 console.log('| request | Flask | service | same to a client |\n|---|---|---|---|')

@@ -1,6 +1,7 @@
 // The servers the benchmarks compare: the service and the baseline always, the peers when this machine has them.
 import { spawnSync } from 'node:child_process'
-import { join } from 'node:path'
+import { symlinkSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import type { Server } from './processes.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -12,15 +13,29 @@ export interface Target extends Server {
   own: boolean
 }
 
-/** The service as production runs it: the built node command, NODE_ENV=production, its access log to `logFile`. */
-export function service (port: number, logFile?: string): Target {
+/**
+ * Builds the service into `dir` with the production build. A build outside the project gets what dist/ finds in the
+ * folders above it: a package.json saying its modules are ES modules, and the project's node_modules, which its
+ * imports of packages resolve to.
+ */
+export function buildService (dir: string): void {
+  const build = spawnSync(process.execPath, [join('scripts', 'build.mjs'), '--outdir', dir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+  if (build.status !== 0) throw new Error(`the build into ${dir} failed`)
+  if (relative(ROOT, dir).startsWith('..')) {
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }) + '\n')
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+  }
+}
+
+/** The service as production runs it from the build in `buildDir`: NODE_ENV=production, its access log to `logFile`. */
+export function service (port: number, buildDir: string, logFile?: string): Target {
   return {
     name: 'service',
     own: true,
     port,
     ...(logFile === undefined ? {} : { logFile }),
     command: process.execPath,
-    args: [join(ROOT, 'dist', 'src', 'server.js')],
+    args: [join(buildDir, 'src', 'server.js')],
     // Every setting the figures depend on, so that a developer's shell or .env cannot change them.
     env: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ROOT_DELAY_MS: '1000', WAIT_DELAY_MS: '2000' }
   }
