@@ -13,6 +13,11 @@ const MAX_DURATION_MS = 3_600_000
 const Duration = (defaultMs: number, description: string): ReturnType<typeof Type.Integer> =>
   Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS, default: defaultMs, description })
 
+/** A timeout for APIs that take an optional limit: 0 means none, so no limit at all. */
+export function limitOrNone (timeoutMs: number): number | undefined {
+  return timeoutMs === 0 ? undefined : timeoutMs
+}
+
 export const ConfigSchema = Type.Object({
   NODE_ENV: Type.Enum(['production', 'development', 'test'], {
     default: 'production',

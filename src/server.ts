@@ -4,7 +4,7 @@ import { parseEnv } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import app from './app.js'
-import { loadConfig } from './config.js'
+import { limitOrNone, loadConfig } from './config.js'
 import { serverOptions } from './server-options.js'
 
 /**
@@ -38,7 +38,7 @@ await fastify.register(app, { config })
 // close-with-grace handles errors and the other signals; SIGINT and SIGTERM come here first, for the window above.
 let closingSince: number | undefined
 const grace = closeWithGrace({
-  delay: config.SHUTDOWN_TIMEOUT_MS === 0 ? undefined : config.SHUTDOWN_TIMEOUT_MS,
+  delay: limitOrNone(config.SHUTDOWN_TIMEOUT_MS),
   logger: fastify.log,
   skip: [...STOP_SIGNALS]
 }, async ({ signal, err }) => {

@@ -1,6 +1,6 @@
 // Config: defaults, conversion from strings, .env beneath the environment, and one clear problem per invalid variable.
 import t from 'tap'
-import { loadConfig } from '../../src/config.js'
+import { limitOrNone, loadConfig } from '../../src/config.js'
 
 t.test('with no variables every default applies', async (t) => {
   t.same(await loadConfig({}), {
@@ -95,4 +95,10 @@ t.test('.env fills what the environment leaves unset or empty, and its bad value
     ]
   })
   t.match(await loadConfig({ LOG_LEVEL: 'warn' }, { PORT: '4000', LOG_LEVEL: 'debug' }), { ok: true, config: { PORT: 4000, LOG_LEVEL: 'warn' } })
+})
+
+t.test('a timeout of 0 is no limit; any other is itself', async (t) => {
+  t.equal(limitOrNone(0), undefined)
+  t.equal(limitOrNone(1), 1)
+  t.equal(limitOrNone(10_000), 10_000)
 })

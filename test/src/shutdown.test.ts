@@ -33,6 +33,15 @@ t.test('Ctrl-C on npm start (SIGINT to the whole process group) answers the requ
   t.notMatch(server.stderr, /second|exiting/)
 })
 
+t.test('SIGHUP closes gracefully too, as close-with-grace handles it: the request in flight is answered', async (t) => {
+  const server = startServer(t, {})
+  const { answer } = await requestInFlight(server, 1)
+  server.child.kill('SIGHUP')
+  t.same(await answer, { status: 200, body: 'Waited 1 seconds!' })
+  t.equal(await server.exit, 0)
+  t.match(entries(server), [{ msg: /^Server listening/ }, { msg: 'closing', signal: 'SIGHUP' }])
+})
+
 t.test('two signals within moments of each other count as one: the request in flight is answered', async (t) => {
   const server = startServer(t, {})
   const { answer } = await requestInFlight(server, 1)
