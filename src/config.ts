@@ -1,6 +1,5 @@
 // The service's configuration: one typebox schema for the environment, and the loader that validates it at start.
 import { lookup } from 'node:dns/promises'
-import { isIP } from 'node:net'
 import { Type, type Static, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 
@@ -56,15 +55,16 @@ export async function loadConfig (env: Record<string, string | undefined>, doten
   const values: Record<string, string | number> = {}
   for (const name of VARIABLES) {
     const fromEnv = env[name]
+    // Unset or empty in the environment: .env's value, if it has one (empty there too counts as unset).
     const fromDotenv = fromEnv === undefined || fromEnv === ''
     const value = fromDotenv ? dotenv[name] : fromEnv
-    if (value === undefined || value === '') continue
+    if (!value) continue
     given[name] = { value, fromDotenv }
     values[name] = isNumeric(ConfigSchema.properties[name]) && DECIMAL.test(value) ? Number(value) : value
   }
   const config = Value.Default(ConfigSchema, values)
   const invalid = new Set(Value.Errors(ConfigSchema, config).map((error) => error.instancePath.slice(1)))
-  if (!invalid.has('HOST') && !(await resolves((config as Config).HOST))) invalid.add('HOST')
+  if (!(await resolves((config as Config).HOST))) invalid.add('HOST')
   if (invalid.size === 0) return { ok: true, config: config as Config }
 
   const problems = VARIABLES.filter((name) => invalid.has(name)).map((name) => {
@@ -74,8 +74,8 @@ export async function loadConfig (env: Record<string, string | undefined>, doten
   return { ok: false, problems }
 }
 
+/** An IP address, or a name the system resolves (an address is given back as it is, without asking DNS). */
 async function resolves (host: string): Promise<boolean> {
-  if (isIP(host) !== 0) return true
   return await lookup(host).then(() => true, () => false)
 }
 

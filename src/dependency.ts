@@ -34,7 +34,7 @@ export class SlowDependency {
         settle()
         resolve()
       }, latencyMs)
-      signal?.addEventListener('abort', onAbort, { once: true })
+      signal?.addEventListener('abort', onAbort)
       this.#pending.add(cancel)
     })
   }

@@ -20,15 +20,18 @@ export interface BuildOptions {
   env?: Record<string, string>
   /** Receives the log lines. */
   logLines?: string[]
+  /** Adds hooks before the app is registered, such as onRoute to see the app's routes. */
+  before?: (fastify: FastifyInstance) => void
   /** Adds routes or hooks next to the app's, before it is ready. */
   extend?: (fastify: FastifyInstance) => void
 }
 
 /** The app, ready for inject(); wrapped with fastify-plugin so tests see its decorators, as fastify-cli's helper does. */
-export async function build (t: Test, { env, logLines, extend }: BuildOptions = {}): Promise<FastifyInstance> {
+export async function build (t: Test, { env, logLines, before, extend }: BuildOptions = {}): Promise<FastifyInstance> {
   const config = await testConfig(env)
   const stream = logLines === undefined ? undefined : { write: (line: string) => { logLines.push(line) } }
   const fastify = Fastify(serverOptions(config, stream))
+  before?.(fastify)
   await fastify.register(fp(app), { config })
   extend?.(fastify)
   await fastify.ready()

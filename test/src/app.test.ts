@@ -10,6 +10,7 @@ function failingRoutes (fastify: FastifyInstance): void {
   fastify.get('/nonstandard', async () => { throw Object.assign(new Error('a status with no name'), { statusCode: 499 }) })
   fastify.get('/unavailable', async () => { throw fastify.httpErrors.serviceUnavailable('the database is down') })
   fastify.get('/coded-5xx', async () => { throw Object.assign(new Error('pool of 10 exhausted'), { statusCode: 503, code: 'DB_POOL_EXHAUSTED' }) })
+  fastify.get('/coded-500', async () => { throw Object.assign(new Error('disk full'), { statusCode: 500, code: 'ENOSPC' }) })
 }
 
 t.test('in production a 5xx says only its status; the log has the detail', async (t) => {
@@ -41,6 +42,7 @@ t.test('a 5xx never carries its code, in production or not', async (t) => {
       error: 'Service Unavailable',
       message: NODE_ENV === 'production' ? 'Service Unavailable' : 'pool of 10 exhausted'
     }, NODE_ENV)
+    t.notOk('code' in (await fastify.inject('/coded-500')).json(), `${NODE_ENV}: a 500 neither`)
   }
 })
 

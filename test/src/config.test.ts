@@ -1,6 +1,6 @@
 // Config: defaults, conversion from strings, .env beneath the environment, and one clear problem per invalid variable.
 import t from 'tap'
-import { limitOrNone, loadConfig } from '../../src/config.js'
+import { ConfigSchema, limitOrNone, loadConfig } from '../../src/config.js'
 
 t.test('with no variables every default applies', async (t) => {
   t.same(await loadConfig({}), {
@@ -21,8 +21,8 @@ t.test('with no variables every default applies', async (t) => {
 })
 
 t.test('strings are converted, empty values count as unset, unknown variables are ignored', async (t) => {
-  const result = await loadConfig({ PORT: '0', HOST: '', MAX_WAIT_SECONDS: '2.5', LOG_LEVEL: 'silent', PATH: '/bin', NODE_ENV: 'test' })
-  t.match(result, { ok: true, config: { PORT: 0, HOST: '127.0.0.1', MAX_WAIT_SECONDS: 2.5, LOG_LEVEL: 'silent', NODE_ENV: 'test' } })
+  const result = await loadConfig({ PORT: '0', HOST: '', MAX_WAIT_SECONDS: '2.25', LOG_LEVEL: 'silent', PATH: '/bin', NODE_ENV: 'test' })
+  t.match(result, { ok: true, config: { PORT: 0, HOST: '127.0.0.1', MAX_WAIT_SECONDS: 2.25, LOG_LEVEL: 'silent', NODE_ENV: 'test' } })
   t.notOk('PATH' in (result.ok ? result.config : {}))
 })
 
@@ -39,7 +39,8 @@ t.test('every duration takes 0 and at most an hour', async (t) => {
 })
 
 t.test('HOST takes an IP address or a name that resolves', async (t) => {
-  for (const host of ['0.0.0.0', '::', '::1', '192.0.2.10', 'localhost']) {
+  // 2130706433 is 127.0.0.1 written as one number, which the resolver takes: digits alone stay a name, not a number.
+  for (const host of ['0.0.0.0', '::', '::1', '192.0.2.10', 'localhost', '2130706433']) {
     t.match(await loadConfig({ HOST: host }), { ok: true, config: { HOST: host } }, host)
   }
   for (const host of ['not-an-address', 'no-such-host.invalid', '300.1.1.1x', 'a b']) {
@@ -95,10 +96,17 @@ t.test('.env fills what the environment leaves unset or empty, and its bad value
     ]
   })
   t.match(await loadConfig({ LOG_LEVEL: 'warn' }, { PORT: '4000', LOG_LEVEL: 'debug' }), { ok: true, config: { PORT: 4000, LOG_LEVEL: 'warn' } })
+  t.match(await loadConfig({}, { PORT: '' }), { ok: true, config: { PORT: 3000 } }, 'empty in .env counts as unset too')
 })
 
 t.test('a timeout of 0 is no limit; any other is itself', async (t) => {
   t.equal(limitOrNone(0), undefined)
   t.equal(limitOrNone(1), 1)
   t.equal(limitOrNone(10_000), 10_000)
+})
+
+t.test('every variable is described, for the reader of the schema', async (t) => {
+  for (const [name, schema] of Object.entries(ConfigSchema.properties) as Array<[string, { description?: string }]>) {
+    t.ok((schema.description ?? '').length > 10, name)
+  }
 })

@@ -40,9 +40,11 @@ t.test('a write that takes part of the text, or none while the pipe is full, is 
     '../../src/log-destination.js', { 'node:fs': { writeSync } })
   const destination = new Mocked(1)
   destination.write('one\ntwo\n')
+  const started = performance.now()
   destination.flush()
   t.equal(written.join(''), 'one\ntwo\n')
   t.equal(calls, 3, 'refused once, then part, then the rest')
+  t.ok(performance.now() - started >= 0.9, 'paused a millisecond while the pipe was full, rather than spin')
 })
 
 t.test('any other write error is not swallowed', async (t) => {
@@ -63,4 +65,19 @@ process.exit(0)`
   const { stdout, status } = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '--eval', script], { encoding: 'utf8' })
   t.equal(status, 0)
   t.equal(stdout, 'last words\n')
+})
+
+t.test('a single line is written after its turn, and however many lines, the flush at exit is registered once', async (t) => {
+  const written: string[] = []
+  const writeSync = (fd: number, data: Buffer): number => { written.push(data.toString()); return data.length }
+  const { BatchedDestination: Mocked } = await t.mockImport<typeof import('../../src/log-destination.js')>(
+    '../../src/log-destination.js', { 'node:fs': { writeSync } })
+  const exitListeners = process.listenerCount('exit')
+  const destination = new Mocked(1)
+  destination.write('alone\n')
+  await nextTurn()
+  t.same(written, ['alone\n'])
+  for (let line = 0; line < 20; line++) destination.write(`${line}\n`)
+  t.equal(process.listenerCount('exit'), exitListeners + 1)
+  destination.flush()
 })

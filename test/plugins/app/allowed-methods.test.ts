@@ -1,5 +1,7 @@
 // 405 with Allow for a known path and another method, OPTIONS answered with Allow, 404 for unknown paths.
+import Fastify from 'fastify'
 import t from 'tap'
+import allowedMethods from '../../../plugins/app/allowed-methods.js'
 import { build, HTML } from '../../helper.js'
 
 const SEED_ALLOW = 'GET, HEAD, OPTIONS'
@@ -56,4 +58,14 @@ t.test('Allow gathers every method of a path, parametric paths and method lists 
   const get = await fastify.inject({ method: 'GET', url: '/items' })
   t.equal(get.statusCode, 405)
   t.equal(get.headers.allow, 'OPTIONS, POST')
+})
+
+t.test('on a bare Fastify, paths match as Fastify\'s router is told to match them', async (t) => {
+  const fastify = Fastify({ ignoreTrailingSlash: true, caseSensitive: false })
+  t.teardown(() => fastify.close())
+  await fastify.register(allowedMethods)
+  fastify.get('/items', async () => 'items')
+  await fastify.ready()
+  for (const url of ['/items', '/items/', '/ITEMS']) t.equal(fastify.allowedMethods(url), 'GET, HEAD, OPTIONS', url)
+  t.equal(fastify.allowedMethods('/other'), undefined)
 })

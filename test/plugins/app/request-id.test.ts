@@ -27,6 +27,8 @@ t.test('a missing or malformed x-request-id is replaced, never echoed', async (t
   t.match(missing.headers['x-request-id'], UUID, 'missing')
   const repeated = await fastify.inject({ url: '/sync', headers: { 'x-request-id': ['a', 'b'] } })
   t.match(repeated.headers['x-request-id'], UUID, 'repeated')
+  const otherHeader = await fastify.inject({ url: '/sync', headers: { 'request-id': 'from-another-header' } })
+  t.match(otherHeader.headers['x-request-id'], UUID, 'only x-request-id is read')
 })
 
 t.test('every request gets its own id, errors included', async (t) => {
