@@ -25,7 +25,6 @@ export class BatchedDestination {
 
   /** Writes the lines gathered so far, all of them: a write may take only part, or none while a pipe is full. */
   flush (): void {
-    if (this.#lines.length === 0) return
     let pending = Buffer.from(this.#lines.join(''))
     this.#lines = []
     while (pending.length > 0) {

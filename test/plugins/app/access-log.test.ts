@@ -3,7 +3,9 @@ import { once } from 'node:events'
 import { Agent, get, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout } from 'node:timers/promises'
+import Fastify from 'fastify'
 import t from 'tap'
+import accessLog from '../../../plugins/app/access-log.js'
 import { build } from '../../helper.js'
 
 t.test('each request writes exactly one access line with method, url, status, time and id', async (t) => {
@@ -77,4 +79,16 @@ t.test('a connection closed after its answer adds no line', async (t) => {
   await setTimeout(100)
   t.match(logLines.slice(linesBefore).map((line) => JSON.parse(line)), [{ msg: 'request completed', url: '/sync' }])
   t.equal(logLines.length, linesBefore + 1)
+})
+
+t.test('on a bare Fastify, its hooks hand on: hooks added after it still run', async (t) => {
+  const fastify = Fastify()
+  t.teardown(() => fastify.close())
+  await fastify.register(accessLog)
+  const ran: string[] = []
+  fastify.addHook('onRequest', async () => { ran.push('onRequest') })
+  fastify.addHook('onResponse', async () => { ran.push('onResponse') })
+  fastify.get('/', async () => 'ok')
+  t.equal((await fastify.inject('/')).body, 'ok')
+  t.same(ran, ['onRequest', 'onResponse'])
 })
