@@ -18,17 +18,21 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   // Every plugin reads fastify.config. Third-party plugins (thin wrappers configured from it) come next, then the
   // app's own, which may use them; within a folder, a plugin's declared dependencies load before it.
   await fastify.register(configPlugin, { config: options.config })
-  await fastify.register(AutoLoad, { dir: join(PLUGINS, 'external') })
+  // Each wrapper configures its plugin from fastify.config itself (autoConfig), so nothing is passed down.
+  await fastify.register(AutoLoad, { dir: join(PLUGINS, 'external'), options: {} })
   await fastify.register(AutoLoad, { dir: join(PLUGINS, 'app'), options })
-  // A folder per resource; its autohooks.ts holds hooks for that folder and the folders below it.
-  await fastify.register(AutoLoad, { dir: ROUTES, autoHooks: true, cascadeHooks: true, options })
 
   const production = options.config.NODE_ENV === 'production'
 
-  fastify.setErrorHandler((error: FastifyError, request, reply) => {
+  fastify.setErrorHandler((error: FastifyError & { headers?: Record<string, string> }, request, reply) => {
     const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
-    if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    // A 500 is a failure, logged with its stack; another 5xx was chosen (load shed, shutdown, a dependency down),
+    // and under load a stack per request would add to the very load being shed.
+    if (statusCode === 500) request.log.error({ err: error }, 'request failed')
+    else if (statusCode > 500) request.log.warn({ statusCode, reason: error.message }, 'request refused')
     const reason = STATUS_CODES[statusCode] ?? 'Error'
+    // Headers an error asks for, such as Retry-After with a 503 or 429.
+    if (error.headers !== undefined) reply.headers(error.headers)
     return reply.code(statusCode).send({
       statusCode,
       error: reason,
@@ -45,4 +49,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
     if (request.method === 'OPTIONS') return reply.html('')
     throw fastify.httpErrors.methodNotAllowed(`Method ${request.method} is not allowed on ${request.url}; allowed: ${allow}`)
   })
+
+  // Routes come last: a route keeps the error handler its context had when it was registered.
+  // A folder per resource; its autohooks.ts holds hooks for that folder and the folders below it.
+  await fastify.register(AutoLoad, { dir: ROUTES, autoHooks: true, cascadeHooks: true, options })
 }

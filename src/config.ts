@@ -12,10 +12,9 @@ const MAX_DURATION_MS = 3_600_000
 const Duration = (defaultMs: number, description: string): ReturnType<typeof Type.Integer> =>
   Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS, default: defaultMs, description })
 
-/** A timeout for APIs that take an optional limit: 0 means none, so no limit at all. */
-export function limitOrNone (timeoutMs: number): number | undefined {
-  return timeoutMs === 0 ? undefined : timeoutMs
-}
+/** A size in bytes, at least `minimum`. */
+const Bytes = (defaultBytes: number, minimum: number, description: string): ReturnType<typeof Type.Integer> =>
+  Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER, default: defaultBytes, description })
 
 export const ConfigSchema = Type.Object({
   NODE_ENV: Type.Enum(['production', 'development', 'test'], {
@@ -30,7 +29,18 @@ export const ConfigSchema = Type.Object({
   MAX_WAIT_SECONDS: Type.Number({ minimum: 0, maximum: MAX_DURATION_MS / 1000, default: 60, description: 'largest ?seconds GET /wait accepts' }),
   REQUEST_TIMEOUT_MS: Duration(10_000, 'time a client has to send a whole request'),
   KEEP_ALIVE_TIMEOUT_MS: Duration(72_000, 'how long an idle keep-alive connection stays open'),
-  SHUTDOWN_TIMEOUT_MS: Duration(10_000, 'how long a shutdown may take before the process exits with 1')
+  BODY_LIMIT_BYTES: Bytes(1_048_576, 1, 'largest request body accepted; a larger one is refused with 413'),
+  MAX_HEADER_BYTES: Bytes(16_384, 1, "largest request head (request line and headers); a larger one is refused with 431"),
+  // The kernel caps it at its own limit (Linux: net.core.somaxconn), so the default asks for as many as it allows.
+  LISTEN_BACKLOG: Type.Integer({ minimum: 1, maximum: 65_535, default: 65_535, description: 'connections the kernel queues until the service accepts them' }),
+  SHUTDOWN_DELAY_MS: Duration(5000, 'after SIGTERM, how long the service keeps serving (with /ready at 503) before it drains'),
+  SHUTDOWN_TIMEOUT_MS: Duration(10_000, 'after the delay, how long draining may take; requests still waiting near its end get 503'),
+  MAX_EVENT_LOOP_DELAY_MS: Duration(1000, 'mean event-loop delay over which requests get 503 (0: not checked)'),
+  MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'event-loop utilization over which requests get 503 (0: not checked)' }),
+  MAX_HEAP_USED_BYTES: Bytes(0, 0, 'heap in use over which requests get 503 (0: not checked)'),
+  MAX_RSS_BYTES: Bytes(0, 0, 'resident memory over which requests get 503 (0: not checked)'),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'requests a client address may make per window; 0 turns rate limiting off' }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1, maximum: MAX_DURATION_MS, default: 60_000, description: 'the rate limit window, in ms' })
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -89,4 +99,9 @@ function expectation (name: Variable): string {
   const schema: PropertySchema = ConfigSchema.properties[name]
   if (schema.enum !== undefined) return `one of ${schema.enum.join(', ')}`
   return `${schema.type === 'integer' ? 'an integer' : 'a number'} from ${schema.minimum} to ${schema.maximum}`
+}
+
+/** The longest a stop may take: the delay, then the drain; undefined when the drain has no limit (0). */
+export function stopLimitMs ({ SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS }: Config): number | undefined {
+  return SHUTDOWN_TIMEOUT_MS === 0 ? undefined : SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS
 }

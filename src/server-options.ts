@@ -1,4 +1,4 @@
-// The options Fastify is built with, from config: logger, request ids and timeouts. Shared by the server and the tests.
+// The options Fastify is built with, from config: logger, request ids, limits and timeouts. Shared by the server and the tests.
 import type { Server } from 'node:http'
 import { LogController, type FastifyHttpOptions } from 'fastify'
 import type { Config } from './config.js'
@@ -23,7 +23,12 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
     genReqId: (request) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    // A request that arrives while the app closes is served (its answer asks the client to close the connection),
+    // not refused with Fastify's 503: it was sent before the load balancer knew, and the shutdown owes it an answer.
+    return503OnClosing: false,
     http: {
+      maxHeaderSize: config.MAX_HEADER_BYTES,
       // Node looks for requests past their time every 30 s by default, so a 10 s limit could let one run for 40 s.
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
       // Headers get the whole request's time, and no limit with it: Node's own 60 s would otherwise still apply.

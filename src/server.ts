@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
+import fp from 'fastify-plugin'
 import app from './app.js'
-import { limitOrNone, loadConfig } from './config.js'
+import { loadConfig, stopLimitMs } from './config.js'
 import { serverOptions } from './server-options.js'
 
 /**
@@ -33,19 +34,22 @@ if (!result.ok) {
 const { config } = result
 
 const fastify = Fastify(serverOptions(config))
-await fastify.register(app, { config })
+// Not encapsulated (as the test helper registers it too), so that the shutdown it decorates is reachable here.
+await fastify.register(fp(app), { config })
 
 // close-with-grace handles errors and the other signals; SIGINT and SIGTERM come here first, for the window above.
+// Its limit covers the whole stop: the delay, then the drain, whose requests still waiting are answered 503 shortly
+// before it ends (plugins/app/shutdown.ts). Past it, something still hangs: the process exits with 1.
 let closingSince: number | undefined
 const grace = closeWithGrace({
-  delay: limitOrNone(config.SHUTDOWN_TIMEOUT_MS),
+  delay: stopLimitMs(config),
   logger: fastify.log,
   skip: [...STOP_SIGNALS]
 }, async ({ signal, err }) => {
   closingSince ??= performance.now()
   if (err !== undefined) fastify.log.error({ err }, 'closing after an uncaught error')
   else if (signal !== undefined) fastify.log.info({ signal }, 'closing')
-  await fastify.close()
+  await fastify.shutdown.stop()
 })
 
 for (const signal of STOP_SIGNALS) {
@@ -61,7 +65,7 @@ for (const signal of STOP_SIGNALS) {
 }
 
 try {
-  await fastify.listen({ host: config.HOST, port: config.PORT })
+  await fastify.listen({ host: config.HOST, port: config.PORT, backlog: config.LISTEN_BACKLOG })
 } catch (err) {
   fastify.log.fatal({ err }, 'could not listen')
   process.exit(1)

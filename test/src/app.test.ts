@@ -15,7 +15,7 @@ function failingRoutes (fastify: FastifyInstance): void {
 
 t.test('in production a 5xx says only its status; the log has the detail', async (t) => {
   const logLines: string[] = []
-  const fastify = await build(t, { env: { NODE_ENV: 'production', LOG_LEVEL: 'error' }, logLines, extend: failingRoutes })
+  const fastify = await build(t, { env: { NODE_ENV: 'production', LOG_LEVEL: 'warn' }, logLines, extend: failingRoutes })
   const crash = await fastify.inject('/crash')
   t.equal(crash.statusCode, 500)
   t.match(crash.headers['content-type'], /^application\/json/)
@@ -23,7 +23,11 @@ t.test('in production a 5xx says only its status; the log has the detail', async
   t.notMatch(crash.body, /hunter2|at /, 'no detail, no stack')
   t.same((await fastify.inject('/unavailable')).json(), { statusCode: 503, error: 'Service Unavailable', message: 'Service Unavailable' })
   const logged = logLines.map((line) => JSON.parse(line))
-  t.match(logged[0], { level: 50, msg: 'request failed', err: { message: 'database password is hunter2', stack: /at / } })
+  t.match(logged, [
+    { level: 50, msg: 'request failed', err: { message: 'database password is hunter2', stack: /at / } },
+    { level: 40, msg: 'request refused', statusCode: 503, reason: 'the database is down' }
+  ], 'a 500 as an error with its stack, another 5xx as a warning with its reason')
+  t.notOk('err' in logged[1], 'no stack for a 5xx chosen on purpose')
   t.equal(logged.length, 2, 'each 5xx logged once')
 })
 
@@ -76,4 +80,15 @@ t.test('a body Fastify cannot parse is a 4xx JSON error', async (t) => {
   const response = await fastify.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":' })
   t.equal(response.statusCode, 400)
   t.match(response.json(), { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_CTP_INVALID_JSON_BODY' })
+})
+
+t.test("the app's own routes answer errors through the same handler: a 5xx from /wait is generic in production", async (t) => {
+  const logLines: string[] = []
+  const fastify = await build(t, { env: { NODE_ENV: 'production', LOG_LEVEL: 'warn' }, logLines })
+  const answer = fastify.inject('/wait?seconds=5')
+  while (fastify.dependency.pending === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  fastify.dependency.cancelAll(Object.assign(new Error('database password is hunter2'), { statusCode: 500 }))
+  const response = await answer
+  t.same(response.json(), { statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' })
+  t.match(logLines.map((line) => JSON.parse(line)), [{ level: 50, msg: 'request failed', err: { message: 'database password is hunter2' } }])
 })

@@ -1,6 +1,6 @@
 // Config: defaults, conversion from strings, .env beneath the environment, and one clear problem per invalid variable.
 import t from 'tap'
-import { ConfigSchema, limitOrNone, loadConfig } from '../../src/config.js'
+import { ConfigSchema, loadConfig, stopLimitMs } from '../../src/config.js'
 
 t.test('with no variables every default applies', async (t) => {
   t.same(await loadConfig({}), {
@@ -15,7 +15,17 @@ t.test('with no variables every default applies', async (t) => {
       MAX_WAIT_SECONDS: 60,
       REQUEST_TIMEOUT_MS: 10_000,
       KEEP_ALIVE_TIMEOUT_MS: 72_000,
-      SHUTDOWN_TIMEOUT_MS: 10_000
+      BODY_LIMIT_BYTES: 1_048_576,
+      MAX_HEADER_BYTES: 16_384,
+      LISTEN_BACKLOG: 65_535,
+      SHUTDOWN_DELAY_MS: 5000,
+      SHUTDOWN_TIMEOUT_MS: 10_000,
+      MAX_EVENT_LOOP_DELAY_MS: 1000,
+      MAX_EVENT_LOOP_UTILIZATION: 0,
+      MAX_HEAP_USED_BYTES: 0,
+      MAX_RSS_BYTES: 0,
+      RATE_LIMIT_MAX: 0,
+      RATE_LIMIT_WINDOW_MS: 60_000
     }
   })
 })
@@ -27,7 +37,7 @@ t.test('strings are converted, empty values count as unset, unknown variables ar
 })
 
 t.test('every duration takes 0 and at most an hour', async (t) => {
-  const durations = ['ROOT_DELAY_MS', 'WAIT_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS']
+  const durations = ['ROOT_DELAY_MS', 'WAIT_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS', 'MAX_EVENT_LOOP_DELAY_MS']
   for (const name of durations) {
     t.match(await loadConfig({ [name]: '0' }), { ok: true, config: { [name]: 0 } }, `${name}=0`)
     t.match(await loadConfig({ [name]: '3600000' }), { ok: true, config: { [name]: 3_600_000 } }, `${name}=3600000`)
@@ -66,7 +76,16 @@ t.test('each invalid variable is refused with its name, what it must be and what
     ['MAX_WAIT_SECONDS', '3600.5', 'MAX_WAIT_SECONDS must be a number from 0 to 3600 (got "3600.5")'],
     ['REQUEST_TIMEOUT_MS', '-5', 'REQUEST_TIMEOUT_MS must be an integer from 0 to 3600000 (got "-5")'],
     ['KEEP_ALIVE_TIMEOUT_MS', '1s', 'KEEP_ALIVE_TIMEOUT_MS must be an integer from 0 to 3600000 (got "1s")'],
-    ['SHUTDOWN_TIMEOUT_MS', 'x', 'SHUTDOWN_TIMEOUT_MS must be an integer from 0 to 3600000 (got "x")']
+    ['SHUTDOWN_TIMEOUT_MS', 'x', 'SHUTDOWN_TIMEOUT_MS must be an integer from 0 to 3600000 (got "x")'],
+    ['BODY_LIMIT_BYTES', '0', 'BODY_LIMIT_BYTES must be an integer from 1 to 9007199254740991 (got "0")'],
+    ['MAX_HEADER_BYTES', '1e3', 'MAX_HEADER_BYTES must be an integer from 1 to 9007199254740991 (got "1e3")'],
+    ['LISTEN_BACKLOG', '0', 'LISTEN_BACKLOG must be an integer from 1 to 65535 (got "0")'],
+    ['LISTEN_BACKLOG', '65536', 'LISTEN_BACKLOG must be an integer from 1 to 65535 (got "65536")'],
+    ['MAX_EVENT_LOOP_UTILIZATION', '1.5', 'MAX_EVENT_LOOP_UTILIZATION must be a number from 0 to 1 (got "1.5")'],
+    ['MAX_HEAP_USED_BYTES', '-1', 'MAX_HEAP_USED_BYTES must be an integer from 0 to 9007199254740991 (got "-1")'],
+    ['MAX_RSS_BYTES', '2GB', 'MAX_RSS_BYTES must be an integer from 0 to 9007199254740991 (got "2GB")'],
+    ['RATE_LIMIT_MAX', '-1', 'RATE_LIMIT_MAX must be an integer from 0 to 9007199254740991 (got "-1")'],
+    ['RATE_LIMIT_WINDOW_MS', '0', 'RATE_LIMIT_WINDOW_MS must be an integer from 1 to 3600000 (got "0")']
   ]
   for (const [name, value, problem] of cases) {
     t.same(await loadConfig({ [name]: value }), { ok: false, problems: [problem] }, `${name}=${value}`)
@@ -99,10 +118,16 @@ t.test('.env fills what the environment leaves unset or empty, and its bad value
   t.match(await loadConfig({}, { PORT: '' }), { ok: true, config: { PORT: 3000 } }, 'empty in .env counts as unset too')
 })
 
-t.test('a timeout of 0 is no limit; any other is itself', async (t) => {
-  t.equal(limitOrNone(0), undefined)
-  t.equal(limitOrNone(1), 1)
-  t.equal(limitOrNone(10_000), 10_000)
+t.test('a stop may take the delay plus the shutdown timeout; a timeout of 0 sets no limit', async (t) => {
+  const limit = async (env: Record<string, string>): Promise<number | undefined> => {
+    const result = await loadConfig(env)
+    if (!result.ok) throw new Error(result.problems.join('\n'))
+    return stopLimitMs(result.config)
+  }
+  t.equal(await limit({}), 15_000)
+  t.equal(await limit({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '1' }), 1)
+  t.equal(await limit({ SHUTDOWN_DELAY_MS: '2000', SHUTDOWN_TIMEOUT_MS: '3000' }), 5000)
+  t.equal(await limit({ SHUTDOWN_DELAY_MS: '2000', SHUTDOWN_TIMEOUT_MS: '0' }), undefined)
 })
 
 t.test('every variable is described, for the reader of the schema', async (t) => {

@@ -1,21 +1,41 @@
 // fastify.dependency: shared by the routes, and its pending calls cancelled when the app closes.
 import sensible from '@fastify/sensible'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import dependency from '../../../plugins/app/dependency.js'
-import { build } from '../../helper.js'
+import configPlugin from '../../../plugins/config.js'
+import shutdown from '../../../plugins/app/shutdown.js'
+import { build, testConfig } from '../../helper.js'
 
-t.test('on a bare Fastify with @fastify/sensible, it decorates fastify.dependency and cancels its calls on close', async (t) => {
+/** A bare Fastify with what the plugin needs: config, @fastify/sensible and the shutdown. */
+async function bare (): Promise<FastifyInstance> {
   const fastify = Fastify()
+  await fastify.register(configPlugin, { config: await testConfig({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '400' }) })
   await fastify.register(sensible)
+  await fastify.register(shutdown)
   await fastify.register(dependency)
+  return fastify
+}
+
+t.test('on a bare Fastify with what it needs, it decorates fastify.dependency and cancels its calls on close', async (t) => {
+  const fastify = await bare()
   const call = fastify.dependency.call(10_000)
   t.equal(fastify.dependency.pending, 1)
   await fastify.close()
   await t.rejects(call, { statusCode: 503, message: 'The service is shutting down' })
 })
 
-t.test('it declares that it needs @fastify/sensible', async (t) => {
+t.test('at the shutdown\'s cut-off, shortly before the timeout, its calls are cancelled with 503 and Retry-After', async (t) => {
+  const fastify = await bare()
+  const call = fastify.dependency.call(10_000)
+  const started = performance.now()
+  await fastify.shutdown.stop()
+  await t.rejects(call, { statusCode: 503, message: 'The service is shutting down', headers: { 'retry-after': '1' } })
+  t.equal(fastify.dependency.pending, 0)
+  t.ok(performance.now() - started < 5000, 'did not wait for the call')
+})
+
+t.test('it declares that it needs @fastify/sensible and the shutdown', async (t) => {
   const fastify = Fastify()
   t.teardown(() => fastify.close())
   await t.rejects(async () => { await fastify.register(dependency) }, { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })

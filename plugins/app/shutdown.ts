@@ -1,0 +1,93 @@
+// The stop that loses no request: readiness off at once, serving on while load balancers catch up, then drain and close.
+// Streams and sockets that outlive a request join it through fastify.shutdown.draining (see README, "Shutdown").
+import { Server as NetServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import fp from 'fastify-plugin'
+
+/**
+ * Once the server stops accepting, how long a connection that has not begun a request gets to begin one: it was
+ * accepted a moment ago and its request is on its way, or it sits idle between keep-alive requests.
+ */
+const FIRST_REQUEST_GRACE_MS = 500
+
+/** How long before the shutdown timeout the work still waiting is cancelled: time for its 503 to be written. */
+export function cutOffAfter (timeoutMs: number): number {
+  return timeoutMs - Math.min(1000, timeoutMs / 4)
+}
+
+export interface Shutdown {
+  /** True from the start of the stop: /ready answers 503 and every response asks its client to close the connection. */
+  readonly stopping: boolean
+  /** Aborts when the server stops accepting: a stream or socket that outlives its request ends itself here. */
+  readonly draining: AbortSignal
+  /** Aborts shortly before the shutdown timeout: work still waiting is cancelled, so its request is answered 503. */
+  readonly cutOff: AbortSignal
+  /**
+   * The whole sequence: stopping at once; SHUTDOWN_DELAY_MS of serving; then no new connections, every request held
+   * answered, idle connections closed, the app closed. Resolves when all that is done; calling it again changes nothing.
+   */
+  stop: () => Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    shutdown: Shutdown
+  }
+}
+
+export default fp(async (fastify) => {
+  const { SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS } = fastify.config
+  const draining = new AbortController()
+  const cutOff = new AbortController()
+  let stopping = false
+  let stopped: Promise<void> | undefined
+
+  async function run (): Promise<void> {
+    stopping = true
+    fastify.log.info({ delayMs: SHUTDOWN_DELAY_MS }, 'stopping: /ready answers 503, serving on until the delay ends')
+    await sleep(SHUTDOWN_DELAY_MS)
+    const timer = SHUTDOWN_TIMEOUT_MS === 0
+      ? undefined
+      : setTimeout(() => { cutOff.abort(new Error('the shutdown timeout is near')) }, cutOffAfter(SHUTDOWN_TIMEOUT_MS))
+    try {
+      await fastify.close()
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  fastify.decorate('shutdown', {
+    get stopping () { return stopping },
+    draining: draining.signal,
+    cutOff: cutOff.signal,
+    stop: async () => { await (stopped ??= run()) }
+  } satisfies Shutdown)
+
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (stopping) reply.header('connection', 'close')
+    done(null, payload)
+  })
+
+  // Runs before Fastify closes the server, and holds it until every connection has closed: Fastify's own close of an
+  // http.Server first closes every connection that has not begun a request, and on Node 26 that includes one
+  // accepted a moment ago whose request is still on its way (nodejs/node#63470). net.Server's close only stops accepting.
+  fastify.addHook('preClose', async () => {
+    stopping = true
+    const server = fastify.server
+    if (!server.listening) {
+      draining.abort()
+      return
+    }
+    const closed = new Promise<void>((resolve) => { NetServer.prototype.close.call(server, () => { resolve() }) })
+    draining.abort()
+    fastify.log.info('draining: no new connections; answering the requests held')
+    // Every response now carries Connection: close, so a connection closes after its answer; one that stays idle
+    // (never began a request, or between requests, or after an answer sent in full before the stop) is closed here.
+    const sweep = setInterval(() => { server.closeIdleConnections() }, FIRST_REQUEST_GRACE_MS)
+    try {
+      await closed
+    } finally {
+      clearInterval(sweep)
+    }
+  })
+}, { name: 'shutdown', dependencies: ['config'] })

@@ -1,0 +1,19 @@
+// @fastify/swagger: the OpenAPI 3 document, built from the routes' typebox schemas (served at /docs/json).
+import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger'
+
+export const autoConfig: FastifyDynamicSwaggerOptions = {
+  openapi: {
+    openapi: '3.1.0',
+    info: {
+      title: 'async-service',
+      description: "The seed's async Flask app on Fastify 5: async handlers awaiting a slow dependency, and probes",
+      version: '0.1.0'
+    },
+    tags: [
+      { name: 'seed', description: "The seed's three routes, answering as the Flask app does" },
+      { name: 'probes', description: 'Liveness and readiness, for the orchestrator and the load balancer' }
+    ]
+  }
+}
+
+export default swagger
