@@ -8,7 +8,7 @@ import fp from 'fastify-plugin'
  * Once the server stops accepting, how long a connection that has not begun a request gets to begin one: it was
  * accepted a moment ago and its request is on its way, or it sits idle between keep-alive requests.
  */
-const FIRST_REQUEST_GRACE_MS = 500
+const FIRST_REQUEST_GRACE_MS = 1000
 
 /** How long before the shutdown timeout the work still waiting is cancelled: time for its 503 to be written. */
 export function cutOffAfter (timeoutMs: number): number {

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { entries, listening, startServer } from '../server-process.js'
 
-const FAULT = join(import.meta.dirname, '..', 'fixtures', 'fault-on-sigusr2.ts')
+const FAULT = join(import.meta.dirname, '..', 'fixtures', 'fault-on-sigwinch.ts')
 
 // Each test starts a process or two: give the file room on a busy machine.
 t.setTimeout(180_000)
@@ -80,10 +80,20 @@ t.test('a port already in use stops the start with exit code 1', async (t) => {
   t.match(entries(server), [{ level: 60, msg: 'could not listen', err: { code: 'EADDRINUSE' } }])
 })
 
-t.test('an uncaught error is logged, the server closed, and the process exits with 1', async (t) => {
-  const server = startServer(t, {}, { preload: [FAULT] })
-  await listening(server)
-  server.child.kill('SIGUSR2')
-  t.equal(await server.exit, 1)
-  t.match(entries(server).at(-1), { level: 50, msg: 'closing after an uncaught error', err: { message: 'injected fault' } })
-})
+for (const fault of ['error', 'rejection']) {
+  t.test(`an uncaught ${fault} is logged with its stack and closes the server the same way: answers held, exit 1`, async (t) => {
+    const server = startServer(t, { FAULT: fault }, { preload: [FAULT] })
+    const url = await listening(server)
+    const inFlight = fetch(`${url}/wait?seconds=0.5`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    server.child.kill('SIGWINCH')
+    const response = await inFlight
+    t.equal(response.status, 200)
+    t.equal(await response.text(), 'Waited 0.5 seconds!')
+    t.equal(await server.exit, 1)
+    t.match(entries(server).find((entry) => entry.level === 50), {
+      msg: 'closing after an uncaught error',
+      err: { message: 'injected fault', stack: /^Error: injected fault\n\s+at / }
+    })
+  })
+}
