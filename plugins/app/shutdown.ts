@@ -45,7 +45,8 @@ export default fp(async (fastify) => {
   async function run (): Promise<void> {
     stopping = true
     fastify.log.info({ delayMs: SHUTDOWN_DELAY_MS }, 'stopping: /ready answers 503, serving on until the delay ends')
-    await sleep(SHUTDOWN_DELAY_MS)
+    // The delay ends early if the app is closed meanwhile, by another path.
+    await sleep(SHUTDOWN_DELAY_MS, undefined, { signal: draining.signal }).catch(() => {})
     const timer = SHUTDOWN_TIMEOUT_MS === 0
       ? undefined
       : setTimeout(() => { cutOff.abort(new Error('the shutdown timeout is near')) }, cutOffAfter(SHUTDOWN_TIMEOUT_MS))
@@ -60,7 +61,7 @@ export default fp(async (fastify) => {
     get stopping () { return stopping },
     draining: draining.signal,
     cutOff: cutOff.signal,
-    stop: async () => { await (stopped ??= run()) }
+    stop: () => (stopped ??= run())
   } satisfies Shutdown)
 
   fastify.addHook('onSend', (request, reply, payload, done) => {

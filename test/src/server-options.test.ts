@@ -1,4 +1,4 @@
-// The timeouts from config take effect on a real socket: REQUEST_TIMEOUT_MS and KEEP_ALIVE_TIMEOUT_MS.
+// Limits and timeouts from config take effect on a real socket: request and keep-alive timeouts, head and body sizes.
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
@@ -45,4 +45,21 @@ t.test('the default keep-alive timeout of 72 s is announced to clients', async (
   const response = await fetch(`http://127.0.0.1:${port}/sync`)
   await response.text()
   t.equal(response.headers.get('keep-alive'), 'timeout=72')
+})
+
+t.test('a request head larger than MAX_HEADER_BYTES is refused with 431 and its connection closed', async (t) => {
+  const port = await listeningApp(t, { MAX_HEADER_BYTES: '2048' })
+  const small = await rawExchange(port, `GET /sync HTTP/1.1\r\nHost: localhost\r\nX-Pad: ${'a'.repeat(1000)}\r\nConnection: close\r\n\r\n`)
+  t.match(small.received, /^HTTP\/1\.1 200 OK\r\n/, 'a 1 KB header passes')
+  const large = await rawExchange(port, `GET /sync HTTP/1.1\r\nHost: localhost\r\nX-Pad: ${'a'.repeat(3000)}\r\n\r\n`)
+  t.match(large.received, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/)
+})
+
+t.test('a body larger than BODY_LIMIT_BYTES is refused with 413 JSON naming the limit', async (t) => {
+  const fastify = await build(t, { env: { BODY_LIMIT_BYTES: '1024' } })
+  const send = async (bytes: number) => await fastify.inject({ method: 'POST', url: '/sync', payload: 'a'.repeat(bytes), headers: { 'content-type': 'text/plain' } })
+  t.equal((await send(1024)).statusCode, 405, 'at the limit, read (and refused for its method)')
+  const tooLarge = await send(1025)
+  t.equal(tooLarge.statusCode, 413)
+  t.same(tooLarge.json(), { statusCode: 413, error: 'Payload Too Large', message: 'Request body is too large', code: 'FST_ERR_CTP_BODY_TOO_LARGE' })
 })

@@ -1,6 +1,7 @@
 // The process: a real server on a socket, config and .env at start, exit codes, and graceful shutdown on signals.
+import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,6 +37,20 @@ t.test('a request in flight at SIGTERM is still answered before the process exit
   t.equal(response.status, 200)
   t.equal(await response.text(), 'Waited 0.5 seconds!')
   t.equal(await server.exit, 0)
+})
+
+t.test('the listen backlog is LISTEN_BACKLOG, and by default as large as the kernel allows', async (t) => {
+  const somaxconn = Number((await readFile('/proc/sys/net/core/somaxconn', 'utf8')).trim())
+  for (const [backlog, expected] of [['1234', Math.min(1234, somaxconn)], ['', somaxconn]] as const) {
+    const server = startServer(t, { LISTEN_BACKLOG: backlog })
+    const port = new URL(await listening(server)).port
+    // ss shows a listening socket's backlog as its Send-Q, the third column.
+    const ss = spawnSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' })
+    if (ss.error !== undefined) throw new Error('ss not found: install the Debian package iproute2 (npm test installs it)')
+    t.equal(Number(ss.stdout.trim().split(/\s+/)[2]), expected, `LISTEN_BACKLOG=${JSON.stringify(backlog)}`)
+    server.child.kill('SIGTERM')
+    t.equal(await server.exit, 0)
+  }
 })
 
 t.test('invalid config stops the start with exit code 1 and one line per bad variable, no stack trace', async (t) => {

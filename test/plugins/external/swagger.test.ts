@@ -1,0 +1,96 @@
+// The OpenAPI document at /docs/json: valid OpenAPI 3 (checked by a maintained validator), every route in it with its
+// parameters, the statuses it can answer and their content types; Swagger UI at /docs.
+import { Validator } from '@seriousme/openapi-schema-validator'
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { build } from '../../helper.js'
+
+interface Operation {
+  tags?: string[]
+  summary?: string
+  parameters?: Array<{ name: string, in: string, required?: boolean }>
+  responses: Record<string, { description: string, content?: Record<string, unknown> }>
+}
+
+interface Document {
+  openapi: string
+  paths: Record<string, Record<string, Operation>>
+}
+
+/** The app, the routes it registered (method and URL, HEAD left out as Fastify adds it to each GET) and its document. */
+async function documented (t: Parameters<typeof build>[0], env: Record<string, string> = {}): Promise<{ fastify: FastifyInstance, routes: string[], document: Document }> {
+  const routes: string[] = []
+  const fastify = await build(t, {
+    env,
+    before: (fastify) => fastify.addHook('onRoute', (route) => {
+      const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true
+      for (const method of [route.method].flat()) if (method !== 'HEAD' && !hidden) routes.push(`${method} ${route.url}`)
+    })
+  })
+  const response = await fastify.inject('/docs/json')
+  t.equal(response.statusCode, 200)
+  return { fastify, routes, document: response.json() }
+}
+
+/** The statuses each operation of the document answers, with each one's content type: "GET /" → { 200: 'text/html' }. */
+function statuses (document: Document): Record<string, Record<string, string>> {
+  const operations: Record<string, Record<string, string>> = {}
+  for (const [path, methods] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(methods)) {
+      operations[`${method.toUpperCase()} ${path}`] = Object.fromEntries(Object.entries(operation.responses)
+        .map(([status, response]) => [status, Object.keys(response.content ?? {}).join(', ')]))
+    }
+  }
+  return operations
+}
+
+t.test('the document is valid OpenAPI 3', async (t) => {
+  const { document } = await documented(t, { RATE_LIMIT_MAX: '100' })
+  t.match(document.openapi, /^3\./)
+  const result = await new Validator().validate(document as unknown as Parameters<Validator['validate']>[0])
+  t.same(result.errors, undefined, 'no errors')
+  t.equal(result.valid, true)
+})
+
+t.test('every registered route is in the document, and the document has no route the app lacks', async (t) => {
+  const { routes, document } = await documented(t)
+  const inDocument = Object.keys(statuses(document))
+  t.same([...inDocument].sort(), [...routes].sort())
+  t.same([...routes].sort(), ['GET /', 'GET /health', 'GET /ready', 'GET /sync', 'GET /wait'], 'the routes of this issue')
+})
+
+t.test('each operation lists every status it can answer, with its content type', async (t) => {
+  const json = 'application/json'
+  const html = 'text/html'
+  const { document } = await documented(t)
+  t.same(statuses(document), {
+    'GET /': { 200: html, 503: json },
+    'GET /sync': { 200: html, 503: json },
+    'GET /wait': { 200: html, 400: json, 503: json },
+    'GET /health': { 200: json },
+    'GET /ready': { 200: json, 503: json }
+  })
+  const { document: limited } = await documented(t, { RATE_LIMIT_MAX: '100' })
+  t.same(statuses(limited), {
+    'GET /': { 200: html, 429: json, 503: json },
+    'GET /sync': { 200: html, 429: json, 503: json },
+    'GET /wait': { 200: html, 400: json, 429: json, 503: json },
+    'GET /health': { 200: json },
+    'GET /ready': { 200: json, 503: json }
+  }, 'with rate limiting on, 429 too, but not on the probes')
+})
+
+t.test("/wait's ?seconds is documented as an optional query parameter", async (t) => {
+  const { document } = await documented(t)
+  t.match(document.paths['/wait']?.get?.parameters, [{ name: 'seconds', in: 'query', required: false }])
+  t.equal(document.paths['/wait']?.get?.parameters?.length, 1)
+})
+
+t.test('Swagger UI is served at /docs', async (t) => {
+  const { fastify } = await documented(t)
+  const page = await fastify.inject('/docs')
+  t.equal(page.statusCode, 200)
+  t.match(page.headers['content-type'], /^text\/html/)
+  t.match(page.body, /<div id="swagger-ui"><\/div>/)
+  t.match((await fastify.inject('/docs/static/swagger-initializer.js')).body, "url: resolveUrl('./json')", 'over /docs/json')
+})
