@@ -1,0 +1,28 @@
+// Installs the Debian packages the tests need when their commands are missing (npm test runs it first, as CI does):
+// wrk drives the benchmark's load, ss (iproute2) shows a listening socket's backlog. As root, or through sudo.
+import { spawnSync } from 'node:child_process'
+
+/** The command each test runs, and the Debian package that provides it. */
+const NEEDED = [
+  { command: 'wrk', debianPackage: 'wrk' },
+  { command: 'ss', debianPackage: 'iproute2' }
+]
+
+const found = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
+const missing = NEEDED.filter(({ command }) => !found(command)).map(({ debianPackage }) => debianPackage)
+if (missing.length === 0) process.exit(0)
+
+const asRoot = process.getuid?.() === 0 ? [] : found('sudo') ? ['sudo', '-n'] : undefined
+if (asRoot === undefined || !found('apt-get')) {
+  console.error(`The tests need the Debian packages ${missing.join(', ')}; install them (apt-get install ${missing.join(' ')}) and run again.`)
+  process.exit(1)
+}
+console.error(`# installing ${missing.join(', ')} for the tests`)
+for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+  const [command, ...rest] = [...asRoot, 'apt-get', ...args]
+  const run = spawnSync(command, rest, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  if (run.status !== 0) {
+    console.error(`Could not install ${missing.join(', ')} (apt-get ${args[0]} failed); install them and run again.`)
+    process.exit(1)
+  }
+}
