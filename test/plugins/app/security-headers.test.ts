@@ -1,4 +1,4 @@
-// Security headers from @fastify/helmet on every answer, and a policy under which Swagger UI loads only its own files.
+// Security headers from helmet on every answer, and a policy under which Swagger UI loads only its own files.
 import t from 'tap'
 import { build } from '../../helper.js'
 
