@@ -4,13 +4,18 @@ import { constants, cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
-import { load, type LoadResult } from './lib/load.js'
+import { load, SATURATED_CPU, wrkFound, type LoadResult } from './lib/load.js'
 import { OPEN_FILES, PINNING, freePort, openFileLimit, startServer, stopServer, treeRssKb, type Running } from './lib/processes.js'
 import { chart, table, verdicts, verdictTable, type BenchResults, type TargetResult } from './lib/report.js'
 import { baseline, buildService, peers, service, type Target } from './lib/targets.js'
 
 const ROOT = join(import.meta.dirname, '..')
 const DELAY_MS = 1000
+
+if (!wrkFound()) {
+  console.error('wrk not found: install the Debian package wrk (apt-get install wrk; npm test installs it), the load generator of these benchmarks')
+  process.exit(1)
+}
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,7 +46,7 @@ const outDir = resolve(flags.out ?? join(ROOT, 'bench', 'results', ...(full ? []
 const buildDir = full ? join(ROOT, 'dist') : join(outDir, 'dist')
 
 /**
- * A pause for a server to settle (after its start, or after a load: the requests autocannon left in flight, their
+ * A pause for a server to settle (after its start, or after a load: the requests wrk left in flight, their
  * sockets) before it is measured. A smoke run skips it: at a handful of connections it only loses time.
  */
 const settle = async (ms: number): Promise<void> => { if (!flags.smoke) await sleep(ms) }
@@ -62,41 +67,49 @@ async function startup (target: Target): Promise<number> {
 
 type Step = TargetResult['ladder'][number]
 
+/** Loads `path` on a running target that must outlive the load; warns when wrk had no core left to give (the figure is then wrk's limit). */
+async function measure (target: Target, running: Running, path: string, connections: number, durationS: number): Promise<LoadResult> {
+  const result = await load(`http://127.0.0.1:${target.port}${path}`, connections, durationS, running.child.pid as number)
+  // A server gone mid-load leaves wrk counting refused connects, and its CPU past reading: no figure to keep.
+  const { exitCode, signalCode } = running.child
+  if (exitCode !== null || signalCode !== null) throw new Error(`${target.name} ended under load (${exitCode ?? signalCode}): ${running.stderr()}`)
+  if (result.loadGeneratorCpu >= SATURATED_CPU) {
+    console.error(`# warning: wrk used ${result.loadGeneratorCpu.toFixed(2)} of its core on ${target.name} ${path} at ${connections} connections: ` +
+      'its req/s is a floor set by the load generator, not the server\'s ceiling')
+  }
+  return result
+}
+
 /** One rung of the ladder: / at `connections`, with the memory each request in flight costs. */
 async function rung (target: Target, running: Running, connections: number): Promise<Step> {
-  const pid = running.child.pid as number
   console.error(`# ${target.name}: / at ${connections} connections`)
-  const idle = treeRssKb(pid)
-  const result = await load(`http://127.0.0.1:${target.port}/`, connections, durationFor(connections), pid)
+  const idle = treeRssKb(running.child.pid as number)
+  const result = await measure(target, running, '/', connections, durationFor(connections))
   await settle(1000)
   return { ...result, idealPerSecond: connections / (DELAY_MS / 1000), rssPerRequestKb: (result.peakRssKb - idle) / connections }
 }
 
 /**
- * The top rung for the service and the baseline, on which the targets are judged. Each starts afresh, then they take
- * turns for `ROUNDS` rounds, so that one unlucky burst of 10,000 connects (the kernel drops SYNs past its backlog,
- * and a dropped SYN waits a second or three) does not decide. Throughput, latency and errors are the medians; memory
- * is the first round's, measured from a fresh process, as later rounds start from a heap the first one grew.
+ * The top rung for the service and the baseline, on which the targets are judged: they take turns for `ROUNDS`
+ * rounds, so that one unlucky burst of 10,000 connects (the kernel drops SYNs past its backlog, and a dropped SYN
+ * waits a second or three) does not decide. Each round starts a fresh process, so that no round inherits the
+ * sockets still closing or the heap grown by the one before; every figure, memory too, is the median of the rounds.
  */
 async function topRung (targets: Target[], connections: number): Promise<Step[]> {
-  const servers: Array<{ target: Target, running: Running }> = []
-  for (const target of targets) servers.push({ target, running: await startServer(target) })
-  await settle(500)
-  const runs: Step[][] = servers.map(() => [])
+  const runs: Step[][] = targets.map(() => [])
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [index, { target, running }] of servers.entries()) runs[index]?.push(await rung(target, running, connections))
-  }
-  await Promise.all(servers.map(async ({ running }) => { await stopServer(running) }))
-  return runs.map((steps) => {
-    const figure = (pick: (step: Step) => number): number => median(steps.map(pick))
-    return {
-      ...(steps[0] as Step),
-      requests: figure((step) => step.requests),
-      requestsPerSecond: figure((step) => step.requestsPerSecond),
-      p50Ms: figure((step) => step.p50Ms),
-      p99Ms: figure((step) => step.p99Ms),
-      errors: figure((step) => step.errors)
+    for (const [index, target] of targets.entries()) {
+      console.error(`# ${target.name}: a fresh process for round ${round + 1} of ${ROUNDS}`)
+      const running = await startServer(target)
+      await settle(500)
+      runs[index]?.push(await rung(target, running, connections))
+      await stopServer(running)
     }
+  }
+  return runs.map((steps) => {
+    const figures = { ...(steps[0] as Step) }
+    for (const key of Object.keys(figures) as Array<keyof Step>) figures[key] = median(steps.map((step) => step[key]))
+    return figures
   })
 }
 
@@ -106,18 +119,17 @@ async function topRung (targets: Target[], connections: number): Promise<Step[]>
  * the ladder's queue), are warmed up (but for a smoke run) and stay up, idle but for the one under load.
  */
 async function overhead (targets: Target[]): Promise<LoadResult[]> {
-  const url = (target: Target): string => `http://127.0.0.1:${target.port}/sync`
   const servers: Array<{ target: Target, running: Running }> = []
   for (const target of targets) servers.push({ target, running: await startServer(target) })
   for (const { target, running } of flags.smoke ? [] : servers) {
     console.error(`# ${target.name}: warming up /sync`)
-    await load(url(target), 100, 1, running.child.pid as number)
+    await load(`http://127.0.0.1:${target.port}/sync`, 100, 1, running.child.pid as number)
   }
   const rounds: LoadResult[][] = servers.map(() => [])
   for (let round = 0; round < ROUNDS; round++) {
     for (const [index, { target, running }] of servers.entries()) {
       console.error(`# ${target.name}: /sync at 100 connections, round ${round + 1} of ${ROUNDS}`)
-      rounds[index]?.push(await load(url(target), 100, syncDuration, running.child.pid as number))
+      rounds[index]?.push(await measure(target, running, '/sync', 100, syncDuration))
     }
   }
   await Promise.all(servers.map(async ({ running }) => { await stopServer(running) }))
@@ -132,11 +144,11 @@ async function updateReadme (section: string): Promise<void> {
   await writeFile(file, updated)
 }
 
-// The servers and autocannon run in process groups of their own, which only the 'exit' hooks of spawnWithLimit stop:
+// The servers and wrk run in process groups of their own, which only the 'exit' hooks of spawnWithLimit stop:
 // a signal, or the end of the parent holding an IPC channel to the harness (the test's), must end in an exit.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    console.error(`# ${signal}: stopping the servers and autocannon`)
+    console.error(`# ${signal}: stopping the servers and wrk`)
     process.exit(128 + constants.signals[signal])
   })
 }
@@ -154,8 +166,8 @@ if (limit < needed) {
   console.error(`# open-file limit raised to ${Math.min(OPEN_FILES, limit)} for servers and load generator`)
 }
 console.error(PINNING === undefined
-  ? '# servers and autocannon share the CPUs (one core, or no taskset)'
-  : `# servers pinned to CPU ${PINNING.server}, autocannon to CPU ${PINNING.load}`)
+  ? '# servers and wrk share the CPUs (one core, or no taskset)'
+  : `# servers pinned to CPU ${PINNING.server}, wrk to CPU ${PINNING.load}`)
 
 if (!full) console.error(`# not a full run: its results, build and access log go to ${outDir}`)
 await mkdir(outDir, { recursive: true })

@@ -59,10 +59,16 @@ t.test('npm run bench at tiny scale measures the service and the baseline and re
   for (const target of results.targets) {
     t.match(target, { startupMs: Number, idleRssKb: Number, sync: { connections: 100, requestsPerSecond: Number, p99Ms: Number, errors: 0 } })
     t.ok(target.startupMs > 0 && target.idleRssKb > 0 && target.sync.requests > 0, `${target.name} measured something`)
+    // A second of /sync at 100 connections costs the server far more than the 10 ms that /proc counts in.
+    t.ok(target.sync.serverCpu > 0, `${target.name}'s CPU on /sync measured (${target.sync.serverCpu})`)
     t.same(target.ladder.map((step: { connections: number }) => step.connections), [2, 4])
     for (const step of target.ladder) {
       t.match(step, { requests: Number, requestsPerSecond: Number, idealPerSecond: step.connections, p50Ms: Number, p99Ms: Number, errors: 0, rssPerRequestKb: Number })
       t.ok(step.p50Ms >= 1000, `${target.name} at ${step.connections}: / waited its second (${step.p50Ms} ms)`)
+    }
+    // Shares of one core (wrk runs one thread, the servers one CPU), not clock ticks or percents.
+    for (const { loadGeneratorCpu, serverCpu } of [...target.ladder, target.sync]) {
+      t.ok(loadGeneratorCpu >= 0 && loadGeneratorCpu < 1.5 && serverCpu >= 0 && serverCpu < 1.5, `${target.name}: wrk used ${loadGeneratorCpu}, the server ${serverCpu} cores`)
     }
   }
   t.ok(results.accessLogBytes > 1000, `the service wrote its access log under load (${results.accessLogBytes} bytes)`)
@@ -72,7 +78,19 @@ t.test('npm run bench at tiny scale measures the service and the baseline and re
   const markdown = await readFile(join(out, 'latest.md'), 'utf8')
   t.equal(stdout.trim(), markdown.trim(), 'prints what it writes')
   t.match(markdown, /\| service \| 4 \|/)
+  t.match(markdown, /\| wrk CPU \| server CPU \|/)
   t.match(markdown, /\| start-up ≤ 2× the baseline's \|/)
   t.match(await readFile(join(out, 'chart.svg'), 'utf8'), /^<svg[\s\S]*service[\s\S]*baseline[\s\S]*<\/svg>$/)
   t.equal(await readFile(join(out, 'service-access.log'), 'utf8'), '', 'the access log is emptied after the run')
+})
+
+t.test('without wrk on PATH, the harness stops at once and names the package to install', async (t) => {
+  // An empty PATH: the harness itself and tsx are found without it.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'run.ts'), '--smoke'],
+    { cwd: ROOT, env: { ...process.env, PATH: '' }, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  const [code] = await once(child, 'close')
+  t.equal(code, 1)
+  t.match(stderr, /^wrk not found: install the Debian package wrk\b/)
 })

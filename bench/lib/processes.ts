@@ -25,6 +25,8 @@ export interface Running {
   child: ChildProcess
   /** From spawning the process to its first 200 answer. */
   startupMs: number
+  /** What it has written to stderr so far. */
+  stderr: () => string
 }
 
 /** The hard open-file limit of this shell, or why it is too low for `OPEN_FILES`. */
@@ -35,13 +37,13 @@ export function openFileLimit (): number {
 
 /**
  * CPUs for the servers and for the load generator, so that the two do not take turns on one core: the first CPU
- * for servers, the others for autocannon. Undefined (no pinning) on one core or without taskset.
+ * for servers, the others for wrk. Undefined (no pinning) on one core or without taskset.
  */
 export const PINNING = cpus().length > 1 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
   ? { server: '0', load: cpus().length > 2 ? `1-${cpus().length - 1}` : '1' }
   : undefined
 
-/** Spawns `command` under `sh` with the open-file limit raised (and pinned to `cpuList`), for node, python or autocannon. */
+/** Spawns `command` under `sh` with the open-file limit raised (and pinned to `cpuList`), for node, python or wrk. */
 export function spawnWithLimit ({ command, args, env, cwd }: Command, stdout: 'pipe' | 'ignore' | number = 'ignore', cpuList?: string): ChildProcess {
   const limit = Math.min(OPEN_FILES, openFileLimit())
   const pin = cpuList === undefined ? '' : `taskset -c ${cpuList} `
@@ -79,9 +81,10 @@ export async function startServer (server: Server, readyPath = '/sync'): Promise
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${server.command} exited with ${child.exitCode}: ${stderr}`)
     try {
-      const response = await fetch(`http://127.0.0.1:${server.port}${readyPath}`)
+      // Not kept alive: the service gives an idle connection a second to begin a request before it stops.
+      const response = await fetch(`http://127.0.0.1:${server.port}${readyPath}`, { headers: { connection: 'close' } })
       await response.arrayBuffer()
-      if (response.status === 200) return { child, startupMs: performance.now() - started }
+      if (response.status === 200) return { child, startupMs: performance.now() - started, stderr: () => stderr }
     } catch {
       // not listening yet
     }
@@ -101,20 +104,49 @@ export async function stopServer ({ child }: Running, graceMs = 5000): Promise<v
   signalGroup(child, 'SIGKILL')
 }
 
-/** Resident memory of a process and all its descendants (gunicorn's workers, say), in KB, read from /proc. */
-export function treeRssKb (pid: number): number {
-  let total = 0
+/** The text of /proc/<pid>/<file>, or '' once the process has ended. */
+function readProc (pid: number, file: string): string {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim()
-      for (const child of children === '' ? [] : children.split(' ')) total += treeRssKb(Number(child))
-    }
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8')
   } catch {
-    // the process ended between two reads
+    return ''
   }
-  return total
+}
+
+/** A process and all its descendants (gunicorn's workers, say), read from /proc; empty once the process has ended. */
+function processTree (pid: number): number[] {
+  try {
+    const children = readdirSync(`/proc/${pid}/task`).flatMap((task) => readProc(pid, `task/${task}/children`).split(' ').filter(Boolean))
+    return [pid, ...children.flatMap((child) => processTree(Number(child)))]
+  } catch {
+    return []
+  }
+}
+
+/** Resident memory of a process and all its descendants, in KB. */
+export function treeRssKb (pid: number): number {
+  return processTree(pid).reduce((total, member) => total + Number(/VmRSS:\s+(\d+)/.exec(readProc(member, 'status'))?.[1] ?? 0), 0)
+}
+
+/** Clock ticks per second, the unit of the processor times in /proc/<pid>/stat: USER_HZ, 100 on every usual build. */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100)
+
+/** Processor time, user and system, that one process has used so far, in seconds; undefined once it has ended. */
+function cpuSeconds (pid: number): number | undefined {
+  const stat = readProc(pid, 'stat')
+  if (stat === '') return undefined
+  // After the command's name in parentheses (which may hold spaces), utime and stime are the 12th and 13th fields.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+}
+
+/**
+ * Processor time that a process and all its descendants have used so far, in seconds; undefined once the process
+ * has ended. The time of descendants that ended before is not counted: none of the servers' workers do.
+ */
+export function treeCpuSeconds (pid: number): number | undefined {
+  const [own, ...descendants] = processTree(pid).map(cpuSeconds)
+  return own === undefined ? undefined : descendants.reduce((total: number, seconds) => total + (seconds ?? 0), own)
 }
 
 /** A TCP port free on the loopback interface right now. */

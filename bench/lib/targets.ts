@@ -36,8 +36,9 @@ export function service (port: number, buildDir: string, logFile?: string): Targ
     ...(logFile === undefined ? {} : { logFile }),
     command: process.execPath,
     args: [join(buildDir, 'src', 'server.js')],
-    // Every setting the figures depend on, so that a developer's shell or .env cannot change them.
-    env: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ROOT_DELAY_MS: '1000', WAIT_DELAY_MS: '2000' }
+    // Every setting the figures depend on, so that a developer's shell or .env cannot change them. No load balancer
+    // needs the shutdown delay's seconds of serving on here: without it, stopping the service is not 5 s per stop.
+    env: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ROOT_DELAY_MS: '1000', WAIT_DELAY_MS: '2000', SHUTDOWN_DELAY_MS: '0' }
   }
 }
 

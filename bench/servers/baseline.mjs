@@ -18,4 +18,5 @@ fastify.get('/sync', (request, reply) => {
 })
 
 process.once('SIGTERM', () => fastify.close())
-await fastify.listen({ host: '127.0.0.1', port: Number(process.env.PORT), backlog: Number(process.env.BACKLOG ?? 511) })
+// Fastify's defaults, the listen backlog too (Node's 511): what a user of bare Fastify gets.
+await fastify.listen({ host: '127.0.0.1', port: Number(process.env.PORT) })
