@@ -3,8 +3,9 @@ import fp from 'fastify-plugin'
 import { REQUEST_ID_HEADER } from '../../src/request-id.js'
 
 export default fp(async (fastify) => {
-  fastify.addHook('onRequest', (request, reply, done) => {
+  // As the answer goes out: answers given before the app's hooks run (a 503 from load shedding) carry it too.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.header(REQUEST_ID_HEADER, request.id)
-    done()
+    done(null, payload)
   })
 }, { name: 'request-id' })

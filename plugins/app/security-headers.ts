@@ -30,8 +30,10 @@ function helmetHeaders (options: HelmetOptions): Record<string, string> {
 
 export default fp(async (fastify) => {
   const headers = helmetHeaders(OPTIONS)
-  fastify.addHook('onRequest', (request, reply, done) => {
+  // Set as the answer goes out, so that a request waiting on something does not hold them, and an answer a plugin
+  // gives before the app's hooks run (a 503 from load shedding) carries them too.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(headers)
-    done()
+    done(null, payload)
   })
 }, { name: 'security-headers' })

@@ -45,6 +45,7 @@ t.test('a blocked event loop puts the service under pressure: requests get 503 w
   const [sync, ready, health] = await Promise.all(['/sync', '/ready', '/health'].map(async (url) => await fastify.inject(url)))
   t.equal(sync?.statusCode, 503)
   t.equal(sync?.headers['retry-after'], '10')
+  t.match(sync?.headers, { 'x-content-type-options': 'nosniff', 'x-request-id': String }, 'with the headers of every answer')
   t.same(sync?.json(), { statusCode: 503, error: 'Service Unavailable', message: 'Service Unavailable' })
   t.equal(ready?.statusCode, 503)
   t.same(ready?.json(), { status: 'under pressure' })
