@@ -29,6 +29,7 @@ export const ConfigSchema = Type.Object({
   MAX_WAIT_SECONDS: Type.Number({ minimum: 0, maximum: MAX_DURATION_MS / 1000, default: 60, description: 'largest ?seconds GET /wait accepts' }),
   REQUEST_TIMEOUT_MS: Duration(10_000, 'time a client has to send a whole request'),
   KEEP_ALIVE_TIMEOUT_MS: Duration(72_000, 'how long an idle keep-alive connection stays open'),
+  CONNECTION_TIMEOUT_MS: Duration(120_000, 'how long a connection may pass nothing either way, mid-request too (a client that stops reading)'),
   BODY_LIMIT_BYTES: Bytes(1_048_576, 1, 'largest request body accepted; a larger one is refused with 413'),
   MAX_HEADER_BYTES: Bytes(16_384, 1, "largest request head (request line and headers); a larger one is refused with 431"),
   // The kernel caps it at its own limit (Linux: net.core.somaxconn), so the default asks for as many as it allows.

@@ -23,6 +23,8 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
     genReqId: (request) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    // A client that stops reading its answer, or sending, cannot hold a connection for ever: 0 is Node's no limit.
+    connectionTimeout: config.CONNECTION_TIMEOUT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
     // A request that arrives while the app closes is served (its answer asks the client to close the connection),
     // not refused with Fastify's 503: it was sent before the load balancer knew, and the shutdown owes it an answer.

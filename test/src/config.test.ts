@@ -15,6 +15,7 @@ t.test('with no variables every default applies', async (t) => {
       MAX_WAIT_SECONDS: 60,
       REQUEST_TIMEOUT_MS: 10_000,
       KEEP_ALIVE_TIMEOUT_MS: 72_000,
+      CONNECTION_TIMEOUT_MS: 120_000,
       BODY_LIMIT_BYTES: 1_048_576,
       MAX_HEADER_BYTES: 16_384,
       LISTEN_BACKLOG: 65_535,
@@ -37,7 +38,7 @@ t.test('strings are converted, empty values count as unset, unknown variables ar
 })
 
 t.test('every duration takes 0 and at most an hour', async (t) => {
-  const durations = ['ROOT_DELAY_MS', 'WAIT_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS', 'MAX_EVENT_LOOP_DELAY_MS']
+  const durations = ['ROOT_DELAY_MS', 'WAIT_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'CONNECTION_TIMEOUT_MS', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS', 'MAX_EVENT_LOOP_DELAY_MS']
   for (const name of durations) {
     t.match(await loadConfig({ [name]: '0' }), { ok: true, config: { [name]: 0 } }, `${name}=0`)
     t.match(await loadConfig({ [name]: '3600000' }), { ok: true, config: { [name]: 3_600_000 } }, `${name}=3600000`)

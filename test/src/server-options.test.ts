@@ -63,3 +63,10 @@ t.test('a body larger than BODY_LIMIT_BYTES is refused with 413 JSON naming the 
   t.equal(tooLarge.statusCode, 413)
   t.same(tooLarge.json(), { statusCode: 413, error: 'Payload Too Large', message: 'Request body is too large', code: 'FST_ERR_CTP_BODY_TOO_LARGE' })
 })
+
+t.test('a connection that passes nothing either way for CONNECTION_TIMEOUT_MS is closed, mid-request too', async (t) => {
+  const port = await listeningApp(t, { CONNECTION_TIMEOUT_MS: '300' })
+  const { received, closedAfterMs } = await rawExchange(port, 'GET /wait?seconds=30 HTTP/1.1\r\nHost: localhost\r\n\r\n')
+  t.equal(received, '', 'cut off before its answer')
+  t.ok(closedAfterMs >= 290 && closedAfterMs < 20_000, `closed after the timeout, not the request's 30 s (${Math.round(closedAfterMs)} ms)`)
+})
