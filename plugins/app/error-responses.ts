@@ -15,6 +15,7 @@ export default fp(async (fastify) => {
     if (rateLimited && config?.rateLimit !== false) {
       added[429] = ErrorResponse('Too many requests from this address in the window: retry after Retry-After')
     }
-    route.schema.response = { ...added, ...(route.schema.response as object | undefined) }
+    // A new schema object: one schema may be shared by several routes, which need not all get the same answers.
+    route.schema = { ...route.schema, response: { ...added, ...(route.schema.response as object | undefined) } }
   })
 }, { name: 'error-responses', dependencies: ['config'] })

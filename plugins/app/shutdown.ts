@@ -49,7 +49,7 @@ export default fp(async (fastify) => {
     await sleep(SHUTDOWN_DELAY_MS, undefined, { signal: draining.signal }).catch(() => {})
     const timer = SHUTDOWN_TIMEOUT_MS === 0
       ? undefined
-      : setTimeout(() => { cutOff.abort(new Error('the shutdown timeout is near')) }, cutOffAfter(SHUTDOWN_TIMEOUT_MS))
+      : setTimeout(() => { cutOff.abort() }, cutOffAfter(SHUTDOWN_TIMEOUT_MS))
     try {
       await fastify.close()
     } finally {

@@ -21,13 +21,15 @@ const SECURITY_HEADERS = {
 
 t.test('every answer carries the security headers: pages, errors, 404s, probes and the docs', async (t) => {
   const fastify = await build(t)
+  const securityHeaders = (headers: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.keys(SECURITY_HEADERS).map((name) => [name, headers[name]]))
   for (const url of ['/sync', '/', '/wait?seconds=x', '/nope', '/ready', '/docs', '/docs/json']) {
     const response = await fastify.inject(url)
-    t.match(response.headers, SECURITY_HEADERS, `${url} (${response.statusCode})`)
+    t.same(securityHeaders(response.headers), SECURITY_HEADERS, `${url} (${response.statusCode})`)
   }
   const methodNotAllowed = await fastify.inject({ method: 'DELETE', url: '/sync' })
   t.equal(methodNotAllowed.statusCode, 405)
-  t.match(methodNotAllowed.headers, SECURITY_HEADERS, '405')
+  t.same(securityHeaders(methodNotAllowed.headers), SECURITY_HEADERS, '405')
 })
 
 t.test('Swagger UI loads nothing but its own files, which the policy allows: no inline script or style, nothing from elsewhere', async (t) => {

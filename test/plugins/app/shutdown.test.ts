@@ -1,13 +1,20 @@
-// The shutdown plugin on a bare Fastify: its state, its signals and their timing, and Connection: close while stopping.
+// The shutdown plugin on a bare Fastify: its state, its signals and their timing, Connection: close while stopping, and
+// the drain of a listening server's connections.
+import { once } from 'node:events'
+import { connect, type AddressInfo, type Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import configPlugin from '../../../plugins/config.js'
 import shutdown, { cutOffAfter } from '../../../plugins/app/shutdown.js'
+import { serverOptions } from '../../../src/server-options.js'
 import { testConfig } from '../../helper.js'
 
+/** A bare Fastify built with the service's options (which let requests arriving during a drain be served). */
 async function bare (env: Record<string, string>): Promise<FastifyInstance> {
-  const fastify = Fastify()
-  await fastify.register(configPlugin, { config: await testConfig(env) })
+  const config = await testConfig(env)
+  const fastify = Fastify(serverOptions(config))
+  await fastify.register(configPlugin, { config })
   await fastify.register(shutdown)
   fastify.get('/', async () => 'done')
   return fastify
@@ -57,6 +64,60 @@ t.test('closing the app another way ends the delay at once', async (t) => {
   await stopped
   t.ok(performance.now() - started < 30_000, 'did not wait the 10 min delay')
   t.equal(fastify.shutdown.draining.aborted, true)
+})
+
+t.test('a stop that ends before the cut-off never aborts it afterwards', async (t) => {
+  const fastify = await bare({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '400' })
+  await fastify.shutdown.stop()
+  await sleep(600)
+  t.equal(fastify.shutdown.cutOff.aborted, false)
+})
+
+t.test('closing the app another way asks answers sent meanwhile to close their connection too', async (t) => {
+  const fastify = await bare({})
+  let release = (): void => {}
+  fastify.get('/slow', async () => { await new Promise<void>((resolve) => { release = resolve }); return 'done' })
+  const inFlight = fastify.inject('/slow')
+  await sleep(20)
+  const closed = fastify.close()
+  await sleep(20)
+  release()
+  t.equal((await inFlight).headers.connection, 'close')
+  await closed
+})
+
+/** Everything `socket` receives until it closes. */
+async function readUntilClosed (socket: Socket): Promise<string> {
+  let received = ''
+  socket.setEncoding('utf8').on('data', (chunk: string) => { received += chunk })
+  await once(socket, 'close')
+  return received
+}
+
+t.test('on a listening server: a connection opened before the drain is served, an idle one closed, and the close ends', async (t) => {
+  const fastify = await bare({})
+  await fastify.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = fastify.server.address() as AddressInfo
+  // Idle between keep-alive requests when the drain begins.
+  const idle = connect(port, '127.0.0.1')
+  idle.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
+  const idleReceived = readUntilClosed(idle)
+  await once(idle, 'data')
+  // Accepted, its request not yet sent.
+  const fresh = connect(port, '127.0.0.1')
+  await once(fresh, 'connect')
+  const drainStarted = once(fastify.shutdown.draining, 'abort')
+  const closed = fastify.close().then(() => 'closed')
+  await drainStarted
+  fresh.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
+  const answer = await readUntilClosed(fresh)
+  t.match(answer, /^HTTP\/1\.1 200 OK\r\n/, 'the request sent after the drain began is answered')
+  t.match(answer, /\r\nconnection: close\r\n/i, 'asking the client to close')
+  t.match(answer, /\r\n\r\ndone$/)
+  t.match(await idleReceived, /\r\nconnection: keep-alive\r\n/i, 'the idle one, kept alive before the drain, was closed')
+  // The keep-alive timeout is 72 s: a close that waited for it would still be pending.
+  const stillClosing = new Promise<string>((resolve) => { setTimeout(resolve, 20_000, 'still closing').unref() })
+  t.equal(await Promise.race([closed, stillClosing]), 'closed')
 })
 
 t.test('an answer sent before the stop keeps its connection alive', async (t) => {

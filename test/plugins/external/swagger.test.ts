@@ -80,6 +80,28 @@ t.test('each operation lists every status it can answer, with its content type',
   }, 'with rate limiting on, 429 too, but not on the probes')
 })
 
+t.test('the probes and the errors every route may answer are described for the reader', async (t) => {
+  const { document: limited } = await documented(t, { RATE_LIMIT_MAX: '100' })
+  const operation = (path: string): Operation => limited.paths[path]?.get as Operation
+  t.match(operation('/health'), {
+    tags: ['probes'],
+    summary: 'Liveness: answers 200 while the event loop turns, whatever the load',
+    responses: { 200: { description: 'The process is alive' } }
+  })
+  t.match(operation('/ready'), {
+    tags: ['probes'],
+    summary: 'Readiness: 200 while the service takes traffic, 503 once it is stopping or under pressure',
+    responses: {
+      200: { description: 'The service takes traffic' },
+      503: { description: 'Send no traffic: the service is stopping, or under pressure' }
+    }
+  })
+  t.match(operation('/sync').responses, {
+    429: { description: 'Too many requests from this address in the window: retry after Retry-After' },
+    503: { description: 'The service sheds load (under pressure: retry after Retry-After) or is shutting down' }
+  })
+})
+
 t.test("/wait's ?seconds is documented as an optional query parameter", async (t) => {
   const { document } = await documented(t)
   t.match(document.paths['/wait']?.get?.parameters, [{ name: 'seconds', in: 'query', required: false }])
