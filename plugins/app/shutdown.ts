@@ -75,12 +75,11 @@ export default fp(async (fastify) => {
   fastify.addHook('preClose', async () => {
     stopping = true
     const server = fastify.server
-    if (!server.listening) {
-      draining.abort()
-      return
-    }
-    const closed = new Promise<void>((resolve) => { NetServer.prototype.close.call(server, () => { resolve() }) })
+    const closed = server.listening
+      ? new Promise<void>((resolve) => { NetServer.prototype.close.call(server, () => { resolve() }) })
+      : undefined
     draining.abort()
+    if (closed === undefined) return
     fastify.log.info('draining: no new connections; answering the requests held')
     // Every response now carries Connection: close, so a connection closes after its answer; one that stays idle
     // (never began a request, or between requests, or after an answer sent in full before the stop) is closed here.

@@ -1,10 +1,11 @@
 // Shutdown: every request sent before the stop answered (delay, drain, cut-off), Ctrl-C under npm start, signals, limits.
 import { once } from 'node:events'
 import { get as httpGet } from 'node:http'
-import { connect, type Socket } from 'node:net'
+import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { entries, listening, npmStart, signalGroup, startServer, type ServerProcess } from '../server-process.js'
+import { readUntilClosed } from '../sockets.js'
 
 // npm start builds first when the sources changed, and every test waits on a process: room for a busy machine.
 t.setTimeout(240_000)
@@ -47,15 +48,6 @@ function tally (answers: Answer[]): Record<string, number> {
     counts[key] = (counts[key] ?? 0) + 1
   }
   return counts
-}
-
-/** Everything `socket` receives until it closes. */
-async function readUntilClosed (socket: Socket): Promise<string> {
-  let received = ''
-  socket.setEncoding('utf8').on('data', (chunk: string) => { received += chunk })
-  socket.on('error', () => {})
-  await once(socket, 'close')
-  return received
 }
 
 /** Once `server` listens, starts a request to /wait?seconds=`seconds` and gives it time to arrive; `answer` is its end. */

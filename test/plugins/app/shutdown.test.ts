@@ -1,7 +1,7 @@
 // The shutdown plugin on a bare Fastify: its state, its signals and their timing, Connection: close while stopping, and
 // the drain of a listening server's connections.
 import { once } from 'node:events'
-import { connect, type AddressInfo, type Socket } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
@@ -9,6 +9,7 @@ import configPlugin from '../../../plugins/config.js'
 import shutdown, { cutOffAfter } from '../../../plugins/app/shutdown.js'
 import { serverOptions } from '../../../src/server-options.js'
 import { testConfig } from '../../helper.js'
+import { readUntilClosed } from '../../sockets.js'
 
 /** A bare Fastify built with the service's options (which let requests arriving during a drain be served). */
 async function bare (env: Record<string, string>): Promise<FastifyInstance> {
@@ -85,14 +86,6 @@ t.test('closing the app another way asks answers sent meanwhile to close their c
   t.equal((await inFlight).headers.connection, 'close')
   await closed
 })
-
-/** Everything `socket` receives until it closes. */
-async function readUntilClosed (socket: Socket): Promise<string> {
-  let received = ''
-  socket.setEncoding('utf8').on('data', (chunk: string) => { received += chunk })
-  await once(socket, 'close')
-  return received
-}
 
 t.test('on a listening server: a connection opened before the drain is served, an idle one closed, and the close ends', async (t) => {
   const fastify = await bare({})
