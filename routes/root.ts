@@ -1,5 +1,6 @@
 // GET /: awaits the slow dependency (ROOT_DELAY_MS), then greets, as the seed's async index view does.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { DependencyErrors } from '../src/schemas/errors.js'
 import { HtmlResponse } from '../src/schemas/pages.js'
 
 const root: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -7,10 +8,10 @@ const root: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['seed'],
       summary: `Awaits the slow dependency (${fastify.config.ROOT_DELAY_MS} ms), then greets`,
-      response: { 200: HtmlResponse('Hello from async Flask!') }
+      response: { 200: HtmlResponse('Hello from async Flask!'), ...DependencyErrors }
     }
   }, async (request, reply) => {
-    await fastify.dependency.call(fastify.config.ROOT_DELAY_MS)
+    await fastify.dependency.call({ latencyMs: fastify.config.ROOT_DELAY_MS }, request.cancellation)
     return reply.html('Hello from async Flask!')
   })
 }

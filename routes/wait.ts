@@ -1,7 +1,7 @@
 // GET /wait[?seconds=N]: awaits the slow dependency for N seconds (WAIT_DELAY_MS without N), then says how long.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ErrorResponse } from '../src/schemas/errors.js'
+import { DependencyErrors, ErrorResponse } from '../src/schemas/errors.js'
 import { HtmlResponse } from '../src/schemas/pages.js'
 import { PlainDecimal } from '../src/schemas/parameters.js'
 
@@ -18,7 +18,8 @@ const wait: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: Type.Object({ seconds: Type.Optional(PlainDecimal(expected)) }),
       response: {
         200: HtmlResponse('Waited N seconds!'),
-        400: ErrorResponse(`?seconds is not ${expected}`)
+        400: ErrorResponse(`?seconds is not ${expected}`),
+        ...DependencyErrors
       }
     },
     schemaErrorFormatter: () => new Error(refused)
@@ -26,7 +27,7 @@ const wait: FastifyPluginAsyncTypebox = async (fastify) => {
     const given = request.query.seconds
     const waitSeconds = given === undefined ? WAIT_DELAY_MS / 1000 : Number(given)
     if (waitSeconds > MAX_WAIT_SECONDS) throw fastify.httpErrors.createError(400, refused, { code: 'FST_ERR_VALIDATION' })
-    await fastify.dependency.call(waitSeconds * 1000)
+    await fastify.dependency.call({ latencyMs: waitSeconds * 1000 }, request.cancellation)
     return reply.html(`Waited ${waitSeconds} seconds!`)
   })
 }

@@ -41,7 +41,21 @@ export const ConfigSchema = Type.Object({
   MAX_HEAP_USED_BYTES: Bytes(0, 0, 'heap in use over which requests get 503 (0: not checked)'),
   MAX_RSS_BYTES: Bytes(0, 0, 'resident memory over which requests get 503 (0: not checked)'),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'requests a client address may make per window; 0 turns rate limiting off' }),
-  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1, maximum: MAX_DURATION_MS, default: 60_000, description: 'the rate limit window, in ms' })
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1, maximum: MAX_DURATION_MS, default: 60_000, description: 'the rate limit window, in ms' }),
+  REQUEST_DEADLINE_MS: Duration(30_000, 'how long a request may take from its start; past it, 504 and its dependency calls cancelled'),
+  DEPENDENCY_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+/?$', description: "an upstream's origin (http://host:port) whose /wait the dependency calls; unset: the simulator" })),
+  DEPENDENCY_JITTER_MS: Duration(0, "simulator: up to this much latency added at random to each call's own"),
+  DEPENDENCY_FAILURE_RATE: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'simulator: the share of calls that fail (0 to 1)' }),
+  DEPENDENCY_SEED: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: "simulator: seed of the jitter's and failures' random source, for runs that repeat exactly; unset: a new seed each start" })),
+  DEPENDENCY_POOL_SIZE: Type.Integer({ minimum: 0, maximum: 65_535, default: 0, description: 'calls to the dependency at once; more wait in a queue, as for database connections (0: no limit)' }),
+  DEPENDENCY_QUEUE_TIMEOUT_MS: Duration(1000, 'how long a call may wait for a pool slot; past it, 503 with Retry-After (0: no limit)'),
+  FANOUT_MAX_CALLS: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'largest ?calls GET /fanout accepts' }),
+  CPU_POOL_THREADS: Type.Integer({ minimum: 0, maximum: 256, default: 0, description: 'worker threads for CPU work; 0: one per CPU core but the one the event loop runs on, at least one' }),
+  CPU_MAX_QUEUE: Type.Integer({ minimum: 0, maximum: 100_000, default: 64, description: 'CPU tasks that may wait for a thread; past it, 503 with Retry-After' }),
+  CPU_MAX_N: Type.Integer({ minimum: 2, maximum: 100_000_000, default: 8_000_000, description: 'largest ?n GET /cpu and /cpu/blocking accept (about a second of CPU)' }),
+  TASKS_MAX_PENDING: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'background tasks that may be pending at once; past it, 503 with Retry-After' }),
+  TASKS_TTL_MS: Duration(600_000, 'how long a background task stays readable after it ends'),
+  TASKS_MAX_LATENCY_MS: Duration(60_000, 'largest latencyMs POST /tasks accepts')
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -97,6 +111,7 @@ function isNumeric (schema: PropertySchema): boolean {
 /** Says in words what the value of a variable must be. */
 function expectation (name: Variable): string {
   if (name === 'HOST') return 'an IP address or a name that resolves'
+  if (name === 'DEPENDENCY_URL') return 'an http:// or https:// origin, such as http://127.0.0.1:3001'
   const schema: PropertySchema = ConfigSchema.properties[name]
   if (schema.enum !== undefined) return `one of ${schema.enum.join(', ')}`
   return `${schema.type === 'integer' ? 'an integer' : 'a number'} from ${schema.minimum} to ${schema.maximum}`

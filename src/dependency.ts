@@ -1,46 +1,40 @@
-// A simulated slow dependency (a database, an API): each call resolves after its latency, awaited on a timer.
-// A plain timer and one abort listener per call: timers/promises with a signal costs three times the memory
-// per call in flight, which at 10,000 requests in flight is the difference that matters.
+// What the routes need of a slow dependency (a database, an API), whichever client stands behind it: the simulator, the
+// HTTP client, or a client of your own. Errors say what went wrong in the dependency's terms; plugins/app/dependency.ts
+// turns them into HTTP answers.
+import type { Cancellation } from './cancellation.js'
 
-export interface CallOptions {
-  /** Cancels this call: it rejects at once with the signal's reason. */
-  signal?: AbortSignal
+/** What a call asks of the dependency: here, work that takes `latencyMs`, as the seed's `asyncio.sleep` does. */
+export interface DependencyQuery {
+  latencyMs: number
 }
 
-export class SlowDependency {
-  /** How to cancel each call in flight. */
-  readonly #pending = new Set<(reason: unknown) => void>()
+/** What the dependency answered, and how long the call took from the moment it held a connection. */
+export interface DependencyAnswer {
+  latencyMs: number
+}
 
-  /** How many calls are in flight. */
-  get pending (): number {
-    return this.#pending.size
-  }
+/** How a call failed: the dependency failed or is unreachable, it was too slow, or no connection was free in time. */
+export type DependencyFailure = 'failed' | 'timed_out' | 'rejected'
 
-  /** Waits `latencyMs` as a remote call would; rejects with the abort reason if cancelled first, as fetch does. */
-  async call (latencyMs: number, { signal }: CallOptions = {}): Promise<void> {
-    signal?.throwIfAborted()
-    await new Promise<void>((resolve, reject) => {
-      const settle = (): void => {
-        clearTimeout(timer)
-        this.#pending.delete(cancel)
-        signal?.removeEventListener('abort', onAbort)
-      }
-      const cancel = (reason: unknown): void => {
-        settle()
-        reject(reason)
-      }
-      const onAbort = (): void => { cancel(signal?.reason) }
-      const timer = setTimeout(() => {
-        settle()
-        resolve()
-      }, latencyMs)
-      signal?.addEventListener('abort', onAbort)
-      this.#pending.add(cancel)
-    })
+export class DependencyError extends Error {
+  constructor (readonly failure: DependencyFailure, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'DependencyError'
   }
+}
 
-  /** Cancels every call in flight with `reason`. */
-  cancelAll (reason: Error): void {
-    for (const cancel of this.#pending) cancel(reason)
-  }
+export interface Dependency {
+  /**
+   * Makes one call. Rejects with a DependencyError, or with the cancellation's reason as soon as it is cancelled,
+   * freeing its connection (or its place in the queue for one) and its timers at once.
+   */
+  call: (query: DependencyQuery, cancellation?: Cancellation) => Promise<DependencyAnswer>
+  /** Calls holding a connection. */
+  readonly inFlight: number
+  /** Calls waiting for a connection. */
+  readonly queued: number
+  /** Cancels every call in flight or waiting, with `reason`. */
+  cancelAll: (reason: Error) => void
+  /** Releases the connections; called once no call is left. */
+  close: () => Promise<void>
 }

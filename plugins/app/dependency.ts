@@ -1,23 +1,105 @@
-// The slow dependency as fastify.dependency; its calls in flight are cancelled at the shutdown's cut-off (answered 503,
-// with Retry-After) and when the app closes.
+// fastify.dependency: the slow dependency the routes call, the simulator or (with DEPENDENCY_URL) the HTTP client,
+// with its failures turned into HTTP answers and its calls counted. Calls still running at the shutdown's cut-off are
+// cancelled (answered 503 with Retry-After), and the client is closed with the app.
 import fp from 'fastify-plugin'
-import { SlowDependency } from '../../src/dependency.js'
+import { Counter, Gauge, Histogram } from '@prometheus-io/client'
+import type { Cancellation } from '../../src/cancellation.js'
+import { DependencyError, type Dependency, type DependencyAnswer, type DependencyQuery } from '../../src/dependency.js'
+import { HttpDependency } from '../../src/http-dependency.js'
+import { SimulatedDependency } from '../../src/simulated-dependency.js'
 
-/** Seconds a client cut off by a shutdown should wait before it asks again: another replica, or this one restarted. */
-const RETRY_AFTER_SHUTDOWN_S = 1
+/** Seconds a client should wait before it asks again after a 503: the pool is busy, or the service is stopping. */
+const RETRY_AFTER_S = 1
+
+/** How a call ended, as dependency_calls_total counts it. */
+type Outcome = 'ok' | 'failed' | 'timed_out' | 'cancelled' | 'rejected'
+
+export interface DependencyService {
+  /**
+   * Calls the dependency for the request (or task) whose cancellation is given. Rejects with an HTTP error: 502 when
+   * it failed or cannot be reached, 504 when it was too slow or the deadline passed, 503 with Retry-After when no
+   * connection was free in time or the service is stopping.
+   */
+  call: (query: DependencyQuery, cancellation?: Cancellation) => Promise<DependencyAnswer>
+  /** Calls holding a connection. */
+  readonly inFlight: number
+  /** Calls waiting for a connection. */
+  readonly queued: number
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
-    dependency: SlowDependency
+    dependency: DependencyService
   }
 }
 
 export default fp(async (fastify) => {
-  const dependency = new SlowDependency()
-  const shuttingDown = (): Error => fastify.httpErrors.createError(503, 'The service is shutting down', {
-    headers: { 'retry-after': String(RETRY_AFTER_SHUTDOWN_S) }
+  const { config, httpErrors } = fastify
+  const client: Dependency = config.DEPENDENCY_URL === undefined
+    ? new SimulatedDependency({
+      jitterMs: config.DEPENDENCY_JITTER_MS,
+      failureRate: config.DEPENDENCY_FAILURE_RATE,
+      ...(config.DEPENDENCY_SEED === undefined ? {} : { seed: config.DEPENDENCY_SEED }),
+      poolSize: config.DEPENDENCY_POOL_SIZE,
+      queueTimeoutMs: config.DEPENDENCY_QUEUE_TIMEOUT_MS
+    })
+    : new HttpDependency({
+      origin: config.DEPENDENCY_URL,
+      poolSize: config.DEPENDENCY_POOL_SIZE,
+      queueTimeoutMs: config.DEPENDENCY_QUEUE_TIMEOUT_MS
+    })
+
+  const registers = [fastify.metricsRegistry]
+  const calls = new Counter({ name: 'dependency_calls_total', help: 'Dependency calls, by how they ended', labelNames: ['outcome'], registers })
+  const durations = new Histogram({ name: 'dependency_call_duration_seconds', help: 'Time from a dependency call to its end, waiting for a connection included', labelNames: ['outcome'], registers })
+  const OUTCOMES: Outcome[] = ['ok', 'failed', 'timed_out', 'cancelled', 'rejected']
+  const counted = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, { calls: calls.labels({ outcome }), durations: durations.labels({ outcome }) }])) as Record<Outcome, { calls: Counter.Internal, durations: Histogram.Internal<'outcome'> }>
+  new Gauge({ name: 'dependency_calls_in_flight', help: 'Dependency calls holding a connection', registers, collect () { this.set(client.inFlight) } })
+  new Gauge({ name: 'dependency_pool_queue_length', help: 'Dependency calls waiting for a connection', registers, collect () { this.set(client.queued) } })
+
+  function record (outcome: Outcome, startedAt: number): void {
+    counted[outcome].calls.inc()
+    counted[outcome].durations.observe((performance.now() - startedAt) / 1000)
+  }
+
+  /** The outcome a failed call counts as, and the HTTP error it answers with. */
+  function failure (error: unknown): [Outcome, unknown] {
+    if (error instanceof DependencyError) {
+      switch (error.failure) {
+        case 'failed': return ['failed', httpErrors.badGateway(`The dependency failed: ${error.message}`)]
+        case 'timed_out': return ['timed_out', httpErrors.gatewayTimeout(`The dependency was too slow: ${error.message}`)]
+        case 'rejected': return ['rejected', httpErrors.createError(503, `The dependency is busy: ${error.message}`, { headers: { 'retry-after': String(RETRY_AFTER_S) } })]
+      }
+    }
+    // Cancelled, with an HTTP error as the reason: the deadline passed (504), the client left or the service is stopping.
+    const statusCode = (error as { statusCode?: number }).statusCode
+    if (statusCode === undefined) return ['failed', error]
+    return [statusCode === 504 ? 'timed_out' : 'cancelled', error]
+  }
+
+  fastify.decorate('dependency', {
+    async call (query, cancellation) {
+      const startedAt = performance.now()
+      try {
+        const answer = await client.call(query, cancellation)
+        record('ok', startedAt)
+        return answer
+      } catch (error) {
+        const [outcome, answer] = failure(error)
+        record(outcome, startedAt)
+        throw answer
+      }
+    },
+    get inFlight () { return client.inFlight },
+    get queued () { return client.queued }
+  } satisfies DependencyService)
+
+  const shuttingDown = (): Error => httpErrors.createError(503, 'The service is shutting down', {
+    headers: { 'retry-after': String(RETRY_AFTER_S) }
   })
-  fastify.decorate('dependency', dependency)
-  fastify.shutdown.cutOff.addEventListener('abort', () => { dependency.cancelAll(shuttingDown()) })
-  fastify.addHook('onClose', async () => { dependency.cancelAll(shuttingDown()) })
-}, { name: 'dependency', dependencies: ['@fastify/sensible', 'shutdown'] })
+  fastify.shutdown.cutOff.addEventListener('abort', () => { client.cancelAll(shuttingDown()) })
+  fastify.addHook('onClose', async () => {
+    client.cancelAll(shuttingDown())
+    await client.close()
+  })
+}, { name: 'dependency', dependencies: ['@fastify/sensible', 'shutdown', 'metrics'] })

@@ -6,12 +6,16 @@ export const autoConfig: FastifyDynamicSwaggerOptions = {
     openapi: '3.1.0',
     info: {
       title: 'async-service',
-      description: "The seed's async Flask app on Fastify 5: async handlers awaiting a slow dependency, and probes",
+      description: "The seed's async Flask app on Fastify 5: async handlers awaiting a slow dependency, fan-out, CPU work on worker threads, background tasks, probes and metrics",
       version: '0.1.0'
     },
     tags: [
       { name: 'seed', description: "The seed's three routes, answering as the Flask app does" },
-      { name: 'probes', description: 'Liveness and readiness, for the orchestrator and the load balancer' }
+      { name: 'async', description: 'Many dependency calls at once or one after another' },
+      { name: 'cpu', description: 'CPU work, on a worker-thread pool or inline on the event loop' },
+      { name: 'tasks', description: 'Background tasks: accepted at once, done later, polled' },
+      { name: 'probes', description: 'Liveness and readiness, for the orchestrator and the load balancer' },
+      { name: 'observability', description: 'Metrics for a Prometheus scraper' }
     ]
   }
 }

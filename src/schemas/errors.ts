@@ -1,4 +1,5 @@
-// The shape of every error answer, as a response schema: the same body for a 400, a 404 or a 503.
+// The shape of every error answer, as a response schema (the same body for a 400, a 404 or a 503), and the errors a
+// route that calls the dependency may answer.
 import { Type } from 'typebox'
 
 /** An error answer, described for the status it stands under. */
@@ -9,4 +10,11 @@ export function ErrorResponse (description: string) {
     message: Type.String({ description: 'what was wrong; for a 5xx in production, only the name of the status' }),
     code: Type.Optional(Type.String({ description: 'a machine-readable code where there is one, such as FST_ERR_VALIDATION; never on a 5xx' }))
   }, { description })
+}
+
+/** The errors of a route that calls the dependency. */
+export const DependencyErrors = {
+  502: ErrorResponse('The dependency failed, or cannot be reached'),
+  503: ErrorResponse('No connection to the dependency was free in time, the service sheds load, or it is shutting down: retry after Retry-After'),
+  504: ErrorResponse("The request's deadline passed, or the dependency was too slow")
 }

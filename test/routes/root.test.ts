@@ -29,7 +29,7 @@ t.test('100 concurrent requests to / overlap: they take about one delay, not the
 t.test('calls awaited one after another take the sum of their delays, so the bound above can fail', async (t) => {
   const fastify = await build(t, {
     extend: (fastify) => fastify.get('/serial', async () => {
-      for (let call = 0; call < 5; call++) await fastify.dependency.call(50)
+      for (let call = 0; call < 5; call++) await fastify.dependency.call({ latencyMs: 50 })
       return 'done'
     })
   })

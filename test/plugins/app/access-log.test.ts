@@ -53,7 +53,7 @@ t.test('a client that disconnects first gets an "aborted" line instead of an acc
   const { port } = fastify.server.address() as AddressInfo
   const request = get({ host: '127.0.0.1', port, path: '/', headers: { 'x-request-id': 'gone' } })
   request.on('error', () => {})
-  while (fastify.dependency.pending === 0) await setTimeout(5)
+  while (fastify.dependency.inFlight === 0) await setTimeout(5)
   const linesBefore = logLines.length
   request.destroy()
   while (logLines.length === linesBefore) await setTimeout(5)

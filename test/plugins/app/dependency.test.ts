@@ -19,8 +19,8 @@ async function bare (): Promise<FastifyInstance> {
 
 t.test('on a bare Fastify with what it needs, it decorates fastify.dependency and cancels its calls on close', async (t) => {
   const fastify = await bare()
-  const call = fastify.dependency.call(10_000)
-  t.equal(fastify.dependency.pending, 1)
+  const call = fastify.dependency.call({ latencyMs: 10_000 })
+  t.equal(fastify.dependency.inFlight, 1)
   await fastify.close()
   await t.rejects(call, { statusCode: 503, message: 'The service is shutting down' })
 })
@@ -33,11 +33,11 @@ t.test('at the shutdown\'s cut-off, shortly before the timeout, its calls are ca
     await new Promise((resolve) => setTimeout(resolve, 1500))
     drained = true
   })
-  const call = fastify.dependency.call(10_000)
+  const call = fastify.dependency.call({ latencyMs: 10_000 })
   const stopping = fastify.shutdown.stop()
   await t.rejects(call, { statusCode: 503, message: 'The service is shutting down', headers: { 'retry-after': '1' } })
   t.equal(drained, false, 'cancelled at the cut-off, while connections were still draining')
-  t.equal(fastify.dependency.pending, 0)
+  t.equal(fastify.dependency.inFlight, 0)
   await stopping
 })
 
@@ -49,10 +49,10 @@ t.test('it declares that it needs @fastify/sensible and the shutdown', async (t)
 
 t.test('closing the app cancels pending calls with a 503 error', async (t) => {
   const fastify = await build(t)
-  const call = fastify.dependency.call(10_000)
+  const call = fastify.dependency.call({ latencyMs: 10_000 })
   await fastify.close()
   await t.rejects(call, { statusCode: 503, message: 'The service is shutting down' })
-  t.equal(fastify.dependency.pending, 0)
+  t.equal(fastify.dependency.inFlight, 0)
 })
 
 t.test('without a listening server, a request in flight when the app closes is answered 503 at once', async (t) => {
