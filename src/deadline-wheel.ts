@@ -14,20 +14,13 @@ export class DeadlineWheel<Item> {
     this.#onExpired = onExpired
   }
 
-  /** Items waiting. */
-  get size (): number {
-    let size = 0
-    for (const items of this.#slots.values()) size += items.size
-    return size
-  }
-
   /** Expires `item` in `ms` (rounded up to the next tick); returns its slot, which delete() takes. */
   add (item: Item, ms: number): number {
     const slot = Math.ceil((performance.now() + ms) / this.#tickMs)
     let items = this.#slots.get(slot)
     if (items === undefined) this.#slots.set(slot, (items = new Set()))
     items.add(item)
-    this.#timer ??= setInterval(() => { this.#expire() }, this.#tickMs).unref()
+    this.#timer ??= setInterval(() => { this.#expire() }, this.#tickMs)
     return slot
   }
 

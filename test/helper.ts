@@ -9,9 +9,12 @@ import { serverOptions } from '../src/server-options.js'
 /** The Content-Type Flask gives a view's string (the seed's README): the seed's routes must answer with it. */
 export const HTML = 'text/html; charset=utf-8'
 
-/** Config as the tests run it: short delays, no log; `env` overrides any variable. */
+/**
+ * Config as the tests run it: short delays, no log, and no load shedding on event-loop delay, which a busy machine
+ * loading the app's modules can reach on a first request; `env` overrides any variable.
+ */
 export async function testConfig (env: Record<string, string> = {}): Promise<Config> {
-  const result = await loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ROOT_DELAY_MS: '50', WAIT_DELAY_MS: '100', ...env })
+  const result = await loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ROOT_DELAY_MS: '50', WAIT_DELAY_MS: '100', MAX_EVENT_LOOP_DELAY_MS: '0', ...env })
   if (!result.ok) throw new Error(result.problems.join('\n'))
   return result.config
 }

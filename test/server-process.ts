@@ -7,8 +7,8 @@ import type { Test } from 'tap'
 export const ROOT = join(import.meta.dirname, '..')
 const SERVER = join(ROOT, 'src', 'server.ts')
 
-/** What every test server runs with unless a test says otherwise. */
-const TEST_ENV = { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', ROOT_DELAY_MS: '100', SHUTDOWN_DELAY_MS: '0' }
+/** What every test server runs with unless a test says otherwise: no load shedding, as in test/helper.ts. */
+const TEST_ENV = { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', ROOT_DELAY_MS: '100', SHUTDOWN_DELAY_MS: '0', MAX_EVENT_LOOP_DELAY_MS: '0' }
 
 export interface ServerProcess {
   child: ChildProcess

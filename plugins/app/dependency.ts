@@ -53,7 +53,12 @@ export default fp(async (fastify) => {
   const calls = new Counter({ name: 'dependency_calls_total', help: 'Dependency calls, by how they ended', labelNames: ['outcome'], registers })
   const durations = new Histogram({ name: 'dependency_call_duration_seconds', help: 'Time from a dependency call to its end, waiting for a connection included', labelNames: ['outcome'], registers })
   const OUTCOMES: Outcome[] = ['ok', 'failed', 'timed_out', 'cancelled', 'rejected']
-  const counted = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, { calls: calls.labels({ outcome }), durations: durations.labels({ outcome }) }])) as Record<Outcome, { calls: Counter.Internal, durations: Histogram.Internal<'outcome'> }>
+  // Every outcome's series from the start, at 0: a rate over a series that appears only on its first call misses it.
+  const counted = Object.fromEntries(OUTCOMES.map((outcome) => {
+    const counter = calls.labels({ outcome })
+    counter.inc(0)
+    return [outcome, { calls: counter, durations: durations.labels({ outcome }) }]
+  })) as Record<Outcome, { calls: Counter.Internal, durations: Histogram.Internal<'outcome'> }>
   new Gauge({ name: 'dependency_calls_in_flight', help: 'Dependency calls holding a connection', registers, collect () { this.set(client.inFlight) } })
   new Gauge({ name: 'dependency_pool_queue_length', help: 'Dependency calls waiting for a connection', registers, collect () { this.set(client.queued) } })
 

@@ -40,7 +40,11 @@ export default fp(async (fastify) => {
       methodBlacklist: [],
       registeredRoutesOnly: false,
       invalidRouteGroup: 'unmatched',
-      overrides: { histogram: { name: 'http_request_duration_seconds', help: 'Time from a request to its answer', buckets: DURATION_BUCKETS, registers: [registry] } }
+      overrides: {
+        histogram: { name: 'http_request_duration_seconds', help: 'Time from a request to its answer', buckets: DURATION_BUCKETS, registers: [registry] },
+        // Made even when off; registered nowhere, so that it does not take its name in the process-wide registry.
+        summary: { registers: [] }
+      }
     }
   })
 

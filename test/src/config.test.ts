@@ -26,9 +26,35 @@ t.test('with no variables every default applies', async (t) => {
       MAX_HEAP_USED_BYTES: 0,
       MAX_RSS_BYTES: 0,
       RATE_LIMIT_MAX: 0,
-      RATE_LIMIT_WINDOW_MS: 60_000
+      RATE_LIMIT_WINDOW_MS: 60_000,
+      REQUEST_DEADLINE_MS: 30_000,
+      DEPENDENCY_JITTER_MS: 0,
+      DEPENDENCY_FAILURE_RATE: 0,
+      DEPENDENCY_POOL_SIZE: 0,
+      DEPENDENCY_QUEUE_TIMEOUT_MS: 1000,
+      FANOUT_MAX_CALLS: 50,
+      CPU_POOL_THREADS: 0,
+      CPU_MAX_QUEUE: 64,
+      CPU_MAX_N: 8_000_000,
+      TASKS_MAX_PENDING: 1000,
+      TASKS_TTL_MS: 600_000,
+      TASKS_MAX_LATENCY_MS: 60_000
     }
   })
+})
+
+t.test('DEPENDENCY_URL, an origin, and DEPENDENCY_SEED, an integer, have no default', async (t) => {
+  for (const url of ['http://127.0.0.1:3001', 'https://api.example.com', 'http://[::1]:8080/', 'http://upstream']) {
+    t.match(await loadConfig({ DEPENDENCY_URL: url }), { ok: true, config: { DEPENDENCY_URL: url } }, url)
+  }
+  for (const url of ['127.0.0.1:3001', 'ftp://host', 'http://host/path', 'http://host?x=1', 'http://', 'http://a b']) {
+    t.same(await loadConfig({ DEPENDENCY_URL: url }), {
+      ok: false,
+      problems: [`DEPENDENCY_URL must be an http:// or https:// origin, such as http://127.0.0.1:3001 (got ${JSON.stringify(url)})`]
+    }, url)
+  }
+  t.match(await loadConfig({ DEPENDENCY_SEED: '42' }), { ok: true, config: { DEPENDENCY_SEED: 42 } })
+  t.same(await loadConfig({ DEPENDENCY_SEED: '-1' }), { ok: false, problems: ['DEPENDENCY_SEED must be an integer from 0 to 4294967295 (got "-1")'] })
 })
 
 t.test('strings are converted, empty values count as unset, unknown variables are ignored', async (t) => {
@@ -38,7 +64,7 @@ t.test('strings are converted, empty values count as unset, unknown variables ar
 })
 
 t.test('every duration takes 0 and at most an hour', async (t) => {
-  const durations = ['ROOT_DELAY_MS', 'WAIT_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'CONNECTION_TIMEOUT_MS', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS', 'MAX_EVENT_LOOP_DELAY_MS']
+  const durations = ['ROOT_DELAY_MS', 'WAIT_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'CONNECTION_TIMEOUT_MS', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS', 'MAX_EVENT_LOOP_DELAY_MS', 'REQUEST_DEADLINE_MS', 'DEPENDENCY_JITTER_MS', 'DEPENDENCY_QUEUE_TIMEOUT_MS', 'TASKS_TTL_MS', 'TASKS_MAX_LATENCY_MS']
   for (const name of durations) {
     t.match(await loadConfig({ [name]: '0' }), { ok: true, config: { [name]: 0 } }, `${name}=0`)
     t.match(await loadConfig({ [name]: '3600000' }), { ok: true, config: { [name]: 3_600_000 } }, `${name}=3600000`)
@@ -86,7 +112,13 @@ t.test('each invalid variable is refused with its name, what it must be and what
     ['MAX_HEAP_USED_BYTES', '-1', 'MAX_HEAP_USED_BYTES must be an integer from 0 to 9007199254740991 (got "-1")'],
     ['MAX_RSS_BYTES', '2GB', 'MAX_RSS_BYTES must be an integer from 0 to 9007199254740991 (got "2GB")'],
     ['RATE_LIMIT_MAX', '-1', 'RATE_LIMIT_MAX must be an integer from 0 to 9007199254740991 (got "-1")'],
-    ['RATE_LIMIT_WINDOW_MS', '0', 'RATE_LIMIT_WINDOW_MS must be an integer from 1 to 3600000 (got "0")']
+    ['RATE_LIMIT_WINDOW_MS', '0', 'RATE_LIMIT_WINDOW_MS must be an integer from 1 to 3600000 (got "0")'],
+    ['REQUEST_DEADLINE_MS', '-1', 'REQUEST_DEADLINE_MS must be an integer from 0 to 3600000 (got "-1")'],
+    ['DEPENDENCY_FAILURE_RATE', '2', 'DEPENDENCY_FAILURE_RATE must be a number from 0 to 1 (got "2")'],
+    ['DEPENDENCY_POOL_SIZE', '-1', 'DEPENDENCY_POOL_SIZE must be an integer from 0 to 65535 (got "-1")'],
+    ['FANOUT_MAX_CALLS', '0', 'FANOUT_MAX_CALLS must be an integer from 1 to 1000 (got "0")'],
+    ['CPU_MAX_N', '1', 'CPU_MAX_N must be an integer from 2 to 100000000 (got "1")'],
+    ['TASKS_MAX_PENDING', '0', 'TASKS_MAX_PENDING must be an integer from 1 to 1000000 (got "0")']
   ]
   for (const [name, value, problem] of cases) {
     t.same(await loadConfig({ [name]: value }), { ok: false, problems: [problem] }, `${name}=${value}`)

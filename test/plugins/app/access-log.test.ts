@@ -6,6 +6,7 @@ import { setTimeout } from 'node:timers/promises'
 import Fastify from 'fastify'
 import t from 'tap'
 import accessLog from '../../../plugins/app/access-log.js'
+import inFlight from '../../../plugins/app/in-flight.js'
 import { build } from '../../helper.js'
 
 t.test('each request writes exactly one access line with method, url, status, time and id', async (t) => {
@@ -84,6 +85,7 @@ t.test('a connection closed after its answer adds no line', async (t) => {
 t.test('on a bare Fastify, its hooks hand on: hooks added after it still run', async (t) => {
   const fastify = Fastify()
   t.teardown(() => fastify.close())
+  await fastify.register(inFlight)
   await fastify.register(accessLog)
   const ran: string[] = []
   fastify.addHook('onRequest', async () => { ran.push('onRequest') })

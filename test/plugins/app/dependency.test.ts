@@ -3,16 +3,20 @@ import sensible from '@fastify/sensible'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import dependency from '../../../plugins/app/dependency.js'
+import inFlight from '../../../plugins/app/in-flight.js'
+import metrics from '../../../plugins/app/metrics.js'
 import configPlugin from '../../../plugins/config.js'
 import shutdown from '../../../plugins/app/shutdown.js'
 import { build, testConfig } from '../../helper.js'
 
-/** A bare Fastify with what the plugin needs: config, @fastify/sensible and the shutdown. */
+/** A bare Fastify with what the plugin needs: config, @fastify/sensible, the shutdown and the metrics. */
 async function bare (): Promise<FastifyInstance> {
   const fastify = Fastify()
   await fastify.register(configPlugin, { config: await testConfig({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '400' }) })
   await fastify.register(sensible)
   await fastify.register(shutdown)
+  await fastify.register(inFlight)
+  await fastify.register(metrics)
   await fastify.register(dependency)
   return fastify
 }
@@ -41,7 +45,7 @@ t.test('at the shutdown\'s cut-off, shortly before the timeout, its calls are ca
   await stopping
 })
 
-t.test('it declares that it needs @fastify/sensible and the shutdown', async (t) => {
+t.test('it declares that it needs @fastify/sensible, the shutdown and the metrics', async (t) => {
   const fastify = Fastify()
   t.teardown(() => fastify.close())
   await t.rejects(async () => { await fastify.register(dependency) }, { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })

@@ -56,28 +56,33 @@ t.test('every registered route is in the document, and the document has no route
   const { routes, document } = await documented(t)
   const inDocument = Object.keys(statuses(document))
   t.same([...inDocument].sort(), [...routes].sort())
-  t.same([...routes].sort(), ['GET /', 'GET /health', 'GET /ready', 'GET /sync', 'GET /wait'], 'the routes of this issue')
+  t.same([...routes].sort(), ['GET /', 'GET /fanout', 'GET /health', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /wait'], 'the routes of this issue')
 })
 
 t.test('each operation lists every status it can answer, with its content type', async (t) => {
   const json = 'application/json'
   const html = 'text/html'
+  const prometheus = 'text/plain; version=0.0.4; charset=utf-8'
   const { document } = await documented(t)
   t.same(statuses(document), {
-    'GET /': { 200: html, 503: json },
+    'GET /': { 200: html, 502: json, 503: json, 504: json },
     'GET /sync': { 200: html, 503: json },
-    'GET /wait': { 200: html, 400: json, 503: json },
+    'GET /wait': { 200: html, 400: json, 502: json, 503: json, 504: json },
+    'GET /fanout': { 200: json, 400: json, 502: json, 503: json, 504: json },
     'GET /health': { 200: json },
-    'GET /ready': { 200: json, 503: json }
+    'GET /ready': { 200: json, 503: json },
+    'GET /metrics': { 200: prometheus }
   })
   const { document: limited } = await documented(t, { RATE_LIMIT_MAX: '100' })
   t.same(statuses(limited), {
-    'GET /': { 200: html, 429: json, 503: json },
+    'GET /': { 200: html, 429: json, 502: json, 503: json, 504: json },
     'GET /sync': { 200: html, 429: json, 503: json },
-    'GET /wait': { 200: html, 400: json, 429: json, 503: json },
+    'GET /wait': { 200: html, 400: json, 429: json, 502: json, 503: json, 504: json },
+    'GET /fanout': { 200: json, 400: json, 429: json, 502: json, 503: json, 504: json },
     'GET /health': { 200: json },
-    'GET /ready': { 200: json, 503: json }
-  }, 'with rate limiting on, 429 too, but not on the probes')
+    'GET /ready': { 200: json, 503: json },
+    'GET /metrics': { 200: prometheus }
+  }, 'with rate limiting on, 429 too, but not on the probes and the metrics')
 })
 
 t.test('the probes and the errors every route may answer are described for the reader', async (t) => {

@@ -1,0 +1,68 @@
+// fastify.inFlight: counts the requests received and not yet ended, and tells each request's end, answered or abandoned.
+import { once } from 'node:events'
+import { Agent, get, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import Fastify, { type FastifyInstance } from 'fastify'
+import t, { type Test } from 'tap'
+import inFlight from '../../../plugins/app/in-flight.js'
+
+/** A bare Fastify with the plugin, a route that answers after ?ms, listening on a free port; the ends it was told. */
+async function listening (t: Test): Promise<{ fastify: FastifyInstance, port: number, ends: string[] }> {
+  const fastify = Fastify()
+  t.teardown(() => fastify.close())
+  await fastify.register(inFlight)
+  const ends: string[] = []
+  fastify.inFlight.onEnd((request, aborted) => ends.push(`${request.url} ${aborted ? 'aborted' : 'answered'}`))
+  fastify.get('/slow', async (request) => {
+    await sleep(Number((request.query as { ms: string }).ms))
+    return 'done'
+  })
+  await fastify.listen({ host: '127.0.0.1', port: 0 })
+  return { fastify, port: (fastify.server.address() as AddressInfo).port, ends }
+}
+
+t.test('a request counts while it is served, and its end is told as answered', async (t) => {
+  const { fastify, port, ends } = await listening(t)
+  t.equal(fastify.inFlight.count, 0)
+  const agent = new Agent({ keepAlive: true })
+  t.teardown(() => { agent.destroy() })
+  const responses = [1, 2, 3].map(async () => await new Promise<IncomingMessage>((resolve) => get({ host: '127.0.0.1', port, path: '/slow?ms=200', agent }, resolve)))
+  while (fastify.inFlight.count < 3) await sleep(5)
+  t.equal(fastify.inFlight.count, 3)
+  for (const response of await Promise.all(responses)) {
+    response.resume()
+    await once(response, 'end')
+  }
+  t.equal(fastify.inFlight.count, 0)
+  t.same(ends, ['/slow?ms=200 answered', '/slow?ms=200 answered', '/slow?ms=200 answered'])
+  for (const socket of Object.values(agent.freeSockets).flat()) socket?.destroy()
+  await sleep(50)
+  t.equal(ends.length, 3, 'a connection closed after its answer tells nothing more')
+})
+
+t.test('a request whose client leaves first is told as aborted at once, and counted no more', async (t) => {
+  const { fastify, port, ends } = await listening(t)
+  const request = get({ host: '127.0.0.1', port, path: '/slow?ms=500' }).on('error', () => {})
+  while (fastify.inFlight.count === 0) await sleep(5)
+  request.destroy()
+  while (ends.length === 0) await sleep(5)
+  t.same(ends, ['/slow?ms=500 aborted'])
+  t.equal(fastify.inFlight.count, 0)
+  await sleep(600)
+  t.same(ends, ['/slow?ms=500 aborted'], 'not told again when the handler finishes')
+})
+
+t.test('requests injected count too, and end as answered', async (t) => {
+  const fastify = Fastify()
+  t.teardown(() => fastify.close())
+  await fastify.register(inFlight)
+  const ends: boolean[] = []
+  fastify.inFlight.onEnd((request, aborted) => ends.push(aborted))
+  let during = -1
+  fastify.get('/', async () => { during = fastify.inFlight.count; return 'ok' })
+  await fastify.inject('/')
+  t.equal(during, 1)
+  t.same(ends, [false])
+  t.equal(fastify.inFlight.count, 0)
+})
