@@ -28,35 +28,33 @@ interface Tracked {
   slot: number
 }
 
+/** Where a request keeps its Tracked: a field every request has from the start (null until used), not a WeakMap entry. */
+const kTracked = Symbol('cancellation')
+type TrackedRequest = FastifyRequest & { [kTracked]: Tracked | null }
+
 export default fp(async (fastify) => {
   const { REQUEST_DEADLINE_MS } = fastify.config
-  const tracked = new WeakMap<FastifyRequest, Tracked>()
-  const wheel = new DeadlineWheel<FastifyRequest>(DEADLINE_TICK_MS, (request) => {
-    const entry = tracked.get(request)
-    const deadlineMs = deadlineOf(request)
-    entry?.cancellation.cancel(fastify.httpErrors.gatewayTimeout(`The request took longer than its deadline of ${deadlineMs} ms`))
+  const deadlineOf = (request: FastifyRequest): number => request.routeOptions.config.deadlineMs ?? REQUEST_DEADLINE_MS
+  const wheel = new DeadlineWheel<TrackedRequest>(DEADLINE_TICK_MS, (request) => {
+    request[kTracked]?.cancellation.cancel(fastify.httpErrors.gatewayTimeout(`The request took longer than its deadline of ${deadlineOf(request)} ms`))
   })
-  function deadlineOf (request: FastifyRequest): number {
-    return request.routeOptions.config.deadlineMs ?? REQUEST_DEADLINE_MS
-  }
 
+  fastify.decorateRequest(kTracked, null)
   fastify.decorateRequest('cancellation', {
-    getter (this: FastifyRequest) {
-      let entry = tracked.get(this)
-      if (entry === undefined) {
-        const deadlineMs = deadlineOf(this)
-        const cancellation = new Cancellation()
-        entry = { cancellation, slot: deadlineMs === 0 ? 0 : wheel.add(this, deadlineMs) }
-        tracked.set(this, entry)
+    getter () {
+      const request = this as TrackedRequest
+      if (request[kTracked] === null) {
+        const deadlineMs = deadlineOf(request)
+        request[kTracked] = { cancellation: new Cancellation(), slot: deadlineMs === 0 ? 0 : wheel.add(request, deadlineMs) }
       }
-      return entry.cancellation
+      return request[kTracked].cancellation
     }
   })
 
   fastify.inFlight.onEnd((request, aborted) => {
-    const entry = tracked.get(request)
-    if (entry === undefined) return
-    wheel.delete(request, entry.slot)
-    if (aborted) entry.cancellation.cancel(fastify.httpErrors.createError(CLIENT_CLOSED_REQUEST, 'The client closed the connection'))
+    const tracked = (request as TrackedRequest)[kTracked]
+    if (tracked === null) return
+    wheel.delete(request as TrackedRequest, tracked.slot)
+    if (aborted) tracked.cancellation.cancel(fastify.httpErrors.createError(CLIENT_CLOSED_REQUEST, 'The client closed the connection'))
   })
 }, { name: 'cancellation', dependencies: ['config', '@fastify/sensible', 'in-flight'] })
