@@ -3,10 +3,9 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout } from 'node:timers/promises'
-import { register } from '@prometheus-io/client'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
-import { build, type BuildOptions } from './helper.js'
+import { build } from './helper.js'
 
 /** What an upstream saw. */
 export interface Seen {
@@ -36,17 +35,9 @@ function watch (server: Server): Seen {
   return seen
 }
 
-/**
- * The app, as test/helper.ts builds it, when a test builds more than one: fastify-metrics puts a metric in the client's
- * global registry, which refuses it from a second app in the process until the metrics plugin gives it the app's own.
- */
-export async function buildAnother (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
-  return await build(t, { ...options, before: (fastify) => { register.clear(); options.before?.(fastify) } })
-}
-
 /** An instance of this service, listening, as the upstream. */
 export async function upstream (t: Test, env: Record<string, string> = {}): Promise<Seen & { app: FastifyInstance }> {
-  const app = await buildAnother(t, { env })
+  const app = await build(t, { env })
   await app.listen({ host: '127.0.0.1', port: 0 })
   return Object.assign(watch(app.server), { app })
 }

@@ -4,12 +4,12 @@
 import { get } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { HTML } from '../../helper.js'
-import { buildAnother, nothingListening, serve, until, upstream } from '../../upstream.js'
+import { build, HTML } from '../../helper.js'
+import { nothingListening, serve, until, upstream } from '../../upstream.js'
 
 t.test('GET / and GET /wait answer as the seed does, each through one call to the upstream\'s /wait', async (t) => {
   const up = await upstream(t)
-  const service = await buildAnother(t, { env: { DEPENDENCY_URL: up.origin, ROOT_DELAY_MS: '50' } })
+  const service = await build(t, { env: { DEPENDENCY_URL: up.origin, ROOT_DELAY_MS: '50' } })
   const root = await service.inject('/')
   t.equal(root.statusCode, 200)
   t.equal(root.headers['content-type'], HTML)
@@ -24,7 +24,7 @@ t.test('GET / and GET /wait answer as the seed does, each through one call to th
 
 t.test('an upstream that fails (answers 502) makes the service answer 502', async (t) => {
   const up = await upstream(t, { DEPENDENCY_FAILURE_RATE: '1' })
-  const service = await buildAnother(t, { env: { DEPENDENCY_URL: up.origin } })
+  const service = await build(t, { env: { DEPENDENCY_URL: up.origin } })
   const response = await service.inject('/wait?seconds=0')
   t.equal(response.statusCode, 502)
   t.same(response.json(), { statusCode: 502, error: 'Bad Gateway', message: 'The dependency failed: the upstream answered 502' })
@@ -32,7 +32,7 @@ t.test('an upstream that fails (answers 502) makes the service answer 502', asyn
 })
 
 t.test('an upstream gone (nothing listening) makes the service answer 502', async (t) => {
-  const service = await buildAnother(t, { env: { DEPENDENCY_URL: await nothingListening() } })
+  const service = await build(t, { env: { DEPENDENCY_URL: await nothingListening() } })
   const response = await service.inject('/')
   t.equal(response.statusCode, 502)
   t.match(response.json(), { statusCode: 502, error: 'Bad Gateway', message: /^The dependency failed: .*ECONNREFUSED/ })
@@ -40,7 +40,7 @@ t.test('an upstream gone (nothing listening) makes the service answer 502', asyn
 
 t.test('an upstream that never answers makes the service answer 504 once the call\'s time is up', async (t) => {
   const silent = await serve(t, () => {})
-  const service = await buildAnother(t, { env: { DEPENDENCY_URL: silent.origin, ROOT_DELAY_MS: '0' } })
+  const service = await build(t, { env: { DEPENDENCY_URL: silent.origin, ROOT_DELAY_MS: '0' } })
   const response = await service.inject('/')
   t.equal(response.statusCode, 504)
   t.same(response.json(), { statusCode: 504, error: 'Gateway Timeout', message: 'The dependency was too slow: the upstream did not answer in time' })
@@ -48,7 +48,7 @@ t.test('an upstream that never answers makes the service answer 504 once the cal
 
 t.test('with no connection free in time, the service answers 503 with Retry-After and asks the upstream nothing more', async (t) => {
   const up = await upstream(t)
-  const service = await buildAnother(t, { env: { DEPENDENCY_URL: up.origin, DEPENDENCY_POOL_SIZE: '1', DEPENDENCY_QUEUE_TIMEOUT_MS: '100' } })
+  const service = await build(t, { env: { DEPENDENCY_URL: up.origin, DEPENDENCY_POOL_SIZE: '1', DEPENDENCY_QUEUE_TIMEOUT_MS: '100' } })
   const holding = service.inject('/wait?seconds=1')
   await until(() => up.app.dependency.inFlight === 1)
   const refused = await service.inject('/wait?seconds=0')
@@ -61,7 +61,7 @@ t.test('with no connection free in time, the service answers 503 with Retry-Afte
 
 t.test('past REQUEST_DEADLINE_MS the service answers 504 and the upstream\'s request is cancelled', async (t) => {
   const up = await upstream(t)
-  const service = await buildAnother(t, { env: { DEPENDENCY_URL: up.origin, REQUEST_DEADLINE_MS: '200' } })
+  const service = await build(t, { env: { DEPENDENCY_URL: up.origin, REQUEST_DEADLINE_MS: '200' } })
   const started = performance.now()
   const response = await service.inject('/wait?seconds=5')
   t.ok(performance.now() - started < 4000, 'did not wait the 5 s')
@@ -74,7 +74,7 @@ t.test('past REQUEST_DEADLINE_MS the service answers 504 and the upstream\'s req
 
 t.test('a client that disconnects from the service cancels the upstream\'s request', async (t) => {
   const up = await upstream(t)
-  const service = await buildAnother(t, { env: { DEPENDENCY_URL: up.origin } })
+  const service = await build(t, { env: { DEPENDENCY_URL: up.origin } })
   await service.listen({ host: '127.0.0.1', port: 0 })
   const { port } = service.server.address() as AddressInfo
   const request = get({ host: '127.0.0.1', port, path: '/wait?seconds=10' })
@@ -87,7 +87,7 @@ t.test('a client that disconnects from the service cancels the upstream\'s reque
 
 t.test('closing the service cancels its calls (503) and closes its connections to the upstream', async (t) => {
   const up = await upstream(t)
-  const service = await buildAnother(t, { env: { DEPENDENCY_URL: up.origin } })
+  const service = await build(t, { env: { DEPENDENCY_URL: up.origin } })
   t.equal((await service.inject('/wait?seconds=0')).statusCode, 200)
   const response = service.inject('/wait?seconds=10')
   await until(() => up.app.dependency.inFlight === 1)
