@@ -24,7 +24,9 @@ async function documented (t: Parameters<typeof build>[0], env: Record<string, s
     env,
     before: (fastify) => fastify.addHook('onRoute', (route) => {
       const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true
-      for (const method of [route.method].flat()) if (method !== 'HEAD' && !hidden) routes.push(`${method} ${route.url}`)
+      // As the document writes a path parameter: /tasks/{id} for /tasks/:id.
+      const path = route.url.replace(/:(\w+)/g, '{$1}')
+      for (const method of [route.method].flat()) if (method !== 'HEAD' && !hidden) routes.push(`${method} ${path}`)
     })
   })
   const response = await fastify.inject('/docs/json')
@@ -56,7 +58,7 @@ t.test('every registered route is in the document, and the document has no route
   const { routes, document } = await documented(t)
   const inDocument = Object.keys(statuses(document))
   t.same([...inDocument].sort(), [...routes].sort())
-  t.same([...routes].sort(), ['GET /', 'GET /fanout', 'GET /health', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /wait'], 'the routes of this issue')
+  t.same([...routes].sort(), ['GET /', 'GET /fanout', 'GET /health', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
 })
 
 t.test('each operation lists every status it can answer, with its content type', async (t) => {
@@ -71,7 +73,9 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /fanout': { 200: json, 400: json, 502: json, 503: json, 504: json },
     'GET /health': { 200: json },
     'GET /ready': { 200: json, 503: json },
-    'GET /metrics': { 200: prometheus }
+    'GET /metrics': { 200: prometheus },
+    'POST /tasks': { 202: json, 400: json, 503: json },
+    'GET /tasks/{id}': { 200: json, 400: json, 404: json, 503: json }
   })
   const { document: limited } = await documented(t, { RATE_LIMIT_MAX: '100' })
   t.same(statuses(limited), {
@@ -81,7 +85,9 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /fanout': { 200: json, 400: json, 429: json, 502: json, 503: json, 504: json },
     'GET /health': { 200: json },
     'GET /ready': { 200: json, 503: json },
-    'GET /metrics': { 200: prometheus }
+    'GET /metrics': { 200: prometheus },
+    'POST /tasks': { 202: json, 400: json, 429: json, 503: json },
+    'GET /tasks/{id}': { 200: json, 400: json, 404: json, 429: json, 503: json }
   }, 'with rate limiting on, 429 too, but not on the probes and the metrics')
 })
 
@@ -111,6 +117,17 @@ t.test("/wait's ?seconds is documented as an optional query parameter", async (t
   const { document } = await documented(t)
   t.match(document.paths['/wait']?.get?.parameters, [{ name: 'seconds', in: 'query', required: false }])
   t.equal(document.paths['/wait']?.get?.parameters?.length, 1)
+})
+
+t.test("the tasks' routes document their body, their path parameter and the Location of an accepted task", async (t) => {
+  const { document } = await documented(t)
+  const post = document.paths['/tasks']?.post as Operation & { requestBody: unknown }
+  t.match(post.requestBody, {
+    required: true,
+    content: { 'application/json': { schema: { type: 'object', required: ['latencyMs'], properties: { latencyMs: { type: 'integer', minimum: 0, maximum: 60000 } }, additionalProperties: false } } }
+  })
+  t.match(post.responses[202], { headers: { Location: { schema: { type: 'string' } } } })
+  t.match(document.paths['/tasks/{id}']?.get?.parameters, [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }])
 })
 
 t.test('Swagger UI is served at /docs', async (t) => {
