@@ -8,6 +8,9 @@ import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js'
 /** How often Node checks for requests past REQUEST_TIMEOUT_MS: a request is cut off at most this much late. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000
 
+/** Fastify's own limit on a plugin's start, and on each close hook. */
+const FASTIFY_PLUGIN_TIMEOUT_MS = 10_000
+
 /** Fastify's options for `config`; `stream` receives the log lines (stdout when omitted). */
 export function serverOptions (config: Config, stream?: { write: (line: string) => void }): FastifyHttpOptions<Server> {
   return {
@@ -29,6 +32,9 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
     // A request that arrives while the app closes is served (its answer asks the client to close the connection),
     // not refused with Fastify's 503: it was sent before the load balancer knew, and the shutdown owes it an answer.
     return503OnClosing: false,
+    // Fastify gives each close hook its plugin timeout too, and the drain's waits for the requests held: past the
+    // shutdown timeout, so that the stop's own limit (src/server.ts) decides, not a hook failing halfway.
+    pluginTimeout: config.SHUTDOWN_TIMEOUT_MS === 0 ? 0 : Math.max(FASTIFY_PLUGIN_TIMEOUT_MS, config.SHUTDOWN_TIMEOUT_MS + TIMEOUT_CHECK_INTERVAL_MS),
     http: {
       maxHeaderSize: config.MAX_HEADER_BYTES,
       // Node looks for requests past their time every 30 s by default, so a 10 s limit could let one run for 40 s.

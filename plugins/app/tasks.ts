@@ -81,7 +81,7 @@ export default fp(async (fastify) => {
 
   // Once the server is closed, and before the dependency's client is (onClose hooks run in reverse order): the tasks
   // still pending are waited for until the shutdown's cut-off or, when the app is closed without a stop, for as long
-  // as a stop would give them; those left are cancelled. In onClose, as Fastify limits a preClose hook to 10 s.
+  // as a stop would give them; those left are cancelled.
   fastify.addHook('onClose', async () => {
     if (config.SHUTDOWN_TIMEOUT_MS === 0) return await store.settled()
     const timeUp = new AbortController()

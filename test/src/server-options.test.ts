@@ -2,7 +2,8 @@
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import { build } from '../helper.js'
+import { serverOptions } from '../../src/server-options.js'
+import { build, testConfig } from '../helper.js'
 
 // Each test waits on a socket for a timeout to pass: room for a busy machine.
 t.setTimeout(120_000)
@@ -69,4 +70,11 @@ t.test('a connection that passes nothing either way for CONNECTION_TIMEOUT_MS is
   const { received, closedAfterMs } = await rawExchange(port, 'GET /wait?seconds=30 HTTP/1.1\r\nHost: localhost\r\n\r\n')
   t.equal(received, '', 'cut off before its answer')
   t.ok(closedAfterMs >= 290 && closedAfterMs < 20_000, `closed after the timeout, not the request's 30 s (${Math.round(closedAfterMs)} ms)`)
+})
+
+t.test("Fastify's limit on each close hook lies past the shutdown timeout, so that only the stop's own limit ends a drain", async (t) => {
+  const pluginTimeout = async (env: Record<string, string>): Promise<number | undefined> => serverOptions(await testConfig(env)).pluginTimeout
+  t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '30000' }), 31_000)
+  t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '2000' }), 10_000, "never under Fastify's own 10 s")
+  t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '0' }), 0, 'none when the drain has no limit')
 })
