@@ -9,7 +9,7 @@ export default {
   testRunner: 'tap',
   tap: {
     testFiles: [
-      'test/src/{app,config,dependency,log-destination,server-options}.test.ts',
+      'test/src/{app,config,log-destination,server-options,cancellation,deadline-wheel,simulated-dependency,http-dependency,task-store,primes,primes-worker}.test.ts',
       'test/plugins/**/*.test.ts',
       'test/routes/**/*.test.ts',
       'test/scripts/build.test.ts',

@@ -30,9 +30,12 @@ export class CallPool {
     return this.#queue.size
   }
 
-  /** Takes a slot if one is free, without waiting; the caller gives it back with release(). */
+  /**
+   * Takes a slot if one is free, without waiting; the caller gives it back with release(). No call jumps the queue: a
+   * slot is free only while no call waits, as release() hands a slot to the next in line rather than freeing it.
+   */
   tryAcquire (): boolean {
-    if (this.#size !== 0 && (this.#inUse >= this.#size || this.#queue.size > 0)) return false
+    if (this.#size !== 0 && this.#inUse >= this.#size) return false
     this.#inUse++
     return true
   }

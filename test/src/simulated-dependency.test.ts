@@ -41,12 +41,41 @@ t.test('a call with a cancellation already cancelled rejects without waiting', a
   t.equal(dependency.inFlight, 0)
 })
 
-t.test('a finished call leaves nothing registered on its cancellation: cancelling later changes nothing', async (t) => {
-  const dependency = new SimulatedDependency()
-  const cancellation = new Cancellation()
+/** A cancellation that counts the callbacks registered on it and not yet taken off. */
+class CountingCancellation extends Cancellation {
+  registered = 0
+  override onCancel (callback: (reason: Error) => void): void {
+    super.onCancel(callback)
+    this.registered++
+  }
+
+  override off (callback: (reason: Error) => void): void {
+    super.off(callback)
+    this.registered--
+  }
+}
+
+t.test('a call leaves nothing registered on its cancellation, whether it ends, fails, times out in the queue or is cancelled', async (t) => {
+  const dependency = new SimulatedDependency({ poolSize: 1, queueTimeoutMs: 20 })
+  const cancellation = new CountingCancellation()
   await dependency.call({ latencyMs: 1 }, cancellation)
-  cancellation.cancel(new Error('late'))
-  await t.rejects(dependency.call({ latencyMs: 1 }, cancellation), { message: 'late' }, 'only later calls see it')
+  t.equal(cancellation.registered, 0, 'ended')
+  await t.rejects(dependency.call({ latencyMs: 1, failureRate: 1 }, cancellation))
+  t.equal(cancellation.registered, 0, 'failed')
+  const holding = dependency.call({ latencyMs: 100 })
+  await t.rejects(dependency.call({ latencyMs: 1 }, cancellation), { name: 'DependencyError', failure: 'rejected' })
+  t.equal(cancellation.registered, 0, 'timed out in the queue')
+  await holding
+  const waited = new CountingCancellation()
+  await Promise.all([dependency.call({ latencyMs: 10 }), dependency.call({ latencyMs: 1 }, waited)])
+  t.equal(waited.registered, 0, 'ended after waiting in the queue')
+  const queued = new CountingCancellation()
+  const running = new CountingCancellation()
+  const calls = [dependency.call({ latencyMs: 10_000 }, running), dependency.call({ latencyMs: 1 }, queued)]
+  queued.cancel(new Error('gone'))
+  running.cancel(new Error('gone'))
+  await Promise.allSettled(calls)
+  t.equal(queued.registered + running.registered, 0, 'cancelled, queued or running')
 })
 
 t.test('cancelAll rejects every call in flight or queued with its reason, and leaves later calls alone', async (t) => {
