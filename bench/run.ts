@@ -1,12 +1,16 @@
-// npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up.
+// npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up; then
+// the service's own scenarios: fan-out, clients that leave, /sync while the CPU is busy (each in bench/lib/).
 import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
-import { constants, cpus } from 'node:os'
+import { constants, cpus, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
-import { load, SATURATED_CPU, wrkFound, type LoadResult } from './lib/load.js'
+import { cpuBusy } from './lib/cpu-busy.js'
+import { disconnects } from './lib/disconnects.js'
+import { fanout } from './lib/fanout.js'
+import { load, wrkFound, type LoadResult } from './lib/load.js'
 import { OPEN_FILES, PINNING, freePort, openFileLimit, startServer, stopServer, treeRssKb, type Running } from './lib/processes.js'
-import { chart, table, verdicts, verdictTable, type BenchResults, type TargetResult } from './lib/report.js'
+import { chart, cpuBusyTable, disconnectTable, fanoutTable, table, verdicts, verdictTable, type BenchResults, type TargetResult } from './lib/report.js'
+import { measure, median, middle, settle, type Run } from './lib/scenario.js'
 import { baseline, buildService, peers, service, type Target } from './lib/targets.js'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -17,6 +21,9 @@ if (!wrkFound()) {
   process.exit(1)
 }
 
+/** The service's own scenarios, which --skip may leave out (comma-separated). */
+const SCENARIOS = ['fanout', 'disconnects', 'cpu-busy'] as const
+
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -24,10 +31,18 @@ const { values: flags } = parseArgs({
     duration: { type: 'string' },
     startups: { type: 'string' },
     'no-peers': { type: 'boolean', default: false },
+    skip: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     out: { type: 'string' }
   }
 })
+const skipped = new Set(flags.skip?.split(',').filter(Boolean) ?? [])
+for (const name of skipped) {
+  if (!(SCENARIOS as readonly string[]).includes(name)) {
+    console.error(`--skip: no scenario ${name}; the scenarios are ${SCENARIOS.join(', ')}`)
+    process.exit(1)
+  }
+}
 
 // Full: the ladder up to 10,000 connections. Quick: seconds, for checking the harness. Smoke (the test's, at tiny
 // scale): no time for servers to settle or warm up, and /sync, answered at once, loaded for a second only.
@@ -40,19 +55,22 @@ const startups = Number(flags.startups ?? (flags.quick ? 3 : 5))
 // Only a full run, with every default, speaks for the project: it alone writes bench/results/, the README's bench
 // section and dist/ (as production builds it). Any other run keeps all it writes, its build too, in its out folder.
 const full = flags.out === undefined && !flags.quick && !flags['no-peers'] && !flags.smoke &&
-  [flags.connections, flags.duration, flags.startups].every((flag) => flag === undefined)
+  [flags.connections, flags.duration, flags.startups, flags.skip].every((flag) => flag === undefined)
 // Absolute, as the build runs from the project's folder and the servers from this one.
 const outDir = resolve(flags.out ?? join(ROOT, 'bench', 'results', ...(full ? [] : ['quick'])))
 const buildDir = full ? join(ROOT, 'dist') : join(outDir, 'dist')
 
-/**
- * A pause for a server to settle (after its start, or after a load: the requests wrk left in flight, their
- * sockets) before it is measured. A smoke run skips it: at a handful of connections it only loses time.
- */
-const settle = async (ms: number): Promise<void> => { if (!flags.smoke) await sleep(ms) }
-/** The middle item of `items` ordered by `by` (the upper one of the two middles for an even count). */
-const middle = <T>(items: T[], by: (item: T) => number): T => [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)] as T
-const median = (values: number[]): number => middle(values, (value) => value)
+const accessLog = join(outDir, 'service-access.log')
+/** The settings the scenarios share; seconds of load for those with short answers: fan-out, /sync while busy. */
+const run: Run = {
+  smoke: flags.smoke,
+  rounds: ROUNDS,
+  durationS: flags.duration !== undefined ? Number(flags.duration) : flags.quick ? 2 : 5,
+  service: (port, env = {}) => {
+    const target = service(port, buildDir, accessLog)
+    return { ...target, env: { ...target.env, ...env } }
+  }
+}
 
 /** Start-up: from spawning the process to its first 200, median of `startups` runs. */
 async function startup (target: Target): Promise<number> {
@@ -67,25 +85,12 @@ async function startup (target: Target): Promise<number> {
 
 type Step = TargetResult['ladder'][number]
 
-/** Loads `path` on a running target that must outlive the load; warns when wrk had no core left to give (the figure is then wrk's limit). */
-async function measure (target: Target, running: Running, path: string, connections: number, durationS: number): Promise<LoadResult> {
-  const result = await load(`http://127.0.0.1:${target.port}${path}`, connections, durationS, running.child.pid as number)
-  // A server gone mid-load leaves wrk counting refused connects, and its CPU past reading: no figure to keep.
-  const { exitCode, signalCode } = running.child
-  if (exitCode !== null || signalCode !== null) throw new Error(`${target.name} ended under load (${exitCode ?? signalCode}): ${running.stderr()}`)
-  if (result.loadGeneratorCpu >= SATURATED_CPU) {
-    console.error(`# warning: wrk used ${result.loadGeneratorCpu.toFixed(2)} of its core on ${target.name} ${path} at ${connections} connections: ` +
-      'its req/s is a floor set by the load generator, not the server\'s ceiling')
-  }
-  return result
-}
-
 /** One rung of the ladder: / at `connections`, with the memory each request in flight costs. */
 async function rung (target: Target, running: Running, connections: number): Promise<Step> {
   console.error(`# ${target.name}: / at ${connections} connections`)
   const idle = treeRssKb(running.child.pid as number)
   const result = await measure(target, running, '/', connections, durationFor(connections))
-  await settle(1000)
+  await settle(run, 1000)
   return { ...result, idealPerSecond: connections / (DELAY_MS / 1000), rssPerRequestKb: (result.peakRssKb - idle) / connections }
 }
 
@@ -101,7 +106,7 @@ async function topRung (targets: Target[], connections: number): Promise<Step[]>
     for (const [index, target] of targets.entries()) {
       console.error(`# ${target.name}: a fresh process for round ${round + 1} of ${ROUNDS}`)
       const running = await startServer(target)
-      await settle(500)
+      await settle(run, 500)
       runs[index]?.push(await rung(target, running, connections))
       await stopServer(running)
     }
@@ -158,10 +163,11 @@ if (process.channel !== undefined) {
   process.channel.unref()
 }
 
-const needed = Math.max(...ladder) + 100
+const loadAtStart = loadavg()
+const needed = Math.max(...ladder, skipped.has('disconnects') ? 0 : flags.smoke ? 50 : 10_000) + 100
 const limit = openFileLimit()
 if (limit < needed) {
-  console.error(`# warning: the hard open-file limit is ${limit}; ${needed} are needed, so the top of the ladder will see errors. Raise it (ulimit -Hn) as root.`)
+  console.error(`# warning: the hard open-file limit is ${limit}; ${needed} are needed, so the top of the ladder and the clients that leave will see errors. Raise it (ulimit -Hn) as root.`)
 } else {
   console.error(`# open-file limit raised to ${Math.min(OPEN_FILES, limit)} for servers and load generator`)
 }
@@ -173,7 +179,6 @@ if (!full) console.error(`# not a full run: its results, build and access log go
 await mkdir(outDir, { recursive: true })
 console.error(`# building the service into ${buildDir}`)
 buildService(buildDir)
-const accessLog = join(outDir, 'service-access.log')
 await writeFile(accessLog, '')
 const available = flags['no-peers'] ? { targets: [], missing: ['peers: left out (--no-peers)'] } : peers()
 for (const reason of available.missing) console.error(`# peer missing: ${reason}`)
@@ -186,7 +191,7 @@ for (const make of makers) {
   console.error(`# ${target.name}: start-up ×${startups}`)
   const startupMs = await startup(target)
   const running = await startServer(target)
-  await settle(500)
+  await settle(run, 500)
   const idleRssKb = treeRssKb(running.child.pid as number)
   // The service's and the baseline's top rung comes from the rounds below.
   const rungs = target.own ? ladder.slice(0, -1) : ladder
@@ -199,6 +204,9 @@ const own = measured.filter(({ target }) => target.own)
 const tops = await topRung(own.map(({ target }) => target), top)
 own.forEach((entry, index) => { entry.steps.push(tops[index] as Step) })
 const syncResults = await overhead(measured.map(({ target }) => target))
+const fanoutResult = skipped.has('fanout') ? undefined : await fanout(run)
+const disconnectResult = skipped.has('disconnects') ? undefined : await disconnects(run)
+const cpuBusyResult = skipped.has('cpu-busy') ? undefined : await cpuBusy(run)
 // Proof that the service logged under load; the file itself (hundreds of MB after a full run) is emptied.
 const accessLogBytes = (await stat(accessLog)).size
 await truncate(accessLog)
@@ -217,20 +225,34 @@ const results: BenchResults = {
   cpu: cpus()[0]?.model ?? 'unknown',
   node: process.version,
   quick: !full,
+  loadAverage: { start: loadAtStart, end: loadavg() },
+  pinning: PINNING ?? null,
   delayMs: DELAY_MS,
   targets,
+  ...(fanoutResult === undefined ? {} : { fanout: fanoutResult }),
+  ...(disconnectResult === undefined ? {} : { disconnects: disconnectResult }),
+  ...(cpuBusyResult === undefined ? {} : { cpuBusy: cpuBusyResult }),
   accessLogBytes,
   missingPeers: available.missing
 }
 const verdictList = verdicts(results)
+const loads = (averages: number[]): string => averages.map((average) => average.toFixed(2)).join(' ')
+const notMeasured = [
+  ...results.missingPeers,
+  ...(results.cpuBusy !== undefined && 'skipped' in results.cpuBusy ? [`/sync while the CPU is busy: ${results.cpuBusy.skipped}`] : [])
+]
 const markdown = [
-  `Measured ${results.date.slice(0, 10)} on ${results.cores} cores (${results.cpu}), Node ${results.node}; ` +
+  `Measured ${results.date.slice(0, 10)} on ${results.cores} cores (${results.cpu}), Node ${results.node}, load average ` +
+    `${loads(results.loadAverage.start)} at the start and ${loads(results.loadAverage.end)} at the end (1, 5, 15 min); ` +
     `GET / awaits a ${DELAY_MS} ms dependency, so the ideal is connections ÷ 1 s.`,
   '',
   table(results),
   '',
   verdictTable(verdictList),
-  ...(results.missingPeers.length === 0 ? [] : ['', ...results.missingPeers.map((reason) => `- not measured: ${reason}`)])
+  ...(results.fanout === undefined ? [] : ['', '**Fan-out.** ' + fanoutTable(results.fanout)]),
+  ...(results.disconnects === undefined ? [] : ['', '**Clients that leave.** ' + disconnectTable(results.disconnects)]),
+  ...(results.cpuBusy === undefined || 'skipped' in results.cpuBusy ? [] : ['', '**/sync while the CPU is busy.** ' + cpuBusyTable(results.cpuBusy, results.pinning !== null)]),
+  ...(notMeasured.length === 0 ? [] : ['', ...notMeasured.map((reason) => `- not measured: ${reason}`)])
 ].join('\n')
 
 await writeFile(join(outDir, 'latest.json'), JSON.stringify({ ...results, verdicts: verdictList }, null, 2) + '\n')

@@ -9,7 +9,7 @@ import t from 'tap'
 
 const ROOT = join(import.meta.dirname, '..')
 
-// The file's own timeout (tap's default is 30 s for a whole file): the run takes some 15 s alone, and several times
+// The file's own timeout (tap's default is 30 s for a whole file): the run takes some 30 s alone, and several times
 // that on a busy machine running the other test files alongside.
 t.setTimeout(5 * 60_000)
 
@@ -26,7 +26,7 @@ function waitForEnd (pid: number, ms: number): void {
   }
 }
 
-t.test('npm run bench at tiny scale measures the service and the baseline and reports on its targets', async (t) => {
+t.test('npm run bench at tiny scale measures the service and the baseline, runs the service\'s scenarios and reports on its targets', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'bench-'))
   // Its own process group, so that stopping it stops its build too. It stops the servers it started on SIGTERM, and
   // exits when this process ends, even killed outright, as the IPC channel then closes.
@@ -55,12 +55,15 @@ t.test('npm run bench at tiny scale measures the service and the baseline and re
 
   const results = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8'))
   t.match(results, { cores: Number, node: process.version, quick: true, delayMs: 1000, missingPeers: ['peers: left out (--no-peers)'] })
+  t.equal(results.loadAverage.start.length, 3, 'the load average at the start, over 1, 5 and 15 min')
+  t.equal(results.loadAverage.end.length, 3, 'and at the end')
   t.same(results.targets.map((target: { name: string }) => target.name), ['service', 'baseline'])
   for (const target of results.targets) {
     t.match(target, { startupMs: Number, idleRssKb: Number, sync: { connections: 100, requestsPerSecond: Number, p99Ms: Number, errors: 0 } })
     t.ok(target.startupMs > 0 && target.idleRssKb > 0 && target.sync.requests > 0, `${target.name} measured something`)
     // A second of /sync at 100 connections costs the server far more than the 10 ms that /proc counts in.
     t.ok(target.sync.serverCpu > 0, `${target.name}'s CPU on /sync measured (${target.sync.serverCpu})`)
+    t.ok(target.sync.serverCpuPerRequestUs > 0 && target.sync.serverCpuPerRequestUs < 10_000, `and per request (${target.sync.serverCpuPerRequestUs} µs)`)
     t.same(target.ladder.map((step: { connections: number }) => step.connections), [2, 4])
     for (const step of target.ladder) {
       t.match(step, { requests: Number, requestsPerSecond: Number, idealPerSecond: step.connections, p50Ms: Number, p99Ms: Number, errors: 0, rssPerRequestKb: Number })
@@ -75,11 +78,62 @@ t.test('npm run bench at tiny scale measures the service and the baseline and re
   t.equal(results.verdicts.length, 6)
   for (const verdict of results.verdicts) t.match(verdict, { goal: String, measured: String, met: Boolean })
 
+  // Fan-out: ten calls of 100 ms, all at once against one after another (the baseline).
+  const { fanout } = results
+  t.match(fanout, { calls: 10, delayMs: 100, connections: 2, latencyRatio: Number, throughputRatio: Number })
+  t.match(fanout.parallel, { idealMs: 100, idealPerSecond: 20, errors: 0, requestsPerSecond: Number, p50Ms: Number, p99Ms: Number, serverCpuPerRequestUs: Number })
+  t.match(fanout.sequential, { idealMs: 1000, idealPerSecond: 2, errors: 0, requestsPerSecond: Number, p50Ms: Number, p99Ms: Number, serverCpuPerRequestUs: Number })
+  t.ok(fanout.parallel.requests > 0 && fanout.sequential.requests > 0, 'both modes answered')
+  t.ok(fanout.parallel.p50Ms >= 100 && fanout.parallel.p50Ms < 1000, `parallel took about one call's time (${fanout.parallel.p50Ms} ms)`)
+  t.ok(fanout.sequential.p50Ms >= 1000, `sequential took ten calls' time (${fanout.sequential.p50Ms} ms)`)
+  t.ok(fanout.latencyRatio > 2, `parallel answered sooner (${fanout.latencyRatio}×)`)
+
+  // Clients that leave, 50 of them at this scale: every call cancelled, nothing left in flight.
+  const { disconnects } = results
+  t.match(disconnects, {
+    clients: 50,
+    path: '/wait?seconds=30',
+    opened: 50,
+    failed: 0,
+    answered: 0,
+    closedByServer: 0,
+    connectMs: Number,
+    heldInFlight: 50,
+    after: { cancelled: 50, dependencyInFlight: 0, httpInFlight: 0 },
+    rssPerRequestKb: Number,
+    heapUsedKb: { idle: Number, held: Number, after: Number }
+  })
+  for (const figures of [disconnects.cpu, disconnects.rssKb]) {
+    t.same(Object.keys(figures), ['idle', 'connecting', 'held', 'leaving', 'after'])
+    for (const figure of Object.values(figures)) t.ok(typeof figure === 'number' && figure >= 0, `a figure per step (${figure})`)
+  }
+  t.ok(disconnects.rssKb.idle > 0 && disconnects.cpu.idle < 1.5, 'resident memory in KB, CPU in cores')
+  t.ok(typeof disconnects.drainedMs === 'number', `drained within the watch (${disconnects.drainedMs} ms)`)
+  t.ok(disconnects.idleAgainMs === null || disconnects.idleAgainMs >= 0, `CPU back to idle: ${disconnects.idleAgainMs} ms`)
+
+  // /sync while the CPU is busy: measured once the service has GET /cpu, said to be skipped until then.
+  const { cpuBusy } = results
+  if ('skipped' in cpuBusy) {
+    t.match(cpuBusy.skipped, /GET \/cpu\b/)
+  } else {
+    t.match(cpuBusy, { n: 100_000, keepers: { pool: 2, blocking: 1 }, connections: 2, pauseMs: 10, p99Ratio: { pool: Number, blocking: Number } })
+    t.same(Object.keys(cpuBusy.conditions), ['idle', 'pool', 'blocking'])
+    for (const [condition, step] of Object.entries(cpuBusy.conditions) as Array<[string, { requests: number, errors: number, cpuTasks: number }]>) {
+      t.match(step, { p50Ms: Number, p99Ms: Number, errors: 0, serverCpuPerRequestUs: Number, cpuTasks: Number, cpuRefused: 0, cpuMeanMs: Number })
+      t.ok(step.requests > 0, `/sync answered with the CPU ${condition}`)
+      t.equal(step.cpuTasks > 0, condition !== 'idle', `CPU requests ran only while busy (${condition}: ${step.cpuTasks})`)
+    }
+  }
+
   const markdown = await readFile(join(out, 'latest.md'), 'utf8')
   t.equal(stdout.trim(), markdown.trim(), 'prints what it writes')
   t.match(markdown, /\| service \| 4 \|/)
-  t.match(markdown, /\| wrk CPU \| server CPU \|/)
+  t.match(markdown, /\| wrk CPU \| server CPU \| server CPU µs per request \|/)
   t.match(markdown, /\| start-up ≤ 2× the baseline's \|/)
+  t.match(markdown, /^Measured .* load average [\d.]+ [\d.]+ [\d.]+ at the start/)
+  t.match(markdown, /\*\*Fan-out\.\*\* GET \/fanout\?calls=10 at 2 connections[\s\S]*\| parallel \|[\s\S]*\| sequential \|/)
+  t.match(markdown, /\*\*Clients that leave\.\*\* 50 clients ask GET \/wait\?seconds=30[\s\S]*\| every request left has its dependency call cancelled \| 50 cancelled, 50 left \| yes \|/)
+  t.match(markdown, 'skipped' in cpuBusy ? /- not measured: \/sync while the CPU is busy: / : /\*\*\/sync while the CPU is busy\.\*\*[\s\S]*\| 1 × GET \/cpu\/blocking \(event loop\) \|/)
   t.match(await readFile(join(out, 'chart.svg'), 'utf8'), /^<svg[\s\S]*service[\s\S]*baseline[\s\S]*<\/svg>$/)
   t.equal(await readFile(join(out, 'service-access.log'), 'utf8'), '', 'the access log is emptied after the run')
 })

@@ -22,6 +22,13 @@ export interface LoadResult {
   loadGeneratorCpu: number
   /** The server's (and its workers') processor time over the same wall time, in cores. */
   serverCpu: number
+  /** The server's processor time over the requests answered, in µs: on a shared machine, steadier than req/s. */
+  serverCpuPerRequestUs: number
+}
+
+export interface LoadOptions {
+  /** A pause before each connection's next request, in ms: a modest, steady load instead of as fast as the server answers. */
+  pauseMs?: number
 }
 
 /** What bench/lib/wrk-report.lua prints. */
@@ -39,12 +46,13 @@ export function wrkFound (): boolean {
 }
 
 /** Runs wrk against `url` for `durationS` with `connections`, sampling the server's memory and both processes' CPU meanwhile. */
-export async function load (url: string, connections: number, durationS: number, serverPid: number): Promise<LoadResult> {
+export async function load (url: string, connections: number, durationS: number, serverPid: number, { pauseMs = 0 }: LoadOptions = {}): Promise<LoadResult> {
   // One thread: one core's worth of load generator, whose CPU below tells whether it kept up. A slow answer is
   // not an error (wrk's default timeout is 2 s).
   const child = spawnWithLimit({
     command: 'wrk',
-    args: ['-t1', '-c', String(connections), '-d', `${durationS}s`, '--timeout', '30s', '-s', REPORT_SCRIPT, url]
+    args: ['-t1', '-c', String(connections), '-d', `${durationS}s`, '--timeout', '30s', '-s', REPORT_SCRIPT, url],
+    env: { WRK_PAUSE_MS: String(pauseMs) }
   }, 'pipe', PINNING?.load)
   const wrkPid = child.pid as number
   let stdout = ''
@@ -81,6 +89,7 @@ export async function load (url: string, connections: number, durationS: number,
     errors: connect + read + write + timeout + status,
     peakRssKb,
     loadGeneratorCpu: (last.wrkS - first.wrkS) / wallS,
-    serverCpu: (last.serverS - first.serverS) / wallS
+    serverCpu: (last.serverS - first.serverS) / wallS,
+    serverCpuPerRequestUs: report.requests === 0 ? 0 : (last.serverS - first.serverS) / report.requests * 1e6
   }
 }

@@ -1,6 +1,10 @@
-// Turns benchmark results into a Markdown table, the targets' verdicts, and an SVG chart drawn with vega-lite.
+// Turns benchmark results into Markdown tables (the ladder, overhead, fan-out, clients that leave, /sync while the CPU
+// is busy), the targets' verdicts, and an SVG chart drawn with vega-lite.
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
+import type { CpuBusyResult, CpuCondition } from './cpu-busy.js'
+import { IDLE_CPU, type DisconnectResult } from './disconnects.js'
+import type { FanoutResult } from './fanout.js'
 import { SATURATED_CPU, type LoadResult } from './load.js'
 
 export interface TargetResult {
@@ -18,8 +22,16 @@ export interface BenchResults {
   cpu: string
   node: string
   quick: boolean
+  /** The machine's load average over 1, 5 and 15 minutes, at the start of the run and at its end: other work on it. */
+  loadAverage: { start: number[], end: number[] }
+  /** The CPUs servers and load generators were pinned to, if any. */
+  pinning: { server: string, load: string } | null
   delayMs: number
   targets: TargetResult[]
+  /** The service's scenarios; each is left out when the run skips it (--skip). */
+  fanout?: FanoutResult
+  disconnects?: DisconnectResult
+  cpuBusy?: CpuBusyResult
   /** Size of the service's access log after the run. */
   accessLogBytes: number
   missingPeers: string[]
@@ -36,10 +48,10 @@ const number = (value: number, digits = 0): string => value.toLocaleString('en-U
 /** The ladder, overhead and start-up of every target, as Markdown. */
 export function table (results: BenchResults): string {
   const rows = [
-    '| target | connections | req/s | ideal | p50 ms | p99 ms | errors | KB per request in flight | wrk CPU | server CPU |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+    '| target | connections | req/s | ideal | p50 ms | p99 ms | errors | KB per request in flight | wrk CPU | server CPU | server CPU µs per request |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
   ]
-  const cpu = (step: LoadResult): string => `${number(step.loadGeneratorCpu, 2)} | ${number(step.serverCpu, 2)}`
+  const cpu = (step: LoadResult): string => `${number(step.loadGeneratorCpu, 2)} | ${number(step.serverCpu, 2)} | ${number(step.serverCpuPerRequestUs)}`
   // Latencies of a step that got no answer at all would read 0 ms: show a dash instead.
   const latency = (step: LoadResult, value: number): string => step.requests === 0 ? '–' : number(value)
   for (const target of results.targets) {
@@ -50,11 +62,12 @@ export function table (results: BenchResults): string {
   if (results.targets.some((target) => target.ladder.some((step) => step.requests === 0))) {
     rows.push('', 'A step with 0 req/s and no latency got no answer before the run ended: its requests still waited in the server\'s queue.')
   }
-  rows.push('', '| target | /sync req/s (100 connections) | /sync p99 ms | wrk CPU | server CPU | start-up ms (median) |', '|---|---:|---:|---:|---:|---:|')
+  rows.push('', '| target | /sync req/s (100 connections) | /sync p99 ms | wrk CPU | server CPU | server CPU µs per request | start-up ms (median) |', '|---|---:|---:|---:|---:|---:|---:|')
   for (const target of results.targets) {
     rows.push(`| ${target.name} | ${number(target.sync.requestsPerSecond)} | ${number(target.sync.p99Ms)} | ${cpu(target.sync)} | ${number(target.startupMs)} |`)
   }
-  rows.push('', 'CPU: processor time over wall time during the load, in cores; wrk runs on one thread, so one core is its most.')
+  rows.push('', 'CPU: processor time over wall time during the load, in cores (wrk runs on one thread, so one core is its most), ' +
+    'and the server\'s processor time over the requests it answered: on a shared machine, steadier than req/s.')
   const saturated = results.targets.flatMap((target) => [
     ...target.ladder.map((step) => ({ what: `${target.name} at ${number(step.connections)} connections`, step })),
     { what: `${target.name} on /sync`, step: target.sync }
@@ -94,6 +107,84 @@ export function verdicts (results: BenchResults): Verdict[] {
     { goal: '/sync at 100 connections: ≥ 60 % of the baseline\'s req/s', measured: `${number(sync * 100, 1)} %`, met: sync >= 0.6 },
     { goal: 'start-up ≤ 2× the baseline\'s', measured: `${number(startup, 2)}×`, met: startup <= 2 }
   ]
+}
+
+/** Milliseconds: a decimal under 10, whole above. */
+const ms = (value: number): string => number(value, value < 10 ? 1 : 0)
+const times = (ratio: number): string => `${number(ratio, ratio < 10 ? 1 : 0)}×`
+const mb = (kb: number): string => number(kb / 1024)
+
+/** GET /fanout, parallel against sequential. */
+export function fanoutTable (result: FanoutResult): string {
+  const rows = [
+    `GET /fanout?calls=${result.calls} at ${number(result.connections)} connections, each call ${result.delayMs} ms (this scenario's ROOT_DELAY_MS); ` +
+      'sequential is the baseline. Ideal: the calls\' time alone.',
+    '',
+    '| mode | req/s | ideal req/s | p50 ms | ideal ms | p99 ms | errors | server CPU µs per request |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|'
+  ]
+  for (const mode of ['parallel', 'sequential'] as const) {
+    const step = result[mode]
+    rows.push(`| ${mode} | ${number(step.requestsPerSecond)} | ${number(step.idealPerSecond)} | ${ms(step.p50Ms)} | ${number(step.idealMs)} | ${ms(step.p99Ms)} | ${number(step.errors)} | ${number(step.serverCpuPerRequestUs)} |`)
+  }
+  rows.push('', `Parallel answers ${times(result.latencyRatio)} sooner than sequential (p50) and serves ${times(result.throughputRatio)} its requests per second ` +
+    '(wrk counts only the requests answered before it stops, so sequential, a second a request, loses up to one a connection: ' +
+    'its ideal req/s shows by how much).')
+  return rows.join('\n')
+}
+
+/** Clients that leave: the service's CPU and memory step by step, and what /metrics says afterwards. */
+export function disconnectTable (result: DisconnectResult): string {
+  const left = result.opened
+  const rows = [
+    `${number(result.clients)} clients ask GET ${result.path} and are held, then all leave at once: ${number(result.opened)} connected and sent their ` +
+      `request in ${number(result.connectMs)} ms (${number(result.failed)} failed, ${number(result.answered)} answered before leaving), ` +
+      `${number(result.heldInFlight)} requests held in flight.`,
+    '',
+    '| step | service CPU (cores) | RSS MB |',
+    '|---|---:|---:|',
+    `| idle, before | ${number(result.cpu.idle, 2)} | ${mb(result.rssKb.idle)} |`,
+    `| clients connecting | ${number(result.cpu.connecting, 2)} | ${mb(result.rssKb.connecting)} |`,
+    `| ${number(result.heldInFlight)} requests held | ${number(result.cpu.held, 2)} | ${mb(result.rssKb.held)} |`,
+    `| first second after they left | ${number(result.cpu.leaving, 2)} | ${mb(result.rssKb.leaving)} |`,
+    `| last second of the watch after | ${number(result.cpu.after, 2)} | ${mb(result.rssKb.after)} |`,
+    '',
+    '| check | measured | met |',
+    '|---|---:|:---:|',
+    `| every request left has its dependency call cancelled | ${number(result.after.cancelled)} cancelled, ${number(left)} left | ${result.after.cancelled === left ? 'yes' : '**no**'} |`,
+    `| nothing in flight afterwards (/metrics) | ${number(result.after.httpInFlight)} requests, ${number(result.after.dependencyInFlight)} dependency calls` +
+      `${result.drainedMs === null ? '' : `, ${number(result.drainedMs)} ms after they left`} | ${result.after.httpInFlight === 0 && result.after.dependencyInFlight === 0 ? 'yes' : '**no**'} |`,
+    `| CPU back to idle (≤ ${IDLE_CPU} cores) within the watch | ${result.idleAgainMs === null ? 'not within the watch' : `${number(result.idleAgainMs)} ms after they left`} | ${result.idleAgainMs === null ? '**no**' : 'yes'} |`,
+    '',
+    `Memory each held request costs: ${number(result.rssPerRequestKb, 1)} KB resident (highest while held, less idle, over requests held); ` +
+      `V8's heap in use ${mb(result.heapUsedKb.idle)} MB idle, ${mb(result.heapUsedKb.held)} MB while held, ${mb(result.heapUsedKb.after)} MB after.`
+  ]
+  return rows.join('\n')
+}
+
+const CONDITIONS: Record<CpuCondition, string> = { idle: 'none', pool: 'GET /cpu (worker pool)', blocking: 'GET /cpu/blocking (event loop)' }
+
+/** /sync's latency with no CPU work, with the worker pool busy, with the event loop busy. */
+export function cpuBusyTable (result: Exclude<CpuBusyResult, { skipped: string }>, pinned: boolean): string {
+  const rows = [
+    `GET /sync at ${number(result.connections)} connections, each pausing ${result.pauseMs} ms between its requests, while requests ` +
+      `count the primes below ${number(result.n)}, as many at once as the first column says, each followed by the next` +
+      `${pinned ? ' (the service, its worker threads too, on one CPU)' : ''}; load shedding off, so that a blocked service makes /sync wait ` +
+      'rather than refusing it. A dash: no /sync answered during the load.',
+    '',
+    '| CPU work meanwhile | /sync p50 ms | /sync p99 ms | p99 against none | /sync req/s | errors | service CPU (cores) | CPU requests done | their mean ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
+  ]
+  const answered = result.conditions.idle.requests > 0
+  for (const condition of ['idle', 'pool', 'blocking'] as const) {
+    const step = result.conditions[condition]
+    const latency = (value: number): string => step.requests === 0 ? '–' : ms(value)
+    const ratio = condition === 'idle' ? '1×' : step.requests === 0 || !answered ? '–' : times(result.p99Ratio[condition])
+    const work = condition === 'idle' ? '– | –' : `${number(step.cpuTasks)}${step.cpuRefused === 0 ? '' : ` (${number(step.cpuRefused)} refused)`} | ${number(step.cpuMeanMs)}`
+    const what = condition === 'idle' ? CONDITIONS.idle : `${result.keepers[condition]} × ${CONDITIONS[condition]}`
+    rows.push(`| ${what} | ${latency(step.p50Ms)} | ${latency(step.p99Ms)} | ${ratio} | ${number(step.requestsPerSecond)} | ${number(step.errors)} | ${number(step.serverCpu, 2)} | ${work} |`)
+  }
+  return rows.join('\n')
 }
 
 export function verdictTable (list: Verdict[]): string {
