@@ -49,7 +49,8 @@ export function signalGroup (child: ChildProcess, signal: NodeJS.Signals): void 
   }
 }
 
-function watch (t: Test, child: ChildProcess): ServerProcess {
+/** Collects the output of a server process started by a test, and kills it if it still runs when the test ends. */
+export function watch (t: Test, child: ChildProcess): ServerProcess {
   const server: ServerProcess = { child, stdout: [], stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) }
   let partial = ''
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {

@@ -1,11 +1,14 @@
-// The production build: nested route folders and their autohooks reach dist/, and npm start rebuilds only what changed.
-import { spawnSync } from 'node:child_process'
+// The production build: nested route folders and their autohooks reach dist/, so does the CPU pool's worker module,
+// and npm start rebuilds only what changed.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { testConfig } from '../helper.js'
+import { listening, watch } from '../server-process.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
@@ -58,6 +61,22 @@ t.test('dist/ registers every route the sources register, nested folders and the
   const answer = await built.fastify.inject('/items/archive')
   t.equal(answer.body, 'archived items')
   t.equal(answer.headers['x-items-hook'], 'ran', "the folder's autohooks apply to the routes below it")
+})
+
+t.test("the built server runs CPU work on its worker threads from dist/ alone, without the sources' loader", async (t) => {
+  const dir = await projectCopy(t)
+  t.equal(runBuild(dir).status, 0)
+  t.ok(existsSync(join(dir, 'dist', 'src', 'primes-worker.js')), "the pool's task module is built")
+  // Production's environment alone: no TypeScript loader for the threads to inherit, nothing of this test's.
+  const env = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '0', CPU_POOL_THREADS: '1' }
+  const server = watch(t, spawn(process.execPath, ['dist/src/server.js'], { cwd: dir, env }))
+  const url = await listening(server)
+  const response = await fetch(`${url}/cpu?n=1000`)
+  t.equal(response.status, 200)
+  t.match(await response.json(), { n: 1000, primes: 168 })
+  server.child.kill('SIGTERM')
+  t.equal(await server.exit, 0)
+  t.equal(server.stderr, '', 'nothing on stderr')
 })
 
 t.test('--if-stale builds when there is no build or a source changed, and leaves an up-to-date build alone', async (t) => {

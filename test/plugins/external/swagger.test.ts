@@ -58,7 +58,7 @@ t.test('every registered route is in the document, and the document has no route
   const { routes, document } = await documented(t)
   const inDocument = Object.keys(statuses(document))
   t.same([...inDocument].sort(), [...routes].sort())
-  t.same([...routes].sort(), ['GET /', 'GET /fanout', 'GET /health', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
+  t.same([...routes].sort(), ['GET /', 'GET /cpu', 'GET /cpu/blocking', 'GET /fanout', 'GET /health', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
 })
 
 t.test('each operation lists every status it can answer, with its content type', async (t) => {
@@ -71,6 +71,8 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /sync': { 200: html, 503: json },
     'GET /wait': { 200: html, 400: json, 502: json, 503: json, 504: json },
     'GET /fanout': { 200: json, 400: json, 502: json, 503: json, 504: json },
+    'GET /cpu': { 200: json, 400: json, 503: json, 504: json },
+    'GET /cpu/blocking': { 200: json, 400: json, 503: json },
     'GET /health': { 200: json },
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },
@@ -83,6 +85,8 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /sync': { 200: html, 429: json, 503: json },
     'GET /wait': { 200: html, 400: json, 429: json, 502: json, 503: json, 504: json },
     'GET /fanout': { 200: json, 400: json, 429: json, 502: json, 503: json, 504: json },
+    'GET /cpu': { 200: json, 400: json, 429: json, 503: json, 504: json },
+    'GET /cpu/blocking': { 200: json, 400: json, 429: json, 503: json },
     'GET /health': { 200: json },
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },

@@ -1,0 +1,64 @@
+// GET /cpu?n=N counts the primes below N on the CPU pool's worker threads, leaving the event loop free; GET
+// /cpu/blocking?n=N counts them inline, on the event loop, so that every other request waits meanwhile.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { timedCount } from '../../src/primes.js'
+import { ErrorResponse } from '../../src/schemas/errors.js'
+import { PlainInteger } from '../../src/schemas/parameters.js'
+
+/** A count's answer. */
+const PrimesResponse = Type.Object({
+  n: Type.Integer({ description: 'the bound asked for' }),
+  primes: Type.Integer({ description: 'how many primes are below n' }),
+  ms: Type.Number({ description: 'how long counting took, in ms, waiting for a thread left out' })
+}, { description: 'The primes below n, counted' })
+
+const cpu: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { CPU_MAX_N } = fastify.config
+  const expected = `an integer from 2 to ${CPU_MAX_N}`
+  // One message for every refused value, whether the schema or the range refused it, with the schema's error code.
+  const refused = `querystring/n must be ${expected}`
+  const querystring = Type.Object({ n: PlainInteger(expected) })
+  const badN = ErrorResponse(`?n is missing, or not ${expected}`)
+
+  /** ?n as a number, refused outside 2 to CPU_MAX_N. */
+  function inRange (given: string): number {
+    const n = Number(given)
+    if (n < 2 || n > CPU_MAX_N) throw fastify.httpErrors.createError(400, refused, { code: 'FST_ERR_VALIDATION' })
+    return n
+  }
+
+  // '' and not '/': the folder's prefix alone is the path, /cpu without a twin /cpu/.
+  fastify.get('', {
+    schema: {
+      tags: ['cpu'],
+      summary: 'Counts the primes below ?n on a worker thread: the event loop stays free for other requests',
+      querystring,
+      response: {
+        200: PrimesResponse,
+        400: badN,
+        503: ErrorResponse("The CPU pool's queue is full, the service sheds load, or it is shutting down: retry after Retry-After"),
+        504: ErrorResponse("The request's deadline passed")
+      }
+    },
+    schemaErrorFormatter: () => new Error(refused)
+  }, async (request) => {
+    const n = inRange(request.query.n)
+    return { n, ...(await fastify.cpuPool.countPrimes(n, request.cancellation)) }
+  })
+
+  fastify.get('/blocking', {
+    schema: {
+      tags: ['cpu'],
+      summary: 'Counts the primes below ?n inline, on the event loop: every other request waits until it is done',
+      querystring,
+      response: { 200: PrimesResponse, 400: badN }
+    },
+    schemaErrorFormatter: () => new Error(refused)
+  }, async (request) => {
+    const n = inRange(request.query.n)
+    return { n, ...timedCount(n) }
+  })
+}
+
+export default cpu
