@@ -25,6 +25,11 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   const production = options.config.NODE_ENV === 'production'
 
   fastify.setErrorHandler((error: FastifyError & { headers?: Record<string, string> }, request, reply) => {
+    // Its client has left (the request's work was cancelled for it): nobody would read an answer, so none is made.
+    if (reply.raw.destroyed) {
+      reply.hijack()
+      return
+    }
     const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
     // A 500 is a failure, logged with its stack; another 5xx was chosen (load shed, shutdown, a dependency down),
     // and under load a stack per request would add to the very load being shed.

@@ -4,6 +4,8 @@
 
 export class Cancellation {
   #reason: Error | undefined
+  /** The one callback registered, as most work registers one at a time; a Set only for more. */
+  #callback: ((reason: Error) => void) | undefined
   #callbacks: Set<(reason: Error) => void> | undefined
   #controller: AbortController | undefined
 
@@ -23,12 +25,14 @@ export class Cancellation {
    */
   onCancel (callback: (reason: Error) => void): void {
     this.throwIfCancelled()
-    ;(this.#callbacks ??= new Set()).add(callback)
+    if (this.#callback === undefined && this.#callbacks === undefined) this.#callback = callback
+    else (this.#callbacks ??= new Set()).add(callback)
   }
 
   /** Unregisters a callback given to onCancel. */
   off (callback: (reason: Error) => void): void {
-    this.#callbacks?.delete(callback)
+    if (this.#callback === callback) this.#callback = undefined
+    else this.#callbacks?.delete(callback)
   }
 
   /** Cancels the work with `reason`; only the first reason counts. */
@@ -36,9 +40,12 @@ export class Cancellation {
     if (this.#reason !== undefined) return
     this.#reason = reason
     this.#controller?.abort(reason)
+    const callback = this.#callback
     const callbacks = this.#callbacks
+    this.#callback = undefined
     this.#callbacks = undefined
-    if (callbacks !== undefined) for (const callback of callbacks) callback(reason)
+    callback?.(reason)
+    if (callbacks !== undefined) for (const each of callbacks) each(reason)
   }
 
   /** An AbortSignal that aborts with this cancellation, for libraries that take one; made on first use. */

@@ -1,6 +1,7 @@
 // The simulated dependency: each call waits its latency on a timer, as the seed's `await asyncio.sleep(1)` does, plus
 // what real ones do: jitter, failures and a pool of connections, from a seeded random source so that runs repeat.
-// One plain timer per call and no AbortSignal: at 10,000 calls in flight, memory per call is what matters.
+// One plain timer per call, no AbortSignal and no async function: at 10,000 calls in flight, every object a waiting
+// call keeps is memory per request.
 import { CallPool } from './call-pool.js'
 import type { Cancellation } from './cancellation.js'
 import { DependencyError, type Dependency, type DependencyAnswer, type DependencyQuery } from './dependency.js'
@@ -47,34 +48,41 @@ export class SimulatedDependency implements Dependency {
     return this.#pool.queued
   }
 
-  async call ({ latencyMs, jitterMs = this.#jitterMs, failureRate = this.#failureRate }: SimulatedQuery, cancellation?: Cancellation): Promise<DependencyAnswer> {
-    cancellation?.throwIfCancelled()
-    if (!this.#pool.tryAcquire()) await this.#pool.waitForSlot(cancellation)
-    try {
-      // Drawn once a connection is held, in the order calls get one, so that a seed gives the same calls every run.
-      const ms = jitterMs === 0 ? latencyMs : latencyMs + this.#random() * jitterMs
-      const fails = failureRate !== 0 && this.#random() < failureRate
-      await this.#wait(ms, cancellation)
-      if (fails) throw new DependencyError('failed', 'the dependency failed')
-      return { latencyMs: ms }
-    } finally {
-      this.#pool.release()
-    }
+  call (query: SimulatedQuery, cancellation?: Cancellation): Promise<DependencyAnswer> {
+    if (cancellation?.reason !== undefined) return Promise.reject(cancellation.reason)
+    if (this.#pool.tryAcquire()) return this.#hold(query, cancellation)
+    return this.#pool.waitForSlot(cancellation).then(() => this.#hold(query, cancellation))
   }
 
-  /** Resolves after `ms`, or rejects with the reason as soon as the call is cancelled, its timer cleared. */
-  async #wait (ms: number, cancellation?: Cancellation): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const cancel = (reason: Error): void => {
-        clearTimeout(timer)
+  /**
+   * Holds the connection the call took for its latency, then gives it back: resolves with the answer, rejects when
+   * the call fails, or with the reason as soon as it is cancelled, its timer cleared. A plain promise rather than an
+   * async function, which would keep its frame and a promise more for every call in flight.
+   */
+  #hold ({ latencyMs, jitterMs = this.#jitterMs, failureRate = this.#failureRate }: SimulatedQuery, cancellation?: Cancellation): Promise<DependencyAnswer> {
+    // Cancelled as the connection was handed over from the queue.
+    if (cancellation?.reason !== undefined) {
+      this.#pool.release()
+      return Promise.reject(cancellation.reason)
+    }
+    // Drawn once a connection is held, in the order calls get one, so that a seed gives the same calls every run.
+    const ms = jitterMs === 0 ? latencyMs : latencyMs + this.#random() * jitterMs
+    const fails = failureRate !== 0 && this.#random() < failureRate
+    return new Promise((resolve, reject) => {
+      const end = (): void => {
         this.#running.delete(cancel)
         cancellation?.off(cancel)
+        this.#pool.release()
+      }
+      const cancel = (reason: Error): void => {
+        clearTimeout(timer)
+        end()
         reject(reason)
       }
       const timer = setTimeout(() => {
-        this.#running.delete(cancel)
-        cancellation?.off(cancel)
-        resolve()
+        end()
+        if (fails) reject(new DependencyError('failed', 'the dependency failed'))
+        else resolve({ latencyMs: ms })
       }, ms)
       cancellation?.onCancel(cancel)
       this.#running.add(cancel)

@@ -3,17 +3,17 @@
 import fp from 'fastify-plugin'
 
 export default fp(async (fastify) => {
-  fastify.inFlight.onEnd((request, aborted) => {
-    if (aborted) request.log.info({ method: request.method, url: request.url }, 'request aborted: the connection closed first')
-  })
-
-  fastify.addHook('onResponse', (request, reply, done) => {
+  fastify.inFlight.onEnd((reply, aborted) => {
+    const { request } = reply
+    if (aborted) {
+      request.log.info({ method: request.method, url: request.url }, 'request aborted: the connection closed first')
+      return
+    }
     request.log.info({
       method: request.method,
       url: request.url,
       statusCode: reply.statusCode,
       responseTime: reply.elapsedTime
     }, 'request completed')
-    done()
   })
 }, { name: 'access-log', dependencies: ['in-flight'] })

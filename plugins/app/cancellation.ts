@@ -22,39 +22,43 @@ declare module 'fastify' {
   }
 }
 
-/** A request's cancellation and the wheel slot of its deadline, once made. */
-interface Tracked {
-  cancellation: Cancellation
-  slot: number
+/** A request's cancellation, with the wheel slot of its deadline: one object per request that waits. */
+class RequestCancellation extends Cancellation {
+  constructor (readonly slot: number) {
+    super()
+  }
 }
 
-/** Where a request keeps its Tracked: a field every request has from the start (null until used), not a WeakMap entry. */
-const kTracked = Symbol('cancellation')
-type TrackedRequest = FastifyRequest & { [kTracked]: Tracked | null }
+/** Where a request keeps its cancellation: a field every request has from the start (null until used). */
+const kCancellation = Symbol('cancellation')
+type TrackedRequest = FastifyRequest & { [kCancellation]: RequestCancellation | null }
 
 export default fp(async (fastify) => {
   const { REQUEST_DEADLINE_MS } = fastify.config
   const deadlineOf = (request: FastifyRequest): number => request.routeOptions.config.deadlineMs ?? REQUEST_DEADLINE_MS
   const wheel = new DeadlineWheel<TrackedRequest>(DEADLINE_TICK_MS, (request) => {
-    request[kTracked]?.cancellation.cancel(fastify.httpErrors.gatewayTimeout(`The request took longer than its deadline of ${deadlineOf(request)} ms`))
+    request[kCancellation]?.cancel(fastify.httpErrors.gatewayTimeout(`The request took longer than its deadline of ${deadlineOf(request)} ms`))
   })
+  // One reason for every client that leaves: nobody reads it, and a stack per abandoned request is work for nothing.
+  const clientLeft = fastify.httpErrors.createError(CLIENT_CLOSED_REQUEST, 'The client closed the connection')
 
-  fastify.decorateRequest(kTracked, null)
+  fastify.decorateRequest(kCancellation, null)
   fastify.decorateRequest('cancellation', {
     getter () {
       const request = this as TrackedRequest
-      if (request[kTracked] === null) {
+      if (request[kCancellation] === null) {
         const deadlineMs = deadlineOf(request)
-        request[kTracked] = { cancellation: new Cancellation(), slot: deadlineMs === 0 ? 0 : wheel.add(request, deadlineMs) }
+        request[kCancellation] = new RequestCancellation(deadlineMs === 0 ? 0 : wheel.add(request, deadlineMs))
       }
-      return request[kTracked].cancellation
+      return request[kCancellation]
     }
   })
 
-  fastify.inFlight.onEnd((request, aborted) => {
-    const tracked = (request as TrackedRequest)[kTracked]
-    if (tracked === null) return
-    wheel.delete(request as TrackedRequest, tracked.slot)
-    if (aborted) tracked.cancellation.cancel(fastify.httpErrors.createError(CLIENT_CLOSED_REQUEST, 'The client closed the connection'))
+  fastify.inFlight.onEnd((reply, aborted) => {
+    const request = reply.request as TrackedRequest
+    const cancellation = request[kCancellation]
+    if (cancellation === null) return
+    wheel.delete(request, cancellation.slot)
+    if (aborted) cancellation.cancel(clientLeft)
   })
 }, { name: 'cancellation', dependencies: ['config', '@fastify/sensible', 'in-flight'] })

@@ -1,14 +1,19 @@
-// The requests in flight, tracked per connection: one 'close' listener per connection tells which request a client
-// abandoned. Fastify's onRequestAbort adds a listener to every request instead, a fifth of the cost of a small response.
+// The requests in flight, and the end of each: answered, or abandoned by its client. One 'close' listener per
+// connection tells which request a client abandoned (Fastify's onRequestAbort adds a listener to every request, a
+// fifth of the cost of a small response); one onResponse hook tells every listener of each answer.
 import type { Socket } from 'node:net'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 
 export interface InFlight {
   /** Requests received and neither answered nor abandoned. */
   readonly count: number
-  /** Calls `listener` with each request that ends: answered (aborted false), or abandoned by its client first. */
-  onEnd: (listener: (request: FastifyRequest, aborted: boolean) => void) => void
+  /**
+   * Calls `listener` as each request ends: answered (aborted false, its answer sent), or abandoned by its client first
+   * (aborted true, at once; its handler may still be running). A request answered by a hook before this plugin's
+   * (load shed, rate limited) ends as answered too.
+   */
+  onEnd: (listener: (reply: FastifyReply, aborted: boolean) => void) => void
 }
 
 declare module 'fastify' {
@@ -18,29 +23,30 @@ declare module 'fastify' {
 }
 
 export default fp(async (fastify) => {
-  // The request each connection is serving (HTTP/1.1 serves one at a time per connection).
-  const serving = new Map<Socket, FastifyRequest>()
-  const listeners: Array<(request: FastifyRequest, aborted: boolean) => void> = []
-  const end = (request: FastifyRequest, aborted: boolean): void => {
-    for (const listener of listeners) listener(request, aborted)
+  // The request each connection is serving (a client sends the next once it has its answer), by its reply.
+  const serving = new Map<Socket, FastifyReply>()
+  const listeners: Array<(reply: FastifyReply, aborted: boolean) => void> = []
+  const end = (reply: FastifyReply, aborted: boolean): void => {
+    for (const listener of listeners) listener(reply, aborted)
   }
 
   fastify.server.on('connection', (socket: Socket) => {
     socket.once('close', () => {
-      const request = serving.get(socket)
-      if (request === undefined) return
+      const reply = serving.get(socket)
+      if (reply === undefined) return
       serving.delete(socket)
-      end(request, true)
+      end(reply, true)
     })
   })
 
   fastify.addHook('onRequest', (request, reply, done) => {
-    serving.set(request.raw.socket, request)
+    serving.set(request.raw.socket, reply)
     done()
   })
+  // Never runs for a request abandoned first: its answer, if the handler still sends one, goes nowhere.
   fastify.addHook('onResponse', (request, reply, done) => {
-    // Answered after its client left: it ended when the connection closed.
-    if (serving.delete(request.raw.socket)) end(request, false)
+    if (serving.get(request.raw.socket) === reply) serving.delete(request.raw.socket)
+    end(reply, false)
     done()
   })
 

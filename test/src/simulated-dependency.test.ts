@@ -184,3 +184,18 @@ t.test('a cancelled call gives its slot back at once', async (t) => {
   await next
   t.ok(performance.now() - started < 1000, 'the next call did not wait for the cancelled one\'s latency')
 })
+
+t.test('a call cancelled just as a connection is handed to it from the queue gives the connection back', async (t) => {
+  const dependency = new SimulatedDependency({ poolSize: 1, queueTimeoutMs: 100 })
+  const first = new Cancellation()
+  const second = new Cancellation()
+  const holding = dependency.call({ latencyMs: 10_000 }, first)
+  const queued = dependency.call({ latencyMs: 10_000 }, second)
+  // Cancelling the first hands its connection to the second, whose cancellation comes before it can use it.
+  first.cancel(new Error('first gone'))
+  second.cancel(new Error('second gone'))
+  await t.rejects(holding, { message: 'first gone' })
+  await t.rejects(queued, { message: 'second gone' })
+  t.equal(dependency.inFlight, 0)
+  await t.resolves(dependency.call({ latencyMs: 1 }), 'the connection is free for the next call')
+})

@@ -70,3 +70,18 @@ t.test('a client that disconnects cancels its calls at once: counted cancelled, 
   t.match(metrics, /^dependency_calls_in_flight 0$/m)
   t.match(metrics, /^http_requests_in_flight 1$/m, 'only the scrape itself')
 })
+
+t.test('a request whose client left is not answered: no answer is made for nobody', async (t) => {
+  const sent: string[] = []
+  const fastify = await build(t, { extend: (fastify) => fastify.addHook('onSend', async (request) => { sent.push(request.url) }) })
+  await fastify.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = fastify.server.address() as AddressInfo
+  const request = get({ host: '127.0.0.1', port, path: '/wait?seconds=30' }).on('error', () => {})
+  while (fastify.dependency.inFlight === 0) await sleep(5)
+  request.destroy()
+  while (fastify.dependency.inFlight > 0) await sleep(5)
+  await sleep(100)
+  t.same(sent, [])
+  await fastify.inject('/sync')
+  t.same(sent, ['/sync'], 'other answers are made as ever')
+})

@@ -13,7 +13,7 @@ async function listening (t: Test): Promise<{ fastify: FastifyInstance, port: nu
   t.teardown(() => fastify.close())
   await fastify.register(inFlight)
   const ends: string[] = []
-  fastify.inFlight.onEnd((request, aborted) => ends.push(`${request.url} ${aborted ? 'aborted' : 'answered'}`))
+  fastify.inFlight.onEnd((reply, aborted) => ends.push(`${reply.request.url} ${aborted ? 'aborted' : 'answered'}`))
   fastify.get('/slow', async (request) => {
     await sleep(Number((request.query as { ms: string }).ms))
     return 'done'
@@ -58,7 +58,7 @@ t.test('requests injected count too, and end as answered', async (t) => {
   t.teardown(() => fastify.close())
   await fastify.register(inFlight)
   const ends: boolean[] = []
-  fastify.inFlight.onEnd((request, aborted) => ends.push(aborted))
+  fastify.inFlight.onEnd((reply, aborted) => ends.push(aborted))
   let during = -1
   fastify.get('/', async () => { during = fastify.inFlight.count; return 'ok' })
   await fastify.inject('/')
