@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { DependencyErrors, ErrorResponse } from '../src/schemas/errors.js'
 import { FanoutMode, FanoutResult } from '../src/schemas/fanout.js'
+import { PlainInteger } from '../src/schemas/parameters.js'
 
 /** Milliseconds to the tenth, enough to read and short to write. */
 const tenths = (ms: number): number => Math.round(ms * 10) / 10
@@ -17,13 +18,16 @@ interface CallResult {
 const fanout: FastifyPluginAsyncTypebox = async (fastify) => {
   const { ROOT_DELAY_MS, FANOUT_MAX_CALLS } = fastify.config
   const expected = `an integer from 1 to ${FANOUT_MAX_CALLS}`
+  // One message for every refused value of a field, whether the schema or the range refused it.
+  const refusedCalls = `querystring/calls must be ${expected}`
+  const refusedMode = 'querystring/mode must be parallel or sequential'
 
   fastify.get('/fanout', {
     schema: {
       tags: ['async'],
       summary: `Makes ?calls dependency calls of ${ROOT_DELAY_MS} ms, all at once (mode=parallel, the default) or one after another`,
       querystring: Type.Object({
-        calls: Type.String({ pattern: '^\\d+$', description: expected }),
+        calls: PlainInteger(expected),
         mode: Type.Optional(FanoutMode)
       }),
       response: {
@@ -32,11 +36,12 @@ const fanout: FastifyPluginAsyncTypebox = async (fastify) => {
         ...DependencyErrors,
         502: ErrorResponse('Every call failed')
       }
-    }
+    },
+    schemaErrorFormatter: (errors) => new Error(errors[0]?.instancePath === '/mode' ? refusedMode : refusedCalls)
   }, async (request) => {
     const count = Number(request.query.calls)
     if (count < 1 || count > FANOUT_MAX_CALLS) {
-      throw fastify.httpErrors.createError(400, `querystring/calls must be ${expected}`, { code: 'FST_ERR_VALIDATION' })
+      throw fastify.httpErrors.createError(400, refusedCalls, { code: 'FST_ERR_VALIDATION' })
     }
     const mode = request.query.mode ?? 'parallel'
     const { cancellation } = request

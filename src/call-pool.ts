@@ -20,11 +20,6 @@ export class CallPool {
     this.#queueTimeoutMs = queueTimeoutMs
   }
 
-  /** Slots in use. */
-  get inUse (): number {
-    return this.#inUse
-  }
-
   /** Calls waiting for a slot. */
   get queued (): number {
     return this.#queue.size

@@ -65,17 +65,14 @@ t.test('calls from 1 to FANOUT_MAX_CALLS, mode parallel or sequential; anything 
   const fastify = await build(t, { env: { ROOT_DELAY_MS: '0', FANOUT_MAX_CALLS: '5' } })
   t.equal((await fastify.inject('/fanout?calls=1')).statusCode, 200)
   t.equal((await fastify.inject('/fanout?calls=5')).statusCode, 200)
-  for (const query of ['', '?calls=0', '?calls=6', '?calls=abc', '?calls=1.5', '?calls=-1', '?calls=', '?calls=1&calls=2']) {
+  for (const query of ['', '?calls=0', '?calls=6', '?calls=abc', '?calls=1.5', '?calls=-1', '?calls=', '?calls=1&calls=2', '?calls=1e1', '?mode=parallel']) {
     const response = await fastify.inject(`/fanout${query}`)
     t.equal(response.statusCode, 400, query)
-    t.match(response.json(), { statusCode: 400, error: 'Bad Request', message: /^querystring(\/calls)? must/, code: 'FST_ERR_VALIDATION' })
+    t.same(response.json(), { statusCode: 400, error: 'Bad Request', message: 'querystring/calls must be an integer from 1 to 5', code: 'FST_ERR_VALIDATION' })
   }
-  t.same((await fastify.inject('/fanout?calls=6')).json(), {
-    statusCode: 400, error: 'Bad Request', message: 'querystring/calls must be an integer from 1 to 5', code: 'FST_ERR_VALIDATION'
-  })
-  for (const query of ['?calls=2&mode=both', '?calls=2&mode=']) {
+  for (const query of ['?calls=2&mode=both', '?calls=2&mode=', '?calls=2&mode=PARALLEL']) {
     const response = await fastify.inject(`/fanout${query}`)
     t.equal(response.statusCode, 400, query)
-    t.match(response.json(), { message: /^querystring\/mode must/ })
+    t.same(response.json(), { statusCode: 400, error: 'Bad Request', message: 'querystring/mode must be parallel or sequential', code: 'FST_ERR_VALIDATION' })
   }
 })

@@ -71,4 +71,8 @@ t.test('/metrics writes no access line at info, and answers under pressure', asy
   t.same(logLines, [])
   await fastify.inject('/sync')
   t.equal(logLines.length, 1, 'other routes still log')
+  const pressed = await build(t, { env: { MAX_RSS_BYTES: '1' } })
+  while (!pressed.isUnderPressure()) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal((await pressed.inject('/sync')).statusCode, 503, 'other routes are shed')
+  t.equal((await pressed.inject('/metrics')).statusCode, 200)
 })
