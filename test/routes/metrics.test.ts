@@ -41,7 +41,10 @@ t.test("the dependency's calls by outcome, in flight and queued", async (t) => {
   const during = (await fastify.inject('/metrics')).body
   t.equal(sample(during, 'dependency_calls_in_flight'), 1)
   t.equal(sample(during, 'dependency_pool_queue_length'), 1)
-  t.equal((await queued).statusCode, 503, 'no connection free within 50 ms')
+  const rejected = await queued
+  t.equal(rejected.statusCode, 503, 'no connection free within 50 ms')
+  t.equal(rejected.headers['retry-after'], '1')
+  t.same(rejected.json(), { statusCode: 503, error: 'Service Unavailable', message: 'The dependency is busy: no connection to the dependency was free within 50 ms' })
   t.equal((await holding).statusCode, 504, 'past the 1 s deadline')
   await fastify.inject('/wait?seconds=0')
   const after = (await fastify.inject('/metrics')).body
