@@ -8,13 +8,11 @@ import fp from 'fastify-plugin'
 import { Piscina } from 'piscina'
 import type { Cancellation } from '../../src/cancellation.js'
 import type { PrimeCount } from '../../src/primes.js'
+import { retryLater } from '../../src/retry-later.js'
 
 // The worker's module, of the same kind as this one: .ts from the sources (the threads inherit the TypeScript loader
 // through execArgv), .js from dist/.
 const WORKER = join(import.meta.dirname, '..', '..', 'src', `primes-worker${extname(import.meta.filename)}`)
-
-/** Seconds a client should wait before it asks again after a 503: the queue is full, or the service is stopping. */
-const RETRY_AFTER_S = 1
 
 export interface CpuPool {
   /**
@@ -33,7 +31,7 @@ declare module 'fastify' {
 }
 
 export default fp(async (fastify) => {
-  const { config, httpErrors } = fastify
+  const { config } = fastify
   const threads = config.CPU_POOL_THREADS === 0 ? Math.max(availableParallelism() - 1, 1) : config.CPU_POOL_THREADS
   // Every thread starts with the first task, and stays: an app that does no CPU work (most apps the tests build) starts
   // none. A thread stopped with its task is replaced at once, so the tasks waiting go on (with fewer threads kept,
@@ -49,14 +47,13 @@ export default fp(async (fastify) => {
 
   new Gauge({ name: 'cpu_pool_queue_length', help: 'CPU tasks waiting for a worker thread', registers: [fastify.metricsRegistry], collect () { this.set(queued()) } })
 
-  const retryAfter = { headers: { 'retry-after': String(RETRY_AFTER_S) } }
-  const shuttingDown = (): Error => httpErrors.createError(503, 'The service is shutting down', retryAfter)
+  const shuttingDown = (): Error => retryLater('The service is shutting down')
 
   fastify.decorate('cpuPool', {
     async countPrimes (n, cancellation) {
       if (stopped !== undefined) throw shuttingDown()
       if (admitted >= capacity) {
-        throw httpErrors.createError(503, 'The CPU pool is busy: every thread is working and its queue is full', retryAfter)
+        throw retryLater('The CPU pool is busy: every thread is working and its queue is full')
       }
       admitted++
       try {

@@ -5,10 +5,8 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram } from '@prometheus-io/client'
 import type { Cancellation } from '../../src/cancellation.js'
 import { DependencyError, type Dependency, type DependencyAnswer, type DependencyQuery } from '../../src/dependency.js'
+import { retryLater } from '../../src/retry-later.js'
 import { SimulatedDependency } from '../../src/simulated-dependency.js'
-
-/** Seconds a client should wait before it asks again after a 503: the pool is busy, or the service is stopping. */
-const RETRY_AFTER_S = 1
 
 /** How a call ended, as dependency_calls_total counts it. */
 type Outcome = 'ok' | 'failed' | 'timed_out' | 'cancelled' | 'rejected'
@@ -73,7 +71,7 @@ export default fp(async (fastify) => {
       switch (error.failure) {
         case 'failed': return ['failed', httpErrors.badGateway(`The dependency failed: ${error.message}`)]
         case 'timed_out': return ['timed_out', httpErrors.gatewayTimeout(`The dependency was too slow: ${error.message}`)]
-        case 'rejected': return ['rejected', httpErrors.createError(503, `The dependency is busy: ${error.message}`, { headers: { 'retry-after': String(RETRY_AFTER_S) } })]
+        case 'rejected': return ['rejected', retryLater(`The dependency is busy: ${error.message}`)]
       }
     }
     // Cancelled, with an HTTP error as the reason: the deadline passed (504), the client left or the service is stopping.
@@ -99,9 +97,7 @@ export default fp(async (fastify) => {
     get queued () { return client.queued }
   } satisfies DependencyService)
 
-  const shuttingDown = (): Error => httpErrors.createError(503, 'The service is shutting down', {
-    headers: { 'retry-after': String(RETRY_AFTER_S) }
-  })
+  const shuttingDown = (): Error => retryLater('The service is shutting down')
   fastify.shutdown.cutOff.addEventListener('abort', () => { client.cancelAll(shuttingDown()) })
   fastify.addHook('onClose', async () => {
     client.cancelAll(shuttingDown())

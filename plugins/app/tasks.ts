@@ -6,12 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Gauge } from '@prometheus-io/client'
 import fp from 'fastify-plugin'
 import type { Cancellation } from '../../src/cancellation.js'
+import { retryLater } from '../../src/retry-later.js'
 import type { Task } from '../../src/schemas/tasks.js'
 import { MemoryTaskStore, type TaskStore } from '../../src/task-store.js'
 import { cutOffAfter } from './shutdown.js'
-
-/** Seconds a client should wait before it asks again after a 503: tasks are full, or the service is stopping. */
-const RETRY_AFTER_S = 1
 
 export interface TaskService {
   /**
@@ -30,7 +28,7 @@ declare module 'fastify' {
 }
 
 export default fp(async (fastify) => {
-  const { config, httpErrors, log, shutdown } = fastify
+  const { config, log, shutdown } = fastify
   const production = config.NODE_ENV === 'production'
 
   /** A task's work. A failure is logged with its detail, and recorded as an error answer would say it. */
@@ -48,16 +46,12 @@ export default fp(async (fastify) => {
 
   const store: TaskStore = new MemoryTaskStore({ maxPending: config.TASKS_MAX_PENDING, ttlMs: config.TASKS_TTL_MS, work })
 
-  const unavailable = (message: string): Error => httpErrors.createError(503, message, {
-    headers: { 'retry-after': String(RETRY_AFTER_S) }
-  })
-
   fastify.decorate('tasks', {
     async create (latencyMs) {
       // A task accepted now could not end before the app closes.
-      if (shutdown.draining.aborted) throw unavailable('The service is shutting down')
+      if (shutdown.draining.aborted) throw retryLater('The service is shutting down')
       const task = await store.create({ latencyMs })
-      if (task === undefined) throw unavailable(`${config.TASKS_MAX_PENDING} tasks are pending already`)
+      if (task === undefined) throw retryLater(`${config.TASKS_MAX_PENDING} tasks are pending already`)
       return task
     },
     get: async (id) => await store.get(id)

@@ -5,6 +5,9 @@ import { Cancellation } from '../../src/cancellation.js'
 import { HttpDependency, type HttpDependencyOptions } from '../../src/http-dependency.js'
 import { nothingListening, serve, until, upstream } from '../upstream.js'
 
+// Its waits run to several seconds (timeouts the tests pass through); on a busy machine the file may take several times that.
+t.setTimeout(120_000)
+
 function client (t: Test, options: HttpDependencyOptions): HttpDependency {
   const dependency = new HttpDependency(options)
   t.teardown(() => dependency.close())

@@ -7,6 +7,9 @@ import t from 'tap'
 import { build, HTML } from '../../helper.js'
 import { nothingListening, serve, until, upstream } from '../../upstream.js'
 
+// Its waits run to several seconds (timeouts the tests pass through); on a busy machine the file may take several times that.
+t.setTimeout(120_000)
+
 t.test('GET / and GET /wait answer as the seed does, each through one call to the upstream\'s /wait', async (t) => {
   const up = await upstream(t)
   const service = await build(t, { env: { DEPENDENCY_URL: up.origin, ROOT_DELAY_MS: '50' } })

@@ -17,6 +17,9 @@ import type { Task } from '../../../src/schemas/tasks.js'
 import { serverOptions } from '../../../src/server-options.js'
 import { testConfig } from '../../helper.js'
 
+// Its waits run to several seconds (timeouts the tests pass through); on a busy machine the file may take several times that.
+t.setTimeout(120_000)
+
 interface BareOptions {
   env?: Record<string, string>
   logLines?: string[]
