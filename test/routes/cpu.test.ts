@@ -159,8 +159,9 @@ t.test("when the request's deadline passes, its task is cancelled, queued or run
 })
 
 t.test('while /cpu/blocking counts, /sync waits for it; while /cpu counts on a thread, /sync answers at once', async (t) => {
-  // Load shedding off: a loop held for seconds would otherwise put the service under pressure, and /sync refused.
-  const fastify = await build(t, { env: { CPU_POOL_THREADS: '1', MAX_EVENT_LOOP_DELAY_MS: '0' } })
+  // Load shedding off: a loop held for seconds would otherwise put the service under pressure, and /sync refused. No
+  // request or connection timeout either: under coverage on a busy machine the count holds the loop past their 10 s.
+  const fastify = await build(t, { env: { CPU_POOL_THREADS: '1', MAX_EVENT_LOOP_DELAY_MS: '0', REQUEST_TIMEOUT_MS: '0', CONNECTION_TIMEOUT_MS: '0' } })
   const port = await listening(fastify)
   // About a second of counting here without coverage; several with it.
   const n = 8_000_000
