@@ -88,6 +88,8 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
   const pid = running.child.pid as number
   const samples: Sample[] = []
   const sample = (): void => { samples.push({ at: performance.now(), rssKb: treeRssKb(pid), cpuS: treeCpuSeconds(pid) ?? 0 }) }
+  /** A step's boundary: sampled there, so that every step has samples however short it is (50 clients connect in less than the interval). */
+  const mark = (): number => { sample(); return samples.at(-1)?.at as number }
   /** Cores used from `from` to `to` (ms on performance.now()), by the samples nearest inside. */
   const cores = (from: number, to: number): number => {
     const inside = samples.filter(({ at }) => at >= from && at <= to)
@@ -102,11 +104,10 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
     await settle(run, 1000)
     const before = await scrape(target.port)
     sampler = setInterval(sample, 100)
-    sample()
-    const idleFrom = performance.now()
+    const idleFrom = mark()
     await sleep(run.smoke ? 300 : 1000)
+    const idleTo = mark()
     const idleRssKb = lastRss()
-    const idleTo = performance.now()
 
     console.error(`# clients that leave: ${clients} connections to ${WAIT_PATH}`)
     client = spawnWithLimit({ command: process.execPath, args: [CLIENT, String(target.port), WAIT_PATH, String(clients)] }, 'pipe', PINNING?.load)
@@ -118,9 +119,9 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
       if (done === true) throw new Error(`the clients ended early: ${clientStderr}`)
       return JSON.parse(line as string) as Record<string, number>
     }
-    const connectFrom = performance.now()
+    const connectFrom = mark()
     const opened = await report()
-    const connectTo = performance.now()
+    const connectTo = mark()
 
     // Every request reached the service (not only its socket): wait until /metrics counts them, 15 s at most.
     let held = await scrape(target.port)
@@ -129,11 +130,11 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
       held = await scrape(target.port)
     }
     await sleep(run.smoke ? 200 : 1000)
-    const heldTo = performance.now()
+    const heldTo = mark()
 
     console.error(`# clients that leave: ${httpInFlight(held)} requests held; all ${opened.opened} clients leave`)
     process.kill(client.pid as number, 'SIGUSR2')
-    const leftAt = performance.now()
+    const leftAt = mark()
     await report()
     // Polled only until drained, so that the scrapes weigh as little as possible on the CPU watched.
     let drainedMs: number | null = null
@@ -143,8 +144,7 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
     }
     await sleep(Math.max(0, leftAt + watchMs - performance.now()))
     clearInterval(sampler)
-    sample()
-    const watchTo = performance.now()
+    const watchTo = mark()
     const after = await scrape(target.port)
 
     const idleStart = samples.find((start) => start.at >= leftAt && cores(start.at, start.at + IDLE_STRETCH_MS) <= IDLE_CPU &&
