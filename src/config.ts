@@ -55,7 +55,17 @@ export const ConfigSchema = Type.Object({
   CPU_MAX_N: Type.Integer({ minimum: 2, maximum: 100_000_000, default: 8_000_000, description: 'largest ?n GET /cpu and /cpu/blocking accept (about a second of CPU)' }),
   TASKS_MAX_PENDING: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'background tasks that may be pending at once; past it, 503 with Retry-After' }),
   TASKS_TTL_MS: Duration(600_000, 'how long a background task stays readable after it ends'),
-  TASKS_MAX_LATENCY_MS: Duration(60_000, 'largest latencyMs POST /tasks accepts')
+  TASKS_MAX_LATENCY_MS: Duration(60_000, 'largest latencyMs POST /tasks accepts'),
+  LIVE_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: MAX_DURATION_MS, default: 1000, description: 'how often the live feed publishes an update (a dependency call and its result), while a client listens' }),
+  LIVE_CALL_LATENCY_MS: Duration(100, 'latency of the dependency call behind each live update'),
+  LIVE_HEARTBEAT_MS: Duration(15_000, 'how often each open event stream gets a comment line, so that proxies keep it open (0: none)'),
+  LIVE_RETRY_MS: Duration(2000, 'how long event-stream clients are advised to wait before they reconnect (SSE retry:)'),
+  LIVE_REPLAY_SIZE: Type.Integer({ minimum: 0, maximum: 100_000, default: 100, description: 'latest live updates kept to replay to a client that reconnects with Last-Event-ID' }),
+  LIVE_MAX_BUFFERED_BYTES: Bytes(65_536, 1, 'bytes an event stream may hold unsent for a slow client; past it, the client is disconnected'),
+  CHAT_HISTORY: Type.Integer({ minimum: 0, maximum: 10_000, default: 50, description: 'latest chat messages a newcomer gets first' }),
+  CHAT_MAX_MESSAGE_BYTES: Type.Integer({ minimum: 1, maximum: 65_536, default: 2000, description: "longest chat text, in UTF-8 bytes; a frame over six times this plus 1 KiB closes the socket (1009)" }),
+  CHAT_RATE_PER_10S: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, description: 'chat messages a socket may send in any 10 s; more get an error frame' }),
+  CHAT_HEARTBEAT_MS: Duration(30_000, 'how often each chat socket is pinged; one that has not answered the last ping by then is closed (0: none)')
 })
 
 export type Config = Static<typeof ConfigSchema>

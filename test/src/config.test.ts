@@ -38,7 +38,17 @@ t.test('with no variables every default applies', async (t) => {
       CPU_MAX_N: 8_000_000,
       TASKS_MAX_PENDING: 1000,
       TASKS_TTL_MS: 600_000,
-      TASKS_MAX_LATENCY_MS: 60_000
+      TASKS_MAX_LATENCY_MS: 60_000,
+      LIVE_INTERVAL_MS: 1000,
+      LIVE_CALL_LATENCY_MS: 100,
+      LIVE_HEARTBEAT_MS: 15_000,
+      LIVE_RETRY_MS: 2000,
+      LIVE_REPLAY_SIZE: 100,
+      LIVE_MAX_BUFFERED_BYTES: 65_536,
+      CHAT_HISTORY: 50,
+      CHAT_MAX_MESSAGE_BYTES: 2000,
+      CHAT_RATE_PER_10S: 20,
+      CHAT_HEARTBEAT_MS: 30_000
     }
   })
 })
@@ -64,7 +74,7 @@ t.test('strings are converted, empty values count as unset, unknown variables ar
 })
 
 t.test('every duration takes 0 and at most an hour', async (t) => {
-  const durations = ['ROOT_DELAY_MS', 'WAIT_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'CONNECTION_TIMEOUT_MS', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS', 'MAX_EVENT_LOOP_DELAY_MS', 'REQUEST_DEADLINE_MS', 'DEPENDENCY_JITTER_MS', 'DEPENDENCY_QUEUE_TIMEOUT_MS', 'TASKS_TTL_MS', 'TASKS_MAX_LATENCY_MS']
+  const durations = ['ROOT_DELAY_MS', 'WAIT_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'CONNECTION_TIMEOUT_MS', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS', 'MAX_EVENT_LOOP_DELAY_MS', 'REQUEST_DEADLINE_MS', 'DEPENDENCY_JITTER_MS', 'DEPENDENCY_QUEUE_TIMEOUT_MS', 'TASKS_TTL_MS', 'TASKS_MAX_LATENCY_MS', 'LIVE_CALL_LATENCY_MS', 'LIVE_HEARTBEAT_MS', 'LIVE_RETRY_MS', 'CHAT_HEARTBEAT_MS']
   for (const name of durations) {
     t.match(await loadConfig({ [name]: '0' }), { ok: true, config: { [name]: 0 } }, `${name}=0`)
     t.match(await loadConfig({ [name]: '3600000' }), { ok: true, config: { [name]: 3_600_000 } }, `${name}=3600000`)
@@ -118,7 +128,13 @@ t.test('each invalid variable is refused with its name, what it must be and what
     ['DEPENDENCY_POOL_SIZE', '-1', 'DEPENDENCY_POOL_SIZE must be an integer from 0 to 65535 (got "-1")'],
     ['FANOUT_MAX_CALLS', '0', 'FANOUT_MAX_CALLS must be an integer from 1 to 1000 (got "0")'],
     ['CPU_MAX_N', '1', 'CPU_MAX_N must be an integer from 2 to 100000000 (got "1")'],
-    ['TASKS_MAX_PENDING', '0', 'TASKS_MAX_PENDING must be an integer from 1 to 1000000 (got "0")']
+    ['TASKS_MAX_PENDING', '0', 'TASKS_MAX_PENDING must be an integer from 1 to 1000000 (got "0")'],
+    ['LIVE_INTERVAL_MS', '5', 'LIVE_INTERVAL_MS must be an integer from 10 to 3600000 (got "5")'],
+    ['LIVE_REPLAY_SIZE', '100001', 'LIVE_REPLAY_SIZE must be an integer from 0 to 100000 (got "100001")'],
+    ['LIVE_MAX_BUFFERED_BYTES', '0', 'LIVE_MAX_BUFFERED_BYTES must be an integer from 1 to 9007199254740991 (got "0")'],
+    ['CHAT_HISTORY', '-1', 'CHAT_HISTORY must be an integer from 0 to 10000 (got "-1")'],
+    ['CHAT_MAX_MESSAGE_BYTES', '0', 'CHAT_MAX_MESSAGE_BYTES must be an integer from 1 to 65536 (got "0")'],
+    ['CHAT_RATE_PER_10S', '0', 'CHAT_RATE_PER_10S must be an integer from 1 to 10000 (got "0")']
   ]
   for (const [name, value, problem] of cases) {
     t.same(await loadConfig({ [name]: value }), { ok: false, problems: [problem] }, `${name}=${value}`)
