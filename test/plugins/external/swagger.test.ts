@@ -58,13 +58,14 @@ t.test('every registered route is in the document, and the document has no route
   const { routes, document } = await documented(t)
   const inDocument = Object.keys(statuses(document))
   t.same([...inDocument].sort(), [...routes].sort())
-  t.same([...routes].sort(), ['GET /', 'GET /cpu', 'GET /cpu/blocking', 'GET /fanout', 'GET /health', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
+  t.same([...routes].sort(), ['GET /', 'GET /cpu', 'GET /cpu/blocking', 'GET /events', 'GET /fanout', 'GET /health', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
 })
 
 t.test('each operation lists every status it can answer, with its content type', async (t) => {
   const json = 'application/json'
   const html = 'text/html'
   const prometheus = 'text/plain; version=0.0.4; charset=utf-8'
+  const events = 'text/event-stream'
   const { document } = await documented(t)
   t.same(statuses(document), {
     'GET /': { 200: html, 502: json, 503: json, 504: json },
@@ -77,7 +78,8 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },
     'POST /tasks': { 202: json, 400: json, 503: json },
-    'GET /tasks/{id}': { 200: json, 400: json, 404: json, 503: json }
+    'GET /tasks/{id}': { 200: json, 400: json, 404: json, 503: json },
+    'GET /events': { 200: events, 400: json, 406: json, 503: json }
   })
   const { document: limited } = await documented(t, { RATE_LIMIT_MAX: '100' })
   t.same(statuses(limited), {
@@ -91,7 +93,8 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },
     'POST /tasks': { 202: json, 400: json, 429: json, 503: json },
-    'GET /tasks/{id}': { 200: json, 400: json, 404: json, 429: json, 503: json }
+    'GET /tasks/{id}': { 200: json, 400: json, 404: json, 429: json, 503: json },
+    'GET /events': { 200: events, 400: json, 406: json, 429: json, 503: json }
   }, 'with rate limiting on, 429 too, but not on the probes and the metrics')
 })
 
@@ -121,6 +124,11 @@ t.test("/wait's ?seconds is documented as an optional query parameter", async (t
   const { document } = await documented(t)
   t.match(document.paths['/wait']?.get?.parameters, [{ name: 'seconds', in: 'query', required: false }])
   t.equal(document.paths['/wait']?.get?.parameters?.length, 1)
+})
+
+t.test("/events documents Last-Event-ID as an optional header", async (t) => {
+  const { document } = await documented(t)
+  t.match(document.paths['/events']?.get?.parameters, [{ name: 'last-event-id', in: 'header', required: false, schema: { type: 'string', pattern: '^[0-9]{1,15}$' } }])
 })
 
 t.test("the tasks' routes document their body, their path parameter and the Location of an accepted task", async (t) => {
