@@ -58,7 +58,7 @@ t.test('every registered route is in the document, and the document has no route
   const { routes, document } = await documented(t)
   const inDocument = Object.keys(statuses(document))
   t.same([...inDocument].sort(), [...routes].sort())
-  t.same([...routes].sort(), ['GET /', 'GET /cpu', 'GET /cpu/blocking', 'GET /fanout', 'GET /health', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
+  t.same([...routes].sort(), ['GET /', 'GET /cpu', 'GET /cpu/blocking', 'GET /fanout', 'GET /health', 'GET /live', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
 })
 
 t.test('each operation lists every status it can answer, with its content type', async (t) => {
@@ -76,6 +76,7 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /health': { 200: json },
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },
+    'GET /live': { 200: html, 503: json },
     'POST /tasks': { 202: json, 400: json, 503: json },
     'GET /tasks/{id}': { 200: json, 400: json, 404: json, 503: json }
   })
@@ -90,6 +91,7 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /health': { 200: json },
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },
+    'GET /live': { 200: html, 429: json, 503: json },
     'POST /tasks': { 202: json, 400: json, 429: json, 503: json },
     'GET /tasks/{id}': { 200: json, 400: json, 404: json, 429: json, 503: json }
   }, 'with rate limiting on, 429 too, but not on the probes and the metrics')
