@@ -10,6 +10,8 @@ COPY scripts/build.mjs scripts/
 COPY src src/
 COPY plugins plugins/
 COPY routes routes/
+# The live page's files: the build copies them into dist/, which is all the runtime stage takes.
+COPY public public/
 # node itself rather than npm run build: the image's Node 26, which runs the service, builds it, whatever
 # node_modules/.bin holds (npm puts it first on the path; the pinned Node is there only after install scripts).
 RUN node scripts/build.mjs

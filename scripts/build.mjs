@@ -1,11 +1,12 @@
-// The production build: every module under src/, plugins/ and routes/, nested folders included, to dist/ with esbuild.
+// The production build: every module under src/, plugins/ and routes/, nested folders included, to dist/ with esbuild,
+// and the files of public/ copied beside them, where the static plugin finds them from dist/ as from the sources.
 // typebox is bundled in, with @fastify/type-provider-typebox, which imports it (its 700 ES modules take 250 ms to load
 // one by one, more than the rest of start-up); every other package is left to node_modules. `--if-stale` builds only
 // when the sources changed since the last build, so that `npm start` runs what is built, without esbuild (a dev
 // dependency); `--outdir` builds elsewhere than dist/.
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
-import { rm, writeFile } from 'node:fs/promises'
+import { cp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -24,8 +25,14 @@ const modules = ['src', 'plugins', 'routes']
   .flatMap((dir) => readdirSync(dir, { recursive: true }).filter((file) => file.endsWith('.ts')).map((file) => join(dir, file)))
   .sort()
 
-// A build depends on its modules, this script and the locked versions (typebox is bundled in).
-const inputs = [...modules, 'scripts/build.mjs', 'package-lock.json']
+// The page's files, copied as they are.
+const PUBLIC = 'public'
+const publicFiles = existsSync(PUBLIC)
+  ? readdirSync(PUBLIC, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name)).sort()
+  : []
+
+// A build depends on its modules, the page's files, this script and the locked versions (typebox is bundled in).
+const inputs = [...modules, ...publicFiles, 'scripts/build.mjs', 'package-lock.json']
 const digest = createHash('sha256')
 for (const file of inputs) digest.update(`${file}\0`).update(existsSync(file) ? readFileSync(file) : '')
 const sourceHash = digest.digest('hex')
@@ -63,4 +70,5 @@ await esbuild.build({
     }
   }]
 })
+if (existsSync(PUBLIC)) await cp(PUBLIC, join(flags.outdir, PUBLIC), { recursive: true })
 await writeFile(stampFile, JSON.stringify({ sourceHash }, null, 2) + '\n')

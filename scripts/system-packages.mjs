@@ -1,11 +1,13 @@
 // Installs the Debian packages the tests need when their commands are missing (npm test runs it first, as CI does):
-// wrk drives the benchmark's load, ss (iproute2) shows a listening socket's backlog. As root, or through sudo.
+// wrk drives the benchmark's load, ss (iproute2) shows a listening socket's backlog, chromium runs the live page's
+// browser test headless. As root, or through sudo.
 import { spawnSync } from 'node:child_process'
 
 /** The command each test runs, and the Debian package that provides it. */
 const NEEDED = [
   { command: 'wrk', debianPackage: 'wrk' },
-  { command: 'ss', debianPackage: 'iproute2' }
+  { command: 'ss', debianPackage: 'iproute2' },
+  { command: 'chromium', debianPackage: 'chromium' }
 ]
 
 const found = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0

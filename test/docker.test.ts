@@ -133,7 +133,7 @@ t.test("the healthcheck is node's own fetch of /health, in exec form", async (t)
 
 t.test('.dockerignore lets in every file the COPY lines take from the context, and keeps out secrets and outputs', async (t) => {
   const sources = [...new Set(contextCopies.flatMap((copy) => copy.sources))].sort()
-  t.same(sources, ['package-lock.json', 'package.json', 'plugins', 'routes', 'scripts/build.mjs', 'src'])
+  t.same(sources, ['package-lock.json', 'package.json', 'plugins', 'public', 'routes', 'scripts/build.mjs', 'src'])
   for (const source of sources) {
     const files = (await stat(join(ROOT, source))).isDirectory()
       ? (await readdir(join(ROOT, source), { recursive: true })).map((file) => posix.join(source, file))
@@ -232,6 +232,12 @@ t.test('the image, emulated: built from what it copies, installed for production
   const root = await fetch(`${url}/`)
   t.equal(root.status, 200, 'GET /')
   t.equal(await root.text(), 'Hello from async Flask!')
+  const page = await fetch(`${url}/live`)
+  t.equal(page.status, 200, 'GET /live: the page, from the files the build copied')
+  t.match(await page.text(), '<script type="module" src="/assets/live.js"></script>')
+  const script = await fetch(`${url}/assets/live.js`)
+  t.equal(script.status, 200, 'and its script')
+  t.equal(await script.text(), await readFile(join(ROOT, 'public', 'live.js'), 'utf8'))
 
   // The healthcheck's own command, with the container's environment (PORT the one the service took).
   const healthcheck = async (): Promise<number | null> =>

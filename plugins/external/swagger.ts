@@ -15,7 +15,8 @@ export const autoConfig: FastifyDynamicSwaggerOptions = {
       { name: 'cpu', description: 'CPU work, on a worker-thread pool or inline on the event loop' },
       { name: 'tasks', description: 'Background tasks: accepted at once, done later, polled' },
       { name: 'probes', description: 'Liveness and readiness, for the orchestrator and the load balancer' },
-      { name: 'observability', description: 'Metrics for a Prometheus scraper' }
+      { name: 'observability', description: 'Metrics for a Prometheus scraper' },
+      { name: 'live', description: 'Live updates as they happen, a chat, and the page that shows both' }
     ]
   }
 }

@@ -1,5 +1,5 @@
-// The production build: nested route folders and their autohooks reach dist/, so does the CPU pool's worker module,
-// and npm start rebuilds only what changed.
+// The production build: nested route folders and their autohooks reach dist/, so do the CPU pool's worker module and
+// the live page's files, and npm start rebuilds only what changed.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
@@ -19,7 +19,7 @@ t.setTimeout(180_000)
 async function projectCopy (t: Test): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'build-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  for (const entry of ['src', 'plugins', 'routes', 'scripts', 'package.json', 'package-lock.json']) {
+  for (const entry of ['src', 'plugins', 'routes', 'public', 'scripts', 'package.json', 'package-lock.json']) {
     await cp(join(ROOT, entry), join(dir, entry), { recursive: true })
   }
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
@@ -79,6 +79,27 @@ t.test("the built server runs CPU work on its worker threads from dist/ alone, w
   t.equal(server.stderr, '', 'nothing on stderr')
 })
 
+t.test('the built server serves the live page and its files from dist/ alone, the sources gone', async (t) => {
+  const dir = await projectCopy(t)
+  t.equal(runBuild(dir).status, 0)
+  for (const sources of ['src', 'plugins', 'routes', 'public']) await rm(join(dir, sources), { recursive: true })
+  const env = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '0' }
+  const server = watch(t, spawn(process.execPath, ['dist/src/server.js'], { cwd: dir, env }))
+  const url = await listening(server)
+  const page = await fetch(`${url}/live`)
+  t.equal(page.status, 200)
+  t.equal(page.headers.get('content-type'), 'text/html; charset=utf-8')
+  t.equal(await page.text(), await readFile(join(ROOT, 'public', 'live.html'), 'utf8'))
+  for (const file of ['live.js', 'live.css']) {
+    const response = await fetch(`${url}/assets/${file}`)
+    t.equal(response.status, 200, file)
+    t.equal(await response.text(), await readFile(join(ROOT, 'public', file), 'utf8'))
+  }
+  server.child.kill('SIGTERM')
+  t.equal(await server.exit, 0)
+  t.equal(server.stderr, '', 'nothing on stderr')
+})
+
 t.test('--if-stale builds when there is no build or a source changed, and leaves an up-to-date build alone', async (t) => {
   const dir = await projectCopy(t)
   const stamp = join(dir, 'dist', 'build.json')
@@ -91,7 +112,13 @@ t.test('--if-stale builds when there is no build or a source changed, and leaves
 
   await writeFile(join(dir, 'src', 'request-id.ts'), '\n// a change\n', { flag: 'a' })
   t.equal(runBuild(dir, '--if-stale').status, 0)
-  t.not(await readFile(stamp, 'utf8'), first, 'a source changed: rebuilt')
+  const second = await readFile(stamp, 'utf8')
+  t.not(second, first, 'a source changed: rebuilt')
+
+  await writeFile(join(dir, 'public', 'live.css'), '\n/* a change */\n', { flag: 'a' })
+  t.equal(runBuild(dir, '--if-stale').status, 0)
+  t.not(await readFile(stamp, 'utf8'), second, "a page's file changed: rebuilt")
+  t.match(await readFile(join(dir, 'dist', 'public', 'live.css'), 'utf8'), /a change \*\/\n$/, 'and copied')
 })
 
 t.test('without esbuild (a production install), a built dist/ starts and a stale one is refused, saying why', async (t) => {

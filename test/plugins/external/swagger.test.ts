@@ -58,7 +58,7 @@ t.test('every registered route is in the document, and the document has no route
   const { routes, document } = await documented(t)
   const inDocument = Object.keys(statuses(document))
   t.same([...inDocument].sort(), [...routes].sort())
-  t.same([...routes].sort(), ['GET /', 'GET /cpu', 'GET /cpu/blocking', 'GET /events', 'GET /fanout', 'GET /health', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
+  t.same([...routes].sort(), ['GET /', 'GET /cpu', 'GET /cpu/blocking', 'GET /events', 'GET /fanout', 'GET /health', 'GET /live', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
 })
 
 t.test('each operation lists every status it can answer, with its content type', async (t) => {
@@ -77,6 +77,7 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /health': { 200: json },
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },
+    'GET /live': { 200: html, 503: json },
     'POST /tasks': { 202: json, 400: json, 503: json },
     'GET /tasks/{id}': { 200: json, 400: json, 404: json, 503: json },
     'GET /events': { 200: events, 400: json, 406: json, 503: json }
@@ -92,6 +93,7 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /health': { 200: json },
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },
+    'GET /live': { 200: html, 429: json, 503: json },
     'POST /tasks': { 202: json, 400: json, 429: json, 503: json },
     'GET /tasks/{id}': { 200: json, 400: json, 404: json, 429: json, 503: json },
     'GET /events': { 200: events, 400: json, 406: json, 429: json, 503: json }
