@@ -55,14 +55,18 @@ function startFeed () {
     while (list.children.length > MAX_UPDATES) list.lastElementChild.remove()
   }
 
+  /** The last update shown: a new EventSource of this page's own sends it as ?lastEventId, to get what it missed. */
+  let lastSeq
+
   const connect = () => {
-    const source = new EventSource('/events')
+    const source = new EventSource(lastSeq === undefined ? '/events' : `/events?lastEventId=${lastSeq}`)
     source.addEventListener('open', () => {
       delays.reset()
       setStatus(status, 'open', 'connected')
     })
     source.addEventListener('update', (event) => {
       const { seq, at, latencyMs, ok, error } = JSON.parse(event.data)
+      lastSeq = seq
       const item = document.createElement('li')
       item.dataset.seq = String(seq)
       item.dataset.ok = String(ok)
@@ -72,7 +76,8 @@ function startFeed () {
     })
     source.addEventListener('lost', (event) => {
       const { missed } = JSON.parse(event.data)
-      const item = textElement('li', 'notice', `${missed} updates missed while disconnected`)
+      // null: the server restarted meanwhile, and cannot tell how many.
+      const item = textElement('li', 'notice', missed === null ? 'some updates missed while the server restarted' : `${missed} updates missed while disconnected`)
       item.dataset.kind = 'lost'
       add(item)
     })

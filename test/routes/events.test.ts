@@ -86,6 +86,13 @@ t.test('a Last-Event-ID that is not an update\'s id gets 400 naming it', async (
   }
 })
 
+t.test('a ?lastEventId that is not an update\'s id gets 400 naming it', async (t) => {
+  const fastify = await build(t)
+  const response = await fastify.inject({ url: '/events?lastEventId=x', headers: { accept: 'text/event-stream' } })
+  t.equal(response.statusCode, 400)
+  t.match(response.json(), { message: 'querystring/lastEventId must be the id of an update: a whole number of at most 15 digits', code: 'FST_ERR_VALIDATION' })
+})
+
 t.test('streams get a heartbeat comment every LIVE_HEARTBEAT_MS', async (t) => {
   const { port } = await serve(t, { LIVE_HEARTBEAT_MS: '20', LIVE_INTERVAL_MS: '3600000' })
   const stream = await openEventStream(port)
@@ -133,6 +140,22 @@ t.test('a client that comes back with Last-Event-ID gets the updates it missed f
     t.equal(update.event, 'update')
     t.equal(update.id, String(seq), seq <= latest ? `missed update ${seq} replayed` : `live update ${seq} follows`)
   }
+})
+
+t.test('?lastEventId does the same for a client that cannot send the header, and the header wins over it', async (t) => {
+  const { fastify, port } = await serve(t)
+  const first = await openEventStream(port)
+  for (let seen = 0; seen < 3;) if ((await first.next()).event === 'update') seen++
+  first.close()
+  await until(fastify, 'live_streams_open', 0)
+  const byQuery = await openEventStream(port, {}, '/events?lastEventId=2')
+  await byQuery.next()
+  t.equal((await byQuery.next()).id, '3', 'the update after 2 first')
+  byQuery.close()
+  const both = await openEventStream(port, { 'last-event-id': '1' }, '/events?lastEventId=2')
+  t.teardown(both.close)
+  await both.next()
+  t.equal((await both.next()).id, '2', 'the update after the header\'s 1 first')
 })
 
 t.test('an id older than the replay buffer gets a lost event with how many are gone, then what the buffer has', async (t) => {

@@ -128,9 +128,13 @@ t.test("/wait's ?seconds is documented as an optional query parameter", async (t
   t.equal(document.paths['/wait']?.get?.parameters?.length, 1)
 })
 
-t.test("/events documents Last-Event-ID as an optional header", async (t) => {
+t.test("/events documents Last-Event-ID as an optional header, and ?lastEventId as its stand-in", async (t) => {
   const { document } = await documented(t)
-  t.match(document.paths['/events']?.get?.parameters, [{ name: 'last-event-id', in: 'header', required: false, schema: { type: 'string', pattern: '^[0-9]{1,15}$' } }])
+  const id = { type: 'string', pattern: '^[0-9]{1,15}$' }
+  t.match(document.paths['/events']?.get?.parameters, [
+    { name: 'lastEventId', in: 'query', required: false, schema: id },
+    { name: 'last-event-id', in: 'header', required: false, schema: id }
+  ])
 })
 
 t.test("the tasks' routes document their body, their path parameter and the Location of an accepted task", async (t) => {
