@@ -1,15 +1,18 @@
 // npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up; then
-// the service's own scenarios: fan-out, clients that leave, /sync while the CPU is busy (each in bench/lib/).
+// the service's own scenarios: fan-out, clients that leave, /sync while the CPU is busy, live updates, chat (each in
+// bench/lib/).
 import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
 import { constants, cpus, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { chat, SOCKETS } from './lib/chat.js'
 import { cpuBusy } from './lib/cpu-busy.js'
-import { disconnects } from './lib/disconnects.js'
+import { CLIENTS, disconnects } from './lib/disconnects.js'
 import { fanout } from './lib/fanout.js'
+import { live, STREAMS } from './lib/live.js'
 import { load, wrkFound, type LoadResult } from './lib/load.js'
 import { OPEN_FILES, PINNING, freePort, openFileLimit, startServer, stopServer, treeRssKb, type Running } from './lib/processes.js'
-import { chart, cpuBusyTable, disconnectTable, fanoutTable, table, verdicts, verdictTable, type BenchResults, type TargetResult } from './lib/report.js'
+import { chart, chatTable, cpuBusyTable, disconnectTable, fanoutTable, liveTable, liveVerdicts, table, verdicts, verdictTable, type BenchResults, type TargetResult } from './lib/report.js'
 import { measure, median, middle, settle, type Run } from './lib/scenario.js'
 import { baseline, buildService, peers, service, type Target } from './lib/targets.js'
 
@@ -22,7 +25,7 @@ if (!wrkFound()) {
 }
 
 /** The service's own scenarios, which --skip may leave out (comma-separated). */
-const SCENARIOS = ['fanout', 'disconnects', 'cpu-busy'] as const
+const SCENARIOS = ['fanout', 'disconnects', 'cpu-busy', 'live', 'chat'] as const
 
 const { values: flags } = parseArgs({
   options: {
@@ -164,10 +167,13 @@ if (process.channel !== undefined) {
 }
 
 const loadAtStart = loadavg()
-const needed = Math.max(...ladder, skipped.has('disconnects') ? 0 : flags.smoke ? 50 : 10_000) + 100
+/** Connections held open at once by the scenarios that hold many, at full scale; a smoke run holds a few dozen. */
+const HELD = { disconnects: CLIENTS, live: STREAMS, chat: SOCKETS }
+const held = Object.entries(HELD).map(([name, count]) => skipped.has(name) ? 0 : flags.smoke ? 50 : count)
+const needed = Math.max(...ladder, ...held) + 100
 const limit = openFileLimit()
 if (limit < needed) {
-  console.error(`# warning: the hard open-file limit is ${limit}; ${needed} are needed, so the top of the ladder and the clients that leave will see errors. Raise it (ulimit -Hn) as root.`)
+  console.error(`# warning: the hard open-file limit is ${limit}; ${needed} are needed, so the top of the ladder, the clients that leave and the event streams will see errors. Raise it (ulimit -Hn) as root.`)
 } else {
   console.error(`# open-file limit raised to ${Math.min(OPEN_FILES, limit)} for servers and load generator`)
 }
@@ -207,6 +213,8 @@ const syncResults = await overhead(measured.map(({ target }) => target))
 const fanoutResult = skipped.has('fanout') ? undefined : await fanout(run)
 const disconnectResult = skipped.has('disconnects') ? undefined : await disconnects(run)
 const cpuBusyResult = skipped.has('cpu-busy') ? undefined : await cpuBusy(run)
+const liveResult = skipped.has('live') ? undefined : await live(run)
+const chatResult = skipped.has('chat') ? undefined : await chat(run)
 // Proof that the service logged under load; the file itself (hundreds of MB after a full run) is emptied.
 const accessLogBytes = (await stat(accessLog)).size
 await truncate(accessLog)
@@ -232,14 +240,18 @@ const results: BenchResults = {
   ...(fanoutResult === undefined ? {} : { fanout: fanoutResult }),
   ...(disconnectResult === undefined ? {} : { disconnects: disconnectResult }),
   ...(cpuBusyResult === undefined ? {} : { cpuBusy: cpuBusyResult }),
+  ...(liveResult === undefined ? {} : { live: liveResult }),
+  ...(chatResult === undefined ? {} : { chat: chatResult }),
   accessLogBytes,
   missingPeers: available.missing
 }
 const verdictList = verdicts(results)
+const liveVerdictList = results.live === undefined ? [] : liveVerdicts(results.live)
 const loads = (averages: number[]): string => averages.map((average) => average.toFixed(2)).join(' ')
 const notMeasured = [
   ...results.missingPeers,
-  ...(results.cpuBusy !== undefined && 'skipped' in results.cpuBusy ? [`/sync while the CPU is busy: ${results.cpuBusy.skipped}`] : [])
+  ...(results.cpuBusy !== undefined && 'skipped' in results.cpuBusy ? [`/sync while the CPU is busy: ${results.cpuBusy.skipped}`] : []),
+  ...(results.chat !== undefined && 'skipped' in results.chat ? [`chat: ${results.chat.skipped}`] : [])
 ]
 const markdown = [
   `Measured ${results.date.slice(0, 10)} on ${results.cores} cores (${results.cpu}), Node ${results.node}, load average ` +
@@ -252,10 +264,13 @@ const markdown = [
   ...(results.fanout === undefined ? [] : ['', '**Fan-out.** ' + fanoutTable(results.fanout)]),
   ...(results.disconnects === undefined ? [] : ['', '**Clients that leave.** ' + disconnectTable(results.disconnects)]),
   ...(results.cpuBusy === undefined || 'skipped' in results.cpuBusy ? [] : ['', '**/sync while the CPU is busy.** ' + cpuBusyTable(results.cpuBusy, results.pinning !== null)]),
+  ...(results.live === undefined ? [] : ['', '**Live updates.** ' + liveTable(results.live, liveVerdictList)]),
+  ...(results.chat === undefined || 'skipped' in results.chat ? [] : ['', '**Chat.** ' + chatTable(results.chat)]),
   ...(notMeasured.length === 0 ? [] : ['', ...notMeasured.map((reason) => `- not measured: ${reason}`)])
 ].join('\n')
 
-await writeFile(join(outDir, 'latest.json'), JSON.stringify({ ...results, verdicts: verdictList }, null, 2) + '\n')
+// Every target of the run in one list: the ladder's, then the live updates'.
+await writeFile(join(outDir, 'latest.json'), JSON.stringify({ ...results, verdicts: [...verdictList, ...liveVerdictList] }, null, 2) + '\n')
 await writeFile(join(outDir, 'latest.md'), markdown + '\n')
 await writeFile(join(outDir, 'chart.svg'), await chart(results))
 if (full) await updateReadme(markdown)

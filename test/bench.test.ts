@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
+import type { Delivery } from '../bench/lib/scenario.js'
 
 const ROOT = join(import.meta.dirname, '..')
 
@@ -24,6 +25,14 @@ function waitForEnd (pid: number, ms: number): void {
       return
     }
   }
+}
+
+/** A delivery's figures: none missed, in order (p50 ≤ p99 ≤ highest), and the highest that of the slowest message. */
+function checkDelivery (t: Test, delivery: Delivery, messages: Array<{ lastMs: number }>): void {
+  t.match(delivery, { p50Ms: Number, p99Ms: Number, maxMs: Number, lastP50Ms: Number, lastP99Ms: Number, missed: 0 })
+  const { p50Ms, p99Ms, maxMs, lastP50Ms, lastP99Ms } = delivery
+  t.ok(p50Ms >= 0 && p50Ms <= p99Ms && p99Ms <= maxMs && lastP50Ms <= lastP99Ms && lastP99Ms <= maxMs, `delivery in order: ${JSON.stringify(delivery)}`)
+  t.equal(maxMs, Math.max(...messages.map(({ lastMs }) => lastMs)), 'the highest is the slowest message\'s last')
 }
 
 t.test('npm run bench at tiny scale measures the service and the baseline, runs the service\'s scenarios and reports on its targets', async (t) => {
@@ -75,7 +84,7 @@ t.test('npm run bench at tiny scale measures the service and the baseline, runs 
     }
   }
   t.ok(results.accessLogBytes > 1000, `the service wrote its access log under load (${results.accessLogBytes} bytes)`)
-  t.equal(results.verdicts.length, 6)
+  t.equal(results.verdicts.length, 9, 'the ladder\'s six targets, then the live updates\' three')
   for (const verdict of results.verdicts) t.match(verdict, { goal: String, measured: String, met: Boolean })
 
   // Fan-out: ten calls of 100 ms, all at once against one after another (the baseline).
@@ -125,6 +134,43 @@ t.test('npm run bench at tiny scale measures the service and the baseline, runs 
     }
   }
 
+  // Live updates, 50 streams at this scale: every stream got every update, and each figure is one.
+  const { live } = results
+  t.match(live, {
+    streams: 50,
+    intervalMs: 100,
+    callLatencyMs: 0,
+    opened: 50,
+    failed: 0,
+    refused: 0,
+    connectMs: Number,
+    serviceStreams: 50,
+    rssPerStreamKb: Number,
+    heapPerStreamKb: Number,
+    cpuPerUpdateMs: Number,
+    closedByServer: 0,
+    dropped: 0,
+    sync: { pauseMs: 10, open: { connections: 2, errors: 0 }, none: { connections: 2, errors: 0 }, p99Ratio: Number }
+  })
+  for (const memory of [live.memory.idle, live.memory.open]) t.ok(memory.rssKb > 0 && memory.heapUsedKb > 0, `memory measured (${JSON.stringify(memory)})`)
+  t.same(live.updates.map((update: { seq: number }) => update.seq - live.updates[0].seq), [0, 1, 2, 3, 4], 'five updates in a row')
+  t.same(live.updates.map((update: { received: number }) => update.received), [50, 50, 50, 50, 50], 'each reached every stream')
+  checkDelivery(t, live.delivery, live.updates)
+  t.ok(live.cpuPerUpdateMs >= 0, `the service's CPU per update (${live.cpuPerUpdateMs} ms)`)
+  t.ok(live.sync.open.requests > 0 && live.sync.none.requests > 0 && live.sync.p99Ratio > 0, '/sync answered with the streams open and without')
+
+  // Chat: measured once the service has GET /chat, said to be skipped until then.
+  const { chat } = results
+  if ('skipped' in chat) {
+    t.match(chat.skipped, /GET \/chat\b/)
+  } else {
+    t.match(chat, { sockets: 20, opened: 20, failed: 0, connectMs: Number, joinedMs: Number, rssPerSocketKb: Number, heapPerSocketKb: Number, closedByServer: 0, errors: 0 })
+    for (const memory of [chat.memory.idle, chat.memory.open]) t.ok(memory.rssKb > 0 && memory.heapUsedKb > 0, `memory measured (${JSON.stringify(memory)})`)
+    t.equal(new Set(chat.messages.map((message: { from: string }) => message.from)).size, 5, 'five messages, each from another socket')
+    t.same(chat.messages.map((message: { received: number }) => message.received), [20, 20, 20, 20, 20], 'each reached every socket')
+    checkDelivery(t, chat.delivery, chat.messages)
+  }
+
   const markdown = await readFile(join(out, 'latest.md'), 'utf8')
   t.equal(stdout.trim(), markdown.trim(), 'prints what it writes')
   t.match(markdown, /\| service \| 4 \|/)
@@ -133,6 +179,8 @@ t.test('npm run bench at tiny scale measures the service and the baseline, runs 
   t.match(markdown, /^Measured .* load average [\d.]+ [\d.]+ [\d.]+ at the start/)
   t.match(markdown, /\*\*Fan-out\.\*\* GET \/fanout\?calls=10 at 2 connections[\s\S]*\| parallel \|[\s\S]*\| sequential \|/)
   t.match(markdown, /\*\*Clients that leave\.\*\* 50 clients ask GET \/wait\?seconds=30[\s\S]*\| every request left has its dependency call cancelled \| 50 cancelled, 50 left \| yes \|/)
+  t.match(markdown, /\*\*Live updates\.\*\* 50 event streams[\s\S]*\| each update to its last stream \(5 updates\) \|[\s\S]*\| \/sync p99 under 20 ms while 50 event streams are open \|/)
+  t.match(markdown, 'skipped' in chat ? /- not measured: chat: / : /\*\*Chat\.\*\* 20 WebSockets[\s\S]*\| every socket got every message \| 0 missed \| yes \|/)
   t.match(markdown, 'skipped' in cpuBusy ? /- not measured: \/sync while the CPU is busy: / : /\*\*\/sync while the CPU is busy\.\*\*[\s\S]*\| 1 × GET \/cpu\/blocking \(event loop\) \|/)
   t.match(await readFile(join(out, 'chart.svg'), 'utf8'), /^<svg[\s\S]*service[\s\S]*baseline[\s\S]*<\/svg>$/)
   t.equal(await readFile(join(out, 'service-access.log'), 'utf8'), '', 'the access log is emptied after the run')

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { LoadResult } from './load.js'
 import { freePort, startServer, stopServer } from './processes.js'
-import { measure, middle, settle, type Run } from './scenario.js'
+import { SYNC_CONNECTIONS, SYNC_PAUSE_MS, measure, middle, settle, type Run } from './scenario.js'
 
 /** The count's bound: CPU_MAX_N's default, about a second of CPU per request. */
 export const BUSY_N = 8_000_000
@@ -16,9 +16,6 @@ export const BUSY_N = 8_000_000
  * waits for ever).
  */
 export const KEEPERS = { pool: 2, blocking: 1 }
-/** /sync's load: a few connections, each pausing between its requests, far below what the service can answer. */
-export const SYNC_CONNECTIONS = 10
-export const SYNC_PAUSE_MS = 10
 
 export type CpuCondition = 'idle' | 'pool' | 'blocking'
 

@@ -3,11 +3,10 @@
 // dependency call cancelled, nothing left in flight. The clients are a process of their own (bench/clients/), on the
 // load generator's CPU, as wrk is.
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { scrape, value, type Series } from './metrics.js'
-import { PINNING, freePort, spawnWithLimit, startServer, stopServer, treeCpuSeconds, treeRssKb } from './processes.js'
-import { settle, type Run } from './scenario.js'
+import { HEAP_USED, scrape, value, type Series } from './metrics.js'
+import { freePort, startServer, stopServer, treeCpuSeconds, treeRssKb } from './processes.js'
+import { settle, startClient, type Client, type Run } from './scenario.js'
 
 const CLIENT = join(import.meta.dirname, '..', 'clients', 'hold-and-leave.ts')
 export const CLIENTS = 10_000
@@ -76,7 +75,6 @@ export interface DisconnectResult {
 }
 
 const CANCELLED = 'dependency_calls_total{outcome="cancelled"}'
-const HEAP_USED = 'nodejs_heap_size_used_bytes'
 /** Requests in flight, without the scrape that asks. */
 const httpInFlight = (series: Series): number => value(series, 'http_requests_in_flight') - 1
 
@@ -99,7 +97,7 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
   const highestRss = (from: number, to: number): number => Math.max(...samples.filter(({ at }) => at >= from && at <= to).map(({ rssKb }) => rssKb))
   const lastRss = (): number => samples.at(-1)?.rssKb ?? 0
   let sampler: NodeJS.Timeout | undefined
-  let client: ReturnType<typeof spawnWithLimit> | undefined
+  let client: Client | undefined
   try {
     await settle(run, 1000)
     const before = await scrape(target.port)
@@ -110,17 +108,9 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
     const idleRssKb = lastRss()
 
     console.error(`# clients that leave: ${clients} connections to ${WAIT_PATH}`)
-    client = spawnWithLimit({ command: process.execPath, args: [CLIENT, String(target.port), WAIT_PATH, String(clients)] }, 'pipe', PINNING?.load)
-    const lines = createInterface({ input: client.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]()
-    let clientStderr = ''
-    client.stderr?.setEncoding('utf8').on('data', (chunk: string) => { clientStderr += chunk })
-    const report = async (): Promise<Record<string, number>> => {
-      const { value: line, done } = await lines.next()
-      if (done === true) throw new Error(`the clients ended early: ${clientStderr}`)
-      return JSON.parse(line as string) as Record<string, number>
-    }
+    client = startClient(CLIENT, [target.port, WAIT_PATH, clients])
     const connectFrom = mark()
-    const opened = await report()
+    const opened = await client.next<Record<string, number>>()
     const connectTo = mark()
 
     // Every request reached the service (not only its socket): wait until /metrics counts them, 15 s at most.
@@ -133,9 +123,9 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
     const heldTo = mark()
 
     console.error(`# clients that leave: ${httpInFlight(held)} requests held; all ${opened.opened} clients leave`)
-    process.kill(client.pid as number, 'SIGUSR2')
+    client.cue()
     const leftAt = mark()
-    await report()
+    await client.next()
     // Polled only until drained, so that the scrapes weigh as little as possible on the CPU watched.
     let drainedMs: number | null = null
     for (const until = leftAt + watchMs; drainedMs === null && performance.now() < until; await sleep(250)) {
@@ -180,7 +170,7 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
     }
   } finally {
     clearInterval(sampler)
-    if (client !== undefined && client.exitCode === null) client.kill('SIGKILL')
+    await client?.stop()
     await stopServer(running)
   }
 }

@@ -18,5 +18,8 @@ export async function scrape (port: number): Promise<Series> {
   return series
 }
 
+/** V8's heap in use, in bytes. */
+export const HEAP_USED = 'nodejs_heap_size_used_bytes'
+
 /** The value of one series, 0 when the service has not written it. */
 export const value = (series: Series, name: string): number => series.get(name) ?? 0

@@ -1,11 +1,14 @@
 // Turns benchmark results into Markdown tables (the ladder, overhead, fan-out, clients that leave, /sync while the CPU
-// is busy), the targets' verdicts, and an SVG chart drawn with vega-lite.
+// is busy, live updates, chat), the targets' verdicts, and an SVG chart drawn with vega-lite.
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
+import type { ChatResult } from './chat.js'
 import type { CpuBusyResult, CpuCondition } from './cpu-busy.js'
 import { IDLE_CPU, type DisconnectResult } from './disconnects.js'
 import type { FanoutResult } from './fanout.js'
+import type { LiveResult } from './live.js'
 import { SATURATED_CPU, type LoadResult } from './load.js'
+import type { Delivery, Memory } from './scenario.js'
 
 export interface TargetResult {
   name: string
@@ -32,6 +35,8 @@ export interface BenchResults {
   fanout?: FanoutResult
   disconnects?: DisconnectResult
   cpuBusy?: CpuBusyResult
+  live?: LiveResult
+  chat?: ChatResult
   /** Size of the service's access log after the run. */
   accessLogBytes: number
   missingPeers: string[]
@@ -184,6 +189,94 @@ export function cpuBusyTable (result: Exclude<CpuBusyResult, { skipped: string }
     const what = condition === 'idle' ? CONDITIONS.idle : `${result.keepers[condition]} × ${CONDITIONS[condition]}`
     rows.push(`| ${what} | ${latency(step.p50Ms)} | ${latency(step.p99Ms)} | ${ratio} | ${number(step.requestsPerSecond)} | ${number(step.errors)} | ${number(step.serverCpu, 2)} | ${work} |`)
   }
+  return rows.join('\n')
+}
+
+/** The live updates' targets: memory per stream, one update to every stream, /sync while they are open. */
+export function liveVerdicts (result: LiveResult): Verdict[] {
+  const streams = `${number(result.streams)} event streams`
+  const { lastP99Ms, missed } = result.delivery
+  const { open, none, p99Ratio } = result.sync
+  return [
+    { goal: `${streams} open: ≤ 10 KB resident memory per stream`, measured: `${number(result.rssPerStreamKb, 1)} KB`, met: result.rssPerStreamKb <= 10 },
+    {
+      goal: `one update to ${streams}: the last stream has it within 250 ms, p99 over updates`,
+      measured: `${ms(lastP99Ms)} ms over ${number(result.updates.length)} updates${missed === 0 ? '' : `, ${number(missed)} deliveries missed`}`,
+      met: lastP99Ms < 250 && missed === 0
+    },
+    {
+      goal: `/sync p99 under 20 ms while ${streams} are open`,
+      measured: `${ms(open.p99Ms)} ms (${times(p99Ratio)} the ${ms(none.p99Ms)} ms with none)`,
+      met: open.p99Ms < 20
+    }
+  ]
+}
+
+/** A message's latency to each receiver and to its last one, as rows of a table whose columns are p50, p99 and highest. */
+function deliveryRows (what: string, receivers: string, pairs: number, messages: number, figures: Delivery): string[] {
+  return [
+    `| each ${what} to each ${receivers} (${number(pairs)} deliveries) | ${ms(figures.p50Ms)} | ${ms(figures.p99Ms)} | ${ms(figures.maxMs)} |`,
+    `| each ${what} to its last ${receivers} (${number(messages)} ${what}s) | ${ms(figures.lastP50Ms)} | ${ms(figures.lastP99Ms)} | ${ms(figures.maxMs)} |`
+  ]
+}
+
+/** What the service's memory grew by with the connections in place, in total and per connection. */
+function memoryGrowth (memory: { idle: Memory, open: Memory }, rssPerKb: number, heapPerKb: number, per: string): string {
+  return `resident ${mb(memory.idle.rssKb)} MB idle, ${mb(memory.open.rssKb)} MB with them: ${number(rssPerKb, 1)} KB per ${per}; ` +
+    `V8's heap in use (garbage not yet collected included) ${mb(memory.idle.heapUsedKb)} MB, then ${mb(memory.open.heapUsedKb)} MB: ` +
+    `${number(heapPerKb, 1)} KB per ${per}`
+}
+
+/** Live updates: memory per open stream, an update's way to every stream, /sync with the streams open and without; the targets. */
+export function liveTable (result: LiveResult, verdictList: Verdict[]): string {
+  const pairs = result.updates.reduce((total, { received }) => total + received, 0)
+  const sync = (what: string, step: LoadResult): string => `| /sync, ${what} (${number(step.requests)} requests, ${number(step.errors)} errors) | ${ms(step.p50Ms)} | ${ms(step.p99Ms)} | – |`
+  const rows = [
+    `${number(result.streams)} event streams (GET /events) from one client process over raw sockets, an update every ${number(result.intervalMs)} ms ` +
+      `(LIVE_CALL_LATENCY_MS ${result.callLatencyMs}): ${number(result.opened)} opened in ${number(result.connectMs)} ms (${number(result.failed)} failed, ` +
+      `${number(result.refused)} refused), ${number(result.serviceStreams)} counted open by the service. An update's delivery runs from its \`at\` ` +
+      '(the service\'s clock as it publishes, to the ms) to each stream\'s receipt (the client\'s clock, on the same machine); the client reads its ' +
+      `streams one after another, so the last one's time includes the reading of the others. /sync: ${number(result.sync.open.connections)} connections, ` +
+      `each pausing ${number(result.sync.pauseMs)} ms between its requests.`,
+    '',
+    '| measured | p50 ms | p99 ms | highest ms |',
+    '|---|---:|---:|---:|',
+    ...deliveryRows('update', 'stream', pairs, result.updates.length, result.delivery),
+    sync('no stream open', result.sync.none),
+    sync(`${number(result.opened)} streams open`, result.sync.open),
+    '',
+    `Memory: ${memoryGrowth(result.memory, result.rssPerStreamKb, result.heapPerStreamKb, 'stream')}. The service's processor time per update ` +
+      `while they were measured (heartbeats included): ${ms(result.cpuPerUpdateMs)} ms. Streams the service closed: ${number(result.closedByServer)}, ` +
+      `of which dropped for reading too slowly: ${number(result.dropped)}.`,
+    '',
+    verdictTable(verdictList)
+  ]
+  return rows.join('\n')
+}
+
+/** Chat: memory per socket, a message's way to every socket, and whether every socket got every message. */
+export function chatTable (result: Exclude<ChatResult, { skipped: string }>): string {
+  const pairs = result.messages.reduce((total, { received }) => total + received, 0)
+  const { missed } = result.delivery
+  const rows = [
+    `${number(result.sockets)} WebSockets (ws) join GET /chat from one client process: ${number(result.opened)} in the room in ` +
+      `${number(result.connectMs)} ms (${number(result.failed)} failed), every join seen by every socket ` +
+      `${result.joinedMs === null ? 'not within a minute' : `after ${number(result.joinedMs)} ms`}. Then ${number(result.messages.length)} messages, ` +
+      'one after another, each from another socket; a message\'s delivery runs from its send to each socket\'s receipt, its sender\'s included, ' +
+      'on the client\'s clock; the client reads its sockets one after another, so the last one\'s time includes the reading of the others.',
+    '',
+    '| measured | p50 ms | p99 ms | highest ms |',
+    '|---|---:|---:|---:|',
+    ...deliveryRows('message', 'socket', pairs, result.messages.length, result.delivery),
+    '',
+    `Memory: ${memoryGrowth(result.memory, result.rssPerSocketKb, result.heapPerSocketKb, 'socket')}.`,
+    '',
+    '| check | measured | met |',
+    '|---|---:|:---:|',
+    `| every socket got every message | ${number(missed)} missed | ${missed === 0 ? 'yes' : '**no**'} |`,
+    `| no error frame, no socket closed by the service | ${number(result.errors)} error frames, ${number(result.closedByServer)} closed | ` +
+      `${result.errors === 0 && result.closedByServer === 0 ? 'yes' : '**no**'} |`
+  ]
   return rows.join('\n')
 }
 

@@ -1,8 +1,19 @@
-// What every scenario of npm run bench shares: the run's settings, medians of rounds, wrk against a running server.
+// What every scenario of npm run bench shares: the run's settings, medians of rounds, wrk against a running server,
+// the client processes of bench/clients/, the service's memory, and how fast a message reached all its receivers.
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { load, SATURATED_CPU, type LoadOptions, type LoadResult } from './load.js'
-import type { Running } from './processes.js'
+import { HEAP_USED, scrape, value } from './metrics.js'
+import { PINNING, spawnWithLimit, treeRssKb, type Running } from './processes.js'
 import type { Target } from './targets.js'
+
+/**
+ * /sync's load where its latency is measured with something else going on: a few connections, each pausing between
+ * its requests, far below what the service can answer.
+ */
+export const SYNC_CONNECTIONS = 10
+export const SYNC_PAUSE_MS = 10
 
 /** The run's settings, as bench/run.ts reads them from its flags. */
 export interface Run {
@@ -39,4 +50,83 @@ export async function measure (target: Target, running: Running, path: string, c
       'its req/s is a floor set by the load generator, not the server\'s ceiling')
   }
   return result
+}
+
+/**
+ * The value that `share` (0 to 1) of `values` are at or under, by nearest rank; 0 for no values. Of 20 values, the
+ * p99 is the highest.
+ */
+export function percentile (values: number[], share: number): number {
+  const sorted = Float64Array.from(values).sort()
+  return sorted.length === 0 ? 0 : sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)] as number
+}
+
+/** How fast each of several messages (live updates, chat messages) reached every receiver. */
+export interface Delivery {
+  /** Each receiver's latency for each message, over every (receiver, message) pair that arrived, in ms. */
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  /** For each message, the time until its last receiver had it: the p50 and p99 over the messages, in ms. */
+  lastP50Ms: number
+  lastP99Ms: number
+  /** (receiver, message) pairs that never arrived. */
+  missed: number
+}
+
+/** Delivery of the messages whose receivers' latencies are `latencies` (one array per message), each meant for `receivers`. */
+export function delivery (latencies: number[][], receivers: number): Delivery {
+  const all = latencies.flat()
+  const last = latencies.map((each) => Math.max(0, ...each))
+  return {
+    p50Ms: percentile(all, 0.5),
+    p99Ms: percentile(all, 0.99),
+    maxMs: Math.max(0, ...last),
+    lastP50Ms: percentile(last, 0.5),
+    lastP99Ms: percentile(last, 0.99),
+    missed: latencies.reduce((missed, each) => missed + receivers - each.length, 0)
+  }
+}
+
+/** The service's memory at a moment: resident (the process's, from /proc) and V8's heap in use (from /metrics), in KB. */
+export interface Memory {
+  rssKb: number
+  heapUsedKb: number
+}
+
+export async function serviceMemory (target: Target, running: Running): Promise<Memory> {
+  const rssKb = treeRssKb(running.child.pid as number)
+  return { rssKb, heapUsedKb: value(await scrape(target.port), HEAP_USED) / 1024 }
+}
+
+/** A load generator of bench/clients/ in a process of its own, which reports on stdout, one JSON line a step. */
+export interface Client {
+  /** Its next report; rejects, with what it wrote to stderr, if it ended first. */
+  next: <Report>() => Promise<Report>
+  /** SIGUSR2: its cue for the next step. */
+  cue: () => void
+  /** Ends it at once (SIGKILL), closing whatever it holds open, and waits until it has exited. */
+  stop: () => Promise<void>
+}
+
+/** Starts the client `script` with `args`, on the load generator's CPU (as wrk), with the open-file limit raised. */
+export function startClient (script: string, args: Array<string | number>): Client {
+  const child = spawnWithLimit({ command: process.execPath, args: [script, ...args.map(String)] }, 'pipe', PINNING?.load)
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]()
+  let stderr = ''
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  return {
+    next: async <Report>() => {
+      const { value: line, done } = await lines.next()
+      if (done === true) throw new Error(`the client ${script} ended early: ${stderr}`)
+      return JSON.parse(line as string) as Report
+    },
+    cue: () => { process.kill(child.pid as number, 'SIGUSR2') },
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = once(child, 'exit')
+      child.kill('SIGKILL')
+      await exited
+    }
+  }
 }
