@@ -58,7 +58,7 @@ t.test('every registered route is in the document, and the document has no route
   const { routes, document } = await documented(t)
   const inDocument = Object.keys(statuses(document))
   t.same([...inDocument].sort(), [...routes].sort())
-  t.same([...routes].sort(), ['GET /', 'GET /cpu', 'GET /cpu/blocking', 'GET /fanout', 'GET /health', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
+  t.same([...routes].sort(), ['GET /', 'GET /chat', 'GET /cpu', 'GET /cpu/blocking', 'GET /fanout', 'GET /health', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
 })
 
 t.test('each operation lists every status it can answer, with its content type', async (t) => {
@@ -77,7 +77,8 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },
     'POST /tasks': { 202: json, 400: json, 503: json },
-    'GET /tasks/{id}': { 200: json, 400: json, 404: json, 503: json }
+    'GET /tasks/{id}': { 200: json, 400: json, 404: json, 503: json },
+    'GET /chat': { 101: '', 400: json, 426: json, 503: json }
   })
   const { document: limited } = await documented(t, { RATE_LIMIT_MAX: '100' })
   t.same(statuses(limited), {
@@ -91,7 +92,8 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },
     'POST /tasks': { 202: json, 400: json, 429: json, 503: json },
-    'GET /tasks/{id}': { 200: json, 400: json, 404: json, 429: json, 503: json }
+    'GET /tasks/{id}': { 200: json, 400: json, 404: json, 429: json, 503: json },
+    'GET /chat': { 101: '', 400: json, 426: json, 429: json, 503: json }
   }, 'with rate limiting on, 429 too, but not on the probes and the metrics')
 })
 
@@ -121,6 +123,17 @@ t.test("/wait's ?seconds is documented as an optional query parameter", async (t
   const { document } = await documented(t)
   t.match(document.paths['/wait']?.get?.parameters, [{ name: 'seconds', in: 'query', required: false }])
   t.equal(document.paths['/wait']?.get?.parameters?.length, 1)
+})
+
+t.test("/chat is documented as the WebSocket it is: its required ?name, the upgrade's 101 with no body, and 426", async (t) => {
+  const { document } = await documented(t)
+  const operation = document.paths['/chat']?.get as Operation
+  t.match(operation, {
+    tags: ['chat'],
+    parameters: [{ name: 'name', in: 'query', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' } }],
+    responses: { 101: { description: 'Switching Protocols: the socket is in the room' }, 426: { description: 'A plain GET: /chat speaks WebSocket only' } }
+  })
+  t.equal(operation.parameters?.length, 1)
 })
 
 t.test("the tasks' routes document their body, their path parameter and the Location of an accepted task", async (t) => {
