@@ -14,6 +14,7 @@ interface Operation {
 
 interface Document {
   openapi: string
+  tags: Array<{ name: string, description: string }>
   paths: Record<string, Record<string, Operation>>
 }
 
@@ -117,6 +118,13 @@ t.test('the probes and the errors every route may answer are described for the r
     429: { description: 'Too many requests from this address in the window: retry after Retry-After' },
     503: { description: 'The service sheds load (under pressure: retry after Retry-After) or is shutting down' }
   })
+})
+
+t.test('every tag an operation has is declared, with a description', async (t) => {
+  const { document } = await documented(t)
+  const used = new Set(Object.values(document.paths).flatMap((methods) => Object.values(methods).flatMap((operation) => operation.tags ?? [])))
+  t.same([...used].sort(), ['async', 'chat', 'cpu', 'observability', 'probes', 'seed', 'tasks'])
+  for (const tag of used) t.ok((document.tags.find(({ name }) => name === tag)?.description ?? '').length > 10, tag)
 })
 
 t.test("/wait's ?seconds is documented as an optional query parameter", async (t) => {

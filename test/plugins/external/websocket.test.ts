@@ -1,6 +1,7 @@
 // The @fastify/websocket wrapper on a bare Fastify: ws's limits from config; a frame that breaks the protocol closed by
 // ws and logged at debug, a handler that fails closed with 1011 and logged as an error; at the close, every socket told
-// the service is stopping (1001).
+// the service is stopping (1001), and the websocket server closed.
+import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
@@ -54,9 +55,12 @@ t.test('a handler that throws: the socket closed with 1011 and a reason, the err
   t.match(logged(logLines, 'websocket handler failed'), [{ level: 50, err: { message: 'a bug', stack: /Error: a bug/ } }])
 })
 
-t.test('at the close, every socket is closed with 1001 and a reason, and the close completes', async (t) => {
+t.test('at the close, every socket is closed with 1001 and a reason, the websocket server is closed, and the close completes', async (t) => {
   const { fastify, url } = await bare(t, {})
   const clients = [await ChatClient.connect(url('/echo')), await ChatClient.connect(url('/echo'))]
+  // ws's server emits 'close' only once closed, when its last socket is gone.
+  const serverClosed = once(fastify.websocketServer, 'close')
   await fastify.close()
   for (const client of clients) t.same(await client.closed, { code: 1001, reason: 'server stopping' })
+  await serverClosed
 })
