@@ -4,8 +4,8 @@ import { ChatQuery } from '../src/schemas/chat.js'
 import { ErrorResponse } from '../src/schemas/errors.js'
 
 const chat: FastifyPluginAsyncTypebox = async (fastify) => {
-  // wsHandler, not `websocket: true`: with it @fastify/websocket keeps the route's own handler for a plain GET (its
-  // own answers 404) and leaves the route in the OpenAPI document.
+  // wsHandler rather than `websocket: true`, with which @fastify/websocket would answer a plain GET 404 itself and
+  // hide the route from the OpenAPI document.
   fastify.route({
     method: 'GET',
     url: '/chat',
