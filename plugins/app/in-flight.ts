@@ -40,7 +40,10 @@ export default fp(async (fastify) => {
   })
 
   fastify.addHook('onRequest', (request, reply, done) => {
-    serving.set(request.raw.socket, reply)
+    // A WebSocket upgrade (request.ws, from @fastify/websocket, registered before) is answered by the upgrade, and its
+    // socket outlives it: neither in flight while the socket is open nor abandoned when it closes. Refused, it is
+    // answered as any other request.
+    if (!request.ws) serving.set(request.raw.socket, reply)
     done()
   })
   // Never runs for a request abandoned first: its answer, if the handler still sends one, goes nowhere.

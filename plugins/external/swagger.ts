@@ -14,9 +14,10 @@ export const autoConfig: FastifyDynamicSwaggerOptions = {
       { name: 'async', description: 'Many dependency calls at once or one after another' },
       { name: 'cpu', description: 'CPU work, on a worker-thread pool or inline on the event loop' },
       { name: 'tasks', description: 'Background tasks: accepted at once, done later, polled' },
+      { name: 'chat', description: 'A chat room over a WebSocket' },
       { name: 'probes', description: 'Liveness and readiness, for the orchestrator and the load balancer' },
       { name: 'observability', description: 'Metrics for a Prometheus scraper' },
-      { name: 'live', description: 'Live updates as they happen, a chat, and the page that shows both' }
+      { name: 'live', description: 'Live updates as they happen, and the page that shows them beside the chat' }
     ]
   }
 }

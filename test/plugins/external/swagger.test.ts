@@ -14,6 +14,7 @@ interface Operation {
 
 interface Document {
   openapi: string
+  tags: Array<{ name: string, description: string }>
   paths: Record<string, Record<string, Operation>>
 }
 
@@ -58,7 +59,7 @@ t.test('every registered route is in the document, and the document has no route
   const { routes, document } = await documented(t)
   const inDocument = Object.keys(statuses(document))
   t.same([...inDocument].sort(), [...routes].sort())
-  t.same([...routes].sort(), ['GET /', 'GET /cpu', 'GET /cpu/blocking', 'GET /events', 'GET /fanout', 'GET /health', 'GET /live', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
+  t.same([...routes].sort(), ['GET /', 'GET /chat', 'GET /cpu', 'GET /cpu/blocking', 'GET /events', 'GET /fanout', 'GET /health', 'GET /live', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
 })
 
 t.test('each operation lists every status it can answer, with its content type', async (t) => {
@@ -80,7 +81,8 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /live': { 200: html, 503: json },
     'POST /tasks': { 202: json, 400: json, 503: json },
     'GET /tasks/{id}': { 200: json, 400: json, 404: json, 503: json },
-    'GET /events': { 200: events, 400: json, 406: json, 503: json }
+    'GET /events': { 200: events, 400: json, 406: json, 503: json },
+    'GET /chat': { 101: '', 400: json, 426: json, 503: json }
   })
   const { document: limited } = await documented(t, { RATE_LIMIT_MAX: '100' })
   t.same(statuses(limited), {
@@ -96,7 +98,8 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /live': { 200: html, 429: json, 503: json },
     'POST /tasks': { 202: json, 400: json, 429: json, 503: json },
     'GET /tasks/{id}': { 200: json, 400: json, 404: json, 429: json, 503: json },
-    'GET /events': { 200: events, 400: json, 406: json, 429: json, 503: json }
+    'GET /events': { 200: events, 400: json, 406: json, 429: json, 503: json },
+    'GET /chat': { 101: '', 400: json, 426: json, 429: json, 503: json }
   }, 'with rate limiting on, 429 too, but not on the probes and the metrics')
 })
 
@@ -122,6 +125,13 @@ t.test('the probes and the errors every route may answer are described for the r
   })
 })
 
+t.test('every tag an operation has is declared, with a description', async (t) => {
+  const { document } = await documented(t)
+  const used = new Set(Object.values(document.paths).flatMap((methods) => Object.values(methods).flatMap((operation) => operation.tags ?? [])))
+  t.same([...used].sort(), ['async', 'chat', 'cpu', 'observability', 'probes', 'seed', 'tasks'])
+  for (const tag of used) t.ok((document.tags.find(({ name }) => name === tag)?.description ?? '').length > 10, tag)
+})
+
 t.test("/wait's ?seconds is documented as an optional query parameter", async (t) => {
   const { document } = await documented(t)
   t.match(document.paths['/wait']?.get?.parameters, [{ name: 'seconds', in: 'query', required: false }])
@@ -135,6 +145,17 @@ t.test("/events documents Last-Event-ID as an optional header, and ?lastEventId 
     { name: 'lastEventId', in: 'query', required: false, schema: id },
     { name: 'last-event-id', in: 'header', required: false, schema: id }
   ])
+})
+
+t.test("/chat is documented as the WebSocket it is: its required ?name, the upgrade's 101 with no body, and 426", async (t) => {
+  const { document } = await documented(t)
+  const operation = document.paths['/chat']?.get as Operation
+  t.match(operation, {
+    tags: ['chat'],
+    parameters: [{ name: 'name', in: 'query', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' } }],
+    responses: { 101: { description: 'Switching Protocols: the socket is in the room' }, 426: { description: 'A plain GET: /chat speaks WebSocket only' } }
+  })
+  t.equal(operation.parameters?.length, 1)
 })
 
 t.test("the tasks' routes document their body, their path parameter and the Location of an accepted task", async (t) => {

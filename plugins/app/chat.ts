@@ -1,0 +1,150 @@
+// fastify.chat: the chat room behind GET /chat (in memory: this process only). A socket joins under a name and gets the
+// latest messages; each message is broadcast to all. A bad frame gets an error frame; a client that keeps sending them,
+// or sends a frame too large to read, is closed. A heartbeat closes dead peers; the drain closes every socket with 1001.
+import { Counter, Gauge } from '@prometheus-io/client'
+import fp from 'fastify-plugin'
+import type { WebSocket } from 'ws'
+import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat-frames.js'
+import { CloseCode, SERVER_STOPPING } from '../../src/close-codes.js'
+import { RingBuffer } from '../../src/ring-buffer.js'
+import type { ErrorFrame, HistoryFrame, JoinFrame, LeaveFrame, MessageFrame } from '../../src/schemas/chat.js'
+import { TokenBucket } from '../../src/token-bucket.js'
+
+/** The window of the limits on messages and on errors. */
+const WINDOW_MS = 10_000
+
+/**
+ * A socket that gets more error frames than this in any 10 s (a token bucket, as the limit on messages) is closed with
+ * 1008: a constant, not a setting, since a client that heeds its error frames never comes near it.
+ */
+const MAX_ERRORS_PER_WINDOW = 10
+
+/** Why a frame was refused, or a socket closed for what it sent, as chat_errors_total counts it. */
+type ErrorReason = FrameProblem | 'rate_limited' | 'frame_too_large' | 'abuse'
+const ERROR_REASONS: ErrorReason[] = ['invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse']
+
+type ServerFrame = HistoryFrame | JoinFrame | LeaveFrame | MessageFrame | ErrorFrame
+
+interface Member {
+  readonly name: string
+  /** Whether it answered the last ping. */
+  alive: boolean
+  readonly messageLimit: TokenBucket
+  readonly errorLimit: TokenBucket
+}
+
+export interface ChatRoom {
+  /**
+   * Seats `socket` in the room under `name` (two sockets may share one): it gets the history, then everyone its join.
+   * It leaves when it closes, whoever closes it. Once the service drains, the socket is closed at once.
+   */
+  join: (socket: WebSocket, name: string) => void
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    chat: ChatRoom
+  }
+}
+
+export default fp(async (fastify) => {
+  const { config, shutdown } = fastify
+  const maxTextBytes = config.CHAT_MAX_MESSAGE_BYTES
+  const frameLimit = maxFrameBytes(maxTextBytes)
+  const members = new Map<WebSocket, Member>()
+  const history = new RingBuffer<MessageFrame>(config.CHAT_HISTORY)
+  let lastId = 0
+
+  const registers = [fastify.metricsRegistry]
+  new Gauge({ name: 'chat_connections_open', help: 'Sockets in the chat room', registers, collect () { this.set(members.size) } })
+  const messagesBroadcast = new Counter({ name: 'chat_messages_total', help: 'Chat messages broadcast', registers })
+  const errors = new Counter({ name: 'chat_errors_total', help: 'Chat frames refused, and sockets closed for what they sent, by reason', labelNames: ['reason'], registers })
+  // Every reason's series from the start, at 0: a rate over a series that appears only on its first error misses it.
+  const counted = Object.fromEntries(ERROR_REASONS.map((reason) => {
+    const counter = errors.labels({ reason })
+    counter.inc(0)
+    return [reason, counter]
+  })) as Record<ErrorReason, Counter.Internal>
+
+  /** Sends `frame` to one socket, if it is open. */
+  function send (socket: WebSocket, frame: ServerFrame): void {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame))
+  }
+
+  /** Sends `frame` to every socket in the room that is open, encoded once. */
+  function broadcast (frame: ServerFrame): void {
+    const data = JSON.stringify(frame)
+    for (const socket of members.keys()) if (socket.readyState === socket.OPEN) socket.send(data)
+  }
+
+  /** Tells the sender what was wrong; closes it instead once it has been told too often. */
+  function refuse (socket: WebSocket, member: Member, reason: ErrorReason, message: string): void {
+    counted[reason].inc()
+    if (member.errorLimit.take()) return send(socket, { type: 'error', message })
+    counted.abuse.inc()
+    socket.close(CloseCode.POLICY_VIOLATION, `more than ${MAX_ERRORS_PER_WINDOW} bad frames in 10 s`)
+  }
+
+  function receive (socket: WebSocket, member: Member, data: Buffer, isBinary: boolean): void {
+    // Frames that arrive after the socket began to close go unread.
+    if (socket.readyState !== socket.OPEN) return
+    if (data.length > frameLimit) {
+      counted.frame_too_large.inc()
+      socket.close(CloseCode.MESSAGE_TOO_BIG, `frame is ${data.length} bytes; at most ${frameLimit}`)
+      return
+    }
+    const frame = readFrame(data, isBinary, maxTextBytes)
+    if ('problem' in frame) return refuse(socket, member, frame.problem, frame.message)
+    if (!member.messageLimit.take()) return refuse(socket, member, 'rate_limited', `at most ${config.CHAT_RATE_PER_10S} messages per 10 s`)
+    const message: MessageFrame = { type: 'message', id: ++lastId, from: member.name, text: frame.text, at: new Date().toISOString() }
+    history.push(message)
+    messagesBroadcast.inc()
+    broadcast(message)
+  }
+
+  fastify.decorate('chat', {
+    join (socket, name) {
+      if (shutdown.draining.aborted) {
+        socket.close(CloseCode.GOING_AWAY, SERVER_STOPPING)
+        return
+      }
+      const member: Member = {
+        name,
+        alive: true,
+        messageLimit: new TokenBucket(config.CHAT_RATE_PER_10S, WINDOW_MS),
+        errorLimit: new TokenBucket(MAX_ERRORS_PER_WINDOW, WINDOW_MS)
+      }
+      members.set(socket, member)
+      // ws's default binaryType: each frame is one Buffer.
+      socket.on('message', (data, isBinary) => { receive(socket, member, data as Buffer, isBinary) })
+      socket.on('pong', () => { member.alive = true })
+      socket.on('close', () => {
+        members.delete(socket)
+        broadcast({ type: 'leave', name, at: new Date().toISOString(), online: members.size })
+      })
+      send(socket, { type: 'history', messages: history.toArray() })
+      broadcast({ type: 'join', name, at: new Date().toISOString(), online: members.size })
+    }
+  } satisfies ChatRoom)
+
+  // One timer for the whole room: a socket that has not answered the last ping by the next is terminated (and leaves).
+  const heartbeat = config.CHAT_HEARTBEAT_MS === 0
+    ? undefined
+    : setInterval(() => {
+      for (const [socket, member] of members) {
+        if (!member.alive) {
+          socket.terminate()
+          continue
+        }
+        member.alive = false
+        socket.ping()
+      }
+    }, config.CHAT_HEARTBEAT_MS).unref()
+
+  // In the app, @fastify/websocket's preClose (plugins/external/websocket.ts) runs first and closes these sockets the
+  // same way; the room does not count on it.
+  shutdown.draining.addEventListener('abort', () => {
+    clearInterval(heartbeat)
+    for (const socket of members.keys()) socket.close(CloseCode.GOING_AWAY, SERVER_STOPPING)
+  })
+}, { name: 'chat', dependencies: ['config', 'shutdown', 'metrics'] })
