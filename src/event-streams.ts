@@ -1,9 +1,10 @@
-// The open event streams of a feed: a frame written to every one, a client that reads too slowly disconnected rather
-// than left to grow the service's memory, and all ended with a last frame.
+// The open event streams of a feed: a frame written to every one, a few hundred per turn of the event loop so that
+// requests are served meanwhile; a client that reads too slowly disconnected rather than left to grow the service's
+// memory; all ended with a last frame.
 import type { Writable } from 'node:stream'
 
-/** A response carrying an event stream, or any stream written as one. */
-export type EventStream = Writable
+/** Streams written per turn of the event loop: about 2 ms of writes, all a request waits for a broadcast. */
+export const STREAMS_PER_TURN = 256
 
 export interface EventStreamsOptions {
   /** Bytes a stream may hold unsent; past it, its client is disconnected. */
@@ -15,10 +16,13 @@ export interface EventStreamsOptions {
 }
 
 export class EventStreams {
-  readonly #open = new Set<EventStream>()
+  readonly #open = new Set<Writable>()
+  /** Broadcasts not yet written to all their streams, the first one under way; how far it has come. */
+  readonly #broadcasts: Array<{ frame: Buffer, streams: Writable[] }> = []
+  #written = 0
   readonly #options: EventStreamsOptions
   /** One listener for every stream, rather than a closure each. */
-  readonly #onClose: (this: EventStream) => void
+  readonly #onClose: (this: Writable) => void
 
   constructor (options: EventStreamsOptions) {
     this.#options = options
@@ -33,7 +37,7 @@ export class EventStreams {
   }
 
   /** Writes `first` to `stream`, then keeps it open for what follows; false if its client is gone already. */
-  add (stream: EventStream, first: string): boolean {
+  add (stream: Writable, first: string): boolean {
     this.#write(stream, first)
     if (stream.destroyed) return false
     this.#open.add(stream)
@@ -41,9 +45,14 @@ export class EventStreams {
     return true
   }
 
-  /** Writes `frame` to every stream. */
+  /**
+   * Writes `frame` to every stream open now, STREAMS_PER_TURN at a time: a stream added meanwhile does not get it (its
+   * first frame was made after it), one ended or closed meanwhile is skipped. Broadcasts are written one after the
+   * other, so that frames reach each stream in order.
+   */
   broadcast (frame: Buffer): void {
-    for (const stream of this.#open) this.#write(stream, frame)
+    this.#broadcasts.push({ frame, streams: [...this.#open] })
+    if (this.#broadcasts.length === 1) this.#turn()
   }
 
   /** Ends every stream with `frame`. */
@@ -51,7 +60,25 @@ export class EventStreams {
     for (const stream of this.#open) stream.end(frame)
   }
 
-  #write (stream: EventStream, frame: Buffer | string): void {
+  /** Writes the broadcasts under way to the next STREAMS_PER_TURN streams, and comes back next turn if they are not done. */
+  readonly #turn = (): void => {
+    let budget = STREAMS_PER_TURN
+    for (let broadcast = this.#broadcasts[0]; broadcast !== undefined && budget > 0; broadcast = this.#broadcasts[0]) {
+      const { frame, streams } = broadcast
+      const end = Math.min(this.#written + budget, streams.length)
+      budget -= end - this.#written
+      for (; this.#written < end; this.#written++) {
+        const stream = streams[this.#written] as Writable
+        if (stream.writable) this.#write(stream, frame)
+      }
+      if (this.#written < streams.length) break
+      this.#broadcasts.shift()
+      this.#written = 0
+    }
+    if (this.#broadcasts.length > 0) setImmediate(this.#turn)
+  }
+
+  #write (stream: Writable, frame: Buffer | string): void {
     stream.write(frame)
     const buffered = stream.writableLength
     if (buffered <= this.#options.maxBufferedBytes) return

@@ -14,6 +14,11 @@ export interface InFlight {
    * (load shed, rate limited) ends as answered too.
    */
   onEnd: (listener: (reply: FastifyReply, aborted: boolean) => void) => void
+  /**
+   * Ends a request as answered now, for an answer written past Fastify, whose onResponse never runs: an event stream
+   * writes its head on the socket, and the stream then goes on as long as its client listens.
+   */
+  answered: (reply: FastifyReply) => void
 }
 
 declare module 'fastify' {
@@ -55,6 +60,12 @@ export default fp(async (fastify) => {
 
   fastify.decorate('inFlight', {
     get count () { return serving.size },
-    onEnd: (listener) => { listeners.push(listener) }
+    onEnd: (listener) => { listeners.push(listener) },
+    answered (reply) {
+      const socket = reply.request.raw.socket
+      if (serving.get(socket) !== reply) return
+      serving.delete(socket)
+      end(reply, false)
+    }
   } satisfies InFlight)
 }, { name: 'in-flight' })

@@ -1,7 +1,6 @@
 // fastify.live: the live feed's event streams (GET /events). One feed for every stream, running only while one is open;
 // each update framed once and written to every stream; one heartbeat timer; a client too slow to read is disconnected;
 // on shutdown every stream gets a last event and ends.
-import type { OutgoingHttpHeaders } from 'node:http'
 import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
@@ -10,6 +9,15 @@ import { EventStreams } from '../../src/event-streams.js'
 import { LiveFeed } from '../../src/live-feed.js'
 import { REQUEST_ID_HEADER } from '../../src/request-id.js'
 import { retryLater } from '../../src/retry-later.js'
+
+/** Headers as the lines of an HTTP head. */
+function headerLines (headers: Record<string, string | number | readonly string[] | undefined>): string {
+  let lines = ''
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) for (const each of [value].flat()) lines += `${name}: ${each}\r\n`
+  }
+  return lines
+}
 
 /** Status for work stopped because its client left (nginx's 499): here, every client of the feed. */
 const CLIENT_CLOSED_REQUEST = 499
@@ -62,30 +70,39 @@ export default fp(async (fastify) => {
   new Gauge({ name: 'live_streams_open', help: 'Event streams open', registers, collect () { this.set(streams.size) } })
 
   const HEARTBEAT = Buffer.from(sseComment('heartbeat'))
+  // The headers every stream's head has, written once: those every answer carries (past Fastify's hooks, so set here),
+  // and the stream's own.
+  const STREAM_HEADERS = headerLines({
+    ...fastify.securityHeaders,
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache, no-transform',
+    // Tells nginx not to buffer the stream.
+    'x-accel-buffering': 'no',
+    // The body runs until the connection closes: no chunked framing around each frame, and nothing after it.
+    connection: 'close'
+  })
   const { draining } = fastify.shutdown
   fastify.decorate('live', {
     open (reply, lastSeq) {
       if (draining.aborted) throw retryLater('The service is shutting down')
       reply.hijack()
-      // Past Fastify's hooks, so the headers every answer carries are set here.
-      reply.raw.writeHead(200, {
-        ...(reply.getHeaders() as OutgoingHttpHeaders),
-        ...fastify.securityHeaders,
-        [REQUEST_ID_HEADER]: reply.request.id,
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache, no-transform',
-        // Tells nginx not to buffer the stream.
-        'x-accel-buffering': 'no',
-        // The stream ends only when the service stops (or drops it): its connection closes with it.
-        connection: 'close'
-      })
-      let first = sseRetry(LIVE_RETRY_MS)
+      // The head is written on the socket, and the frames after it: a ServerResponse would keep its head as a string
+      // per stream, and frame every write as a chunk.
+      const socket = reply.request.raw.socket
+      const head = `HTTP/1.1 200 OK\r\ndate: ${new Date().toUTCString()}\r\n${REQUEST_ID_HEADER}: ${reply.request.id}\r\n` +
+        `${headerLines(reply.getHeaders())}${STREAM_HEADERS}\r\n`
+      fastify.inFlight.answered(reply)
+      if (reply.request.method === 'HEAD') {
+        socket.end(head)
+        return
+      }
+      let first = head + sseRetry(LIVE_RETRY_MS)
       if (lastSeq !== undefined) {
         const { missed, updates } = feed.replay(lastSeq)
         if (missed !== 0) first += sseEvent('lost', { missed })
         for (const update of updates) first += sseEvent('update', update, update.seq)
       }
-      if (!streams.add(reply.raw, first) || streams.size > 1) return
+      if (!streams.add(socket, first) || streams.size > 1) return
       feed.start()
       if (LIVE_HEARTBEAT_MS > 0) heartbeat = setInterval(() => { streams.broadcast(HEARTBEAT) }, LIVE_HEARTBEAT_MS)
     },
@@ -99,4 +116,4 @@ export default fp(async (fastify) => {
     feed.stop(everyClientLeft)
     clearInterval(heartbeat)
   })
-}, { name: 'live', dependencies: ['@fastify/sensible', 'dependency', 'metrics', 'security-headers', 'shutdown'] })
+}, { name: 'live', dependencies: ['@fastify/sensible', 'dependency', 'in-flight', 'metrics', 'security-headers', 'shutdown'] })

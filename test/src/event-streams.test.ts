@@ -1,22 +1,28 @@
 // The set of event streams: frames reach every open stream, a client that stops reading is cut off past the limit
 // while others go on, closed streams leave the set, and all end with a last frame.
 import { once } from 'node:events'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { EventStreams } from '../../src/event-streams.js'
 
-/** A stream whose client reads everything at once, or (`reading` false) nothing at all. */
-function client (reading = true): { stream: Writable, received: string[] } {
+/**
+ * A stream whose client reads everything at once, or (`reading` false) nothing at all; with `closing` false, one that
+ * never finishes closing once ended (a socket whose peer has not closed its side). What it got, and its errors.
+ */
+function client (reading = true, closing = true): { stream: Writable, received: string[], errors: Error[] } {
   const received: string[] = []
+  const errors: Error[] = []
   const stream = new Writable({
     write (chunk: Buffer, _encoding, callback) {
       if (!reading) return
       received.push(chunk.toString())
       callback()
     },
-    final (callback) { callback() }
+    final (callback) { if (closing) callback() }
   })
-  return { stream, received }
+  stream.on('error', (error) => { errors.push(error) })
+  return { stream, received, errors }
 }
 
 function streams (maxBufferedBytes = 100) {
@@ -97,4 +103,66 @@ t.test('endAll ends every stream with a last frame', async (t) => {
   t.same(b.received, ['first\n', 'bye\n'])
   t.equal(set.size, 0)
   t.equal(emptied(), 1)
+})
+
+/** Resolves once every turn of broadcasts under way is done. */
+async function turnsDone (): Promise<void> {
+  for (let turn = 0; turn < 100; turn++) await nextTurn()
+}
+
+t.test('a broadcast to many streams writes 256 of them a turn, so that the event loop serves others between', async (t) => {
+  const { set } = streams()
+  const clients = Array.from({ length: 600 }, () => client())
+  for (const { stream } of clients) set.add(stream, '')
+  set.broadcast(Buffer.from('u'))
+  const got = (): number => clients.filter(({ received }) => received.includes('u')).length
+  t.equal(got(), 256, 'the first 256 at once')
+  await nextTurn()
+  t.equal(got(), 512, '256 more on the next turn')
+  await nextTurn()
+  t.equal(got(), 600, 'the rest on the one after')
+})
+
+t.test('broadcasts asked for at once still write 256 streams a turn in all', async (t) => {
+  const { set } = streams()
+  const clients = Array.from({ length: 300 }, () => client())
+  for (const { stream } of clients) set.add(stream, '')
+  set.broadcast(Buffer.from('a'))
+  set.broadcast(Buffer.from('b'))
+  const writes = (): number => clients.reduce((sum, { received }) => sum + received.filter((frame) => frame !== '').length, 0)
+  t.equal(writes(), 256)
+  await nextTurn()
+  t.equal(writes(), 512)
+  await nextTurn()
+  t.equal(writes(), 600)
+})
+
+t.test('a stream added while a broadcast is under way does not get it; one ended meanwhile is skipped', async (t) => {
+  const { set } = streams()
+  const clients = Array.from({ length: 300 }, (_, index) => client(true, index !== 299))
+  for (const { stream } of clients) set.add(stream, '')
+  set.broadcast(Buffer.from('u'))
+  const late = client()
+  set.add(late.stream, 'first')
+  const last = clients[299] as ReturnType<typeof client>
+  last.stream.end()
+  await turnsDone()
+  t.same(late.received, ['first'], 'the newcomer got its first frame only')
+  t.notOk(last.received.includes('u'), 'nothing written after its end')
+  t.same(last.errors, [], 'and no write-after-end error')
+  t.ok(clients.slice(0, 299).every(({ received }) => received.join('') === 'u'))
+})
+
+t.test('broadcasts under way reach every stream in order, even when streams close between them', async (t) => {
+  const { set } = streams(10_000)
+  const clients = Array.from({ length: 700 }, () => client())
+  for (const { stream } of clients) set.add(stream, '')
+  set.broadcast(Buffer.from('1'))
+  for (const { stream } of clients.slice(0, 50)) stream.destroy()
+  await nextTurn()
+  set.broadcast(Buffer.from('2'))
+  set.broadcast(Buffer.from('3'))
+  await turnsDone()
+  const open = clients.slice(50)
+  t.ok(open.every(({ received }) => received.join('') === '123'), 'each open stream got 1, 2, 3 in order')
 })

@@ -7,7 +7,10 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import inFlight from '../../../plugins/app/in-flight.js'
 
-/** A bare Fastify with the plugin, a route that answers after ?ms, listening on a free port; the ends it was told. */
+/**
+ * A bare Fastify with the plugin, a route that answers after ?ms and one that writes a stream past Fastify (saying so
+ * twice), listening on a free port; the ends it was told.
+ */
 async function listening (t: Test): Promise<{ fastify: FastifyInstance, port: number, ends: string[] }> {
   const fastify = Fastify()
   t.teardown(() => fastify.close())
@@ -17,6 +20,12 @@ async function listening (t: Test): Promise<{ fastify: FastifyInstance, port: nu
   fastify.get('/slow', async (request) => {
     await sleep(Number((request.query as { ms: string }).ms))
     return 'done'
+  })
+  fastify.get('/stream', async (request, reply) => {
+    reply.hijack()
+    request.raw.socket.write('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nstreaming')
+    fastify.inFlight.answered(reply)
+    fastify.inFlight.answered(reply)
   })
   await fastify.listen({ host: '127.0.0.1', port: 0 })
   return { fastify, port: (fastify.server.address() as AddressInfo).port, ends }
@@ -65,4 +74,16 @@ t.test('requests injected count too, and end as answered', async (t) => {
   t.equal(during, 1)
   t.same(ends, [false])
   t.equal(fastify.inFlight.count, 0)
+})
+
+t.test('a request answered past Fastify ends as answered when it says so, once, and not as aborted when its socket closes', async (t) => {
+  const { fastify, port, ends } = await listening(t)
+  const response = await new Promise<IncomingMessage>((resolve) => get({ host: '127.0.0.1', port, path: '/stream' }, resolve))
+  await once(response, 'data')
+  t.same(ends, ['/stream answered'])
+  t.equal(fastify.inFlight.count, 0)
+  response.destroy()
+  await once(response, 'close')
+  await sleep(50)
+  t.same(ends, ['/stream answered'], 'nothing more when the stream\'s socket closes')
 })
