@@ -24,7 +24,7 @@ const chat: FastifyPluginAsyncTypebox = async (fastify) => {
         headers: { upgrade: 'websocket' }
       })
     },
-    wsHandler: (socket, request) => { fastify.chat.join(socket, request.query.name) }
+    wsHandler: (socket, request) => { fastify.chat.join(socket, request.query.name, request.log) }
   })
 }
 

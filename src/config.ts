@@ -65,7 +65,8 @@ export const ConfigSchema = Type.Object({
   CHAT_HISTORY: Type.Integer({ minimum: 0, maximum: 10_000, default: 50, description: 'latest chat messages a newcomer gets first' }),
   CHAT_MAX_MESSAGE_BYTES: Type.Integer({ minimum: 1, maximum: 65_536, default: 2000, description: "longest chat text, in UTF-8 bytes; a frame over six times this plus 1 KiB closes the socket (1009)" }),
   CHAT_RATE_PER_10S: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, description: 'chat messages a socket may send in any 10 s; more get an error frame' }),
-  CHAT_HEARTBEAT_MS: Duration(30_000, 'how often each chat socket is pinged; one that has not answered the last ping by then is closed (0: none)')
+  CHAT_HEARTBEAT_MS: Duration(30_000, 'how often each chat socket is pinged; one that has not answered the last ping by then is closed (0: none)'),
+  CHAT_MAX_BUFFERED_BYTES: Bytes(1_048_576, 1, 'bytes a chat socket may hold unsent for a slow client; past it, the client is disconnected')
 })
 
 export type Config = Static<typeof ConfigSchema>

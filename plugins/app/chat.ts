@@ -2,6 +2,7 @@
 // latest messages; each message is broadcast to all. A bad frame gets an error frame; a client that keeps sending them,
 // or sends a frame too large to read, is closed. A heartbeat closes dead peers; the drain closes every socket with 1001.
 import { Counter, Gauge } from '@prometheus-io/client'
+import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat-frames.js'
@@ -36,9 +37,10 @@ interface Member {
 export interface ChatRoom {
   /**
    * Seats `socket` in the room under `name` (two sockets may share one): it gets the history, then everyone its join.
-   * It leaves when it closes, whoever closes it. Once the service drains, the socket is closed at once.
+   * It leaves when it closes, whoever closes it, and `log` gets a line saying how. Once the service drains, the socket
+   * is closed at once.
    */
-  join: (socket: WebSocket, name: string) => void
+  join: (socket: WebSocket, name: string, log: FastifyBaseLogger) => void
 }
 
 declare module 'fastify' {
@@ -58,6 +60,7 @@ export default fp(async (fastify) => {
   const registers = [fastify.metricsRegistry]
   new Gauge({ name: 'chat_connections_open', help: 'Sockets in the chat room', registers, collect () { this.set(members.size) } })
   const messagesBroadcast = new Counter({ name: 'chat_messages_total', help: 'Chat messages broadcast', registers })
+  const dropped = new Counter({ name: 'chat_clients_dropped_total', help: 'Chat sockets cut off for reading too slowly', registers })
   const errors = new Counter({ name: 'chat_errors_total', help: 'Chat frames refused, and sockets closed for what they sent, by reason', labelNames: ['reason'], registers })
   // Every reason's series from the start, at 0: a rate over a series that appears only on its first error misses it.
   const counted = Object.fromEntries(ERROR_REASONS.map((reason) => {
@@ -66,15 +69,28 @@ export default fp(async (fastify) => {
     return [reason, counter]
   })) as Record<ErrorReason, Counter.Internal>
 
-  /** Sends `frame` to one socket, if it is open. */
-  function send (socket: WebSocket, frame: ServerFrame): void {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame))
+  /**
+   * Sends `data` to `socket` if it is open. A client that lets more than CHAT_MAX_BUFFERED_BYTES pile up unread is cut
+   * off (without a close frame, which would queue behind the rest) and leaves.
+   */
+  function sendData (socket: WebSocket, data: string): void {
+    if (socket.readyState !== socket.OPEN) return
+    socket.send(data)
+    if (socket.bufferedAmount <= config.CHAT_MAX_BUFFERED_BYTES) return
+    dropped.inc()
+    fastify.log.warn({ bufferedBytes: socket.bufferedAmount }, 'chat socket dropped: its client reads too slowly')
+    socket.terminate()
   }
 
-  /** Sends `frame` to every socket in the room that is open, encoded once. */
+  /** Sends `frame` to one socket. */
+  function send (socket: WebSocket, frame: ServerFrame): void {
+    sendData(socket, JSON.stringify(frame))
+  }
+
+  /** Sends `frame` to every socket in the room, encoded once. */
   function broadcast (frame: ServerFrame): void {
     const data = JSON.stringify(frame)
-    for (const socket of members.keys()) if (socket.readyState === socket.OPEN) socket.send(data)
+    for (const socket of members.keys()) sendData(socket, data)
   }
 
   /** Tells the sender what was wrong; closes it instead once it has been told too often. */
@@ -103,7 +119,7 @@ export default fp(async (fastify) => {
   }
 
   fastify.decorate('chat', {
-    join (socket, name) {
+    join (socket, name, log) {
       if (shutdown.draining.aborted) {
         socket.close(CloseCode.GOING_AWAY, SERVER_STOPPING)
         return
@@ -118,8 +134,11 @@ export default fp(async (fastify) => {
       // ws's default binaryType: each frame is one Buffer.
       socket.on('message', (data, isBinary) => { receive(socket, member, data as Buffer, isBinary) })
       socket.on('pong', () => { member.alive = true })
-      socket.on('close', () => {
+      const joinedAt = performance.now()
+      socket.on('close', (code, reason) => {
         members.delete(socket)
+        // The socket's access line: its upgrade has none, as it ends only now.
+        log.info({ name, code, reason: reason.toString(), durationMs: Math.round(performance.now() - joinedAt) }, 'chat socket closed')
         broadcast({ type: 'leave', name, at: new Date().toISOString(), online: members.size })
       })
       send(socket, { type: 'history', messages: history.toArray() })

@@ -1,6 +1,7 @@
 // GET /chat over real sockets: a name refused before the upgrade, a plain GET answered 426; joins, messages and leaves
 // with their online counts; the history; every bad frame answered with an error frame, the rate limit, abuse (1008) and
 // an oversized frame (1009) closed; the heartbeat; the shutdown (1001); the metrics.
+import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
@@ -268,6 +269,10 @@ t.test('/metrics counts the sockets open, the messages broadcast and the errors 
     '# TYPE chat_messages_total counter',
     'chat_messages_total 0',
     '',
+    '# HELP chat_clients_dropped_total Chat sockets cut off for reading too slowly',
+    '# TYPE chat_clients_dropped_total counter',
+    'chat_clients_dropped_total 0',
+    '',
     '# HELP chat_errors_total Chat frames refused, and sockets closed for what they sent, by reason',
     '# TYPE chat_errors_total counter',
     ...['invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse']
@@ -310,6 +315,28 @@ t.test('a socket in the room is no request in flight, and its leaving is no aban
   t.match(await metrics(fastify), /\nhttp_requests_in_flight 1\n/, 'only the scrape itself')
   await bob.close()
   t.match(await ann.next(), { type: 'leave', name: 'bob' })
-  const messages = logLines.map((line) => JSON.parse(line).msg)
-  t.notOk(messages.includes('request aborted: the connection closed first'))
+  const lines = logLines.map((line) => JSON.parse(line))
+  t.notOk(lines.some(({ msg }) => msg === 'request aborted: the connection closed first'))
+  t.match(lines.filter(({ msg }) => msg === 'chat socket closed'), [{ level: 30, name: 'bob', code: 1005, reason: '', durationMs: Number }], 'one line when it closes, saying how')
+})
+
+t.test('a client that lets more than CHAT_MAX_BUFFERED_BYTES pile up unread is cut off, counted, and leaves', async (t) => {
+  const logLines: string[] = []
+  const { fastify, join } = await room(t, { LOG_LEVEL: 'warn', CHAT_MAX_BUFFERED_BYTES: '2000' }, logLines)
+  // Whatever the service sends ann stays in the service once she is in, as when she reads nothing and the kernel's
+  // buffers are full.
+  fastify.websocketServer.on('connection', (_socket: WebSocket, request: IncomingMessage) => {
+    if (request.url === '/chat?name=ann') request.socket.cork()
+  })
+  const ann = await ChatClient.connect(`ws://127.0.0.1:${(fastify.server.address() as AddressInfo).port}/chat?name=ann`)
+  const bob = await join('bob')
+  for (const text of ['a'.repeat(900), 'b'.repeat(900), 'c'.repeat(900)]) bob.send({ type: 'message', text })
+  t.same(await ann.closed, { code: 1006, reason: '' }, 'cut off, with no close frame')
+  const frames: Array<{ type: string, name?: string }> = []
+  while (frames.at(-1)?.type !== 'leave') frames.push(await bob.next())
+  t.match(frames.at(-1), { type: 'leave', name: 'ann', online: 1 })
+  t.match(await metrics(fastify), /\nchat_clients_dropped_total 1\n/)
+  const [line] = logLines.map((line) => JSON.parse(line) as { level: number, msg: string, bufferedBytes: number })
+  t.match(line, { level: 40, msg: 'chat socket dropped: its client reads too slowly' })
+  t.ok((line?.bufferedBytes as number) > 2000, `it held ${line?.bufferedBytes} bytes`)
 })

@@ -48,7 +48,8 @@ t.test('with no variables every default applies', async (t) => {
       CHAT_HISTORY: 50,
       CHAT_MAX_MESSAGE_BYTES: 2000,
       CHAT_RATE_PER_10S: 20,
-      CHAT_HEARTBEAT_MS: 30_000
+      CHAT_HEARTBEAT_MS: 30_000,
+      CHAT_MAX_BUFFERED_BYTES: 1_048_576
     }
   })
 })
@@ -134,7 +135,8 @@ t.test('each invalid variable is refused with its name, what it must be and what
     ['LIVE_MAX_BUFFERED_BYTES', '0', 'LIVE_MAX_BUFFERED_BYTES must be an integer from 1 to 9007199254740991 (got "0")'],
     ['CHAT_HISTORY', '-1', 'CHAT_HISTORY must be an integer from 0 to 10000 (got "-1")'],
     ['CHAT_MAX_MESSAGE_BYTES', '0', 'CHAT_MAX_MESSAGE_BYTES must be an integer from 1 to 65536 (got "0")'],
-    ['CHAT_RATE_PER_10S', '0', 'CHAT_RATE_PER_10S must be an integer from 1 to 10000 (got "0")']
+    ['CHAT_RATE_PER_10S', '0', 'CHAT_RATE_PER_10S must be an integer from 1 to 10000 (got "0")'],
+    ['CHAT_MAX_BUFFERED_BYTES', '0', 'CHAT_MAX_BUFFERED_BYTES must be an integer from 1 to 9007199254740991 (got "0")']
   ]
   for (const [name, value, problem] of cases) {
     t.same(await loadConfig({ [name]: value }), { ok: false, problems: [problem] }, `${name}=${value}`)

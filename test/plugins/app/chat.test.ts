@@ -25,7 +25,7 @@ async function bare (t: Test): Promise<{ url: (name: string) => string, drain: (
   await fastify.register(fp(async (fastify) => { fastify.decorate('metricsRegistry', new Registry()) }, { name: 'metrics' }))
   await fastify.register(websocket)
   await fastify.register(chat)
-  fastify.get<{ Querystring: { name: string } }>('/chat', { websocket: true }, (socket, request) => { fastify.chat.join(socket, request.query.name) })
+  fastify.get<{ Querystring: { name: string } }>('/chat', { websocket: true }, (socket, request) => { fastify.chat.join(socket, request.query.name, request.log) })
   t.teardown(() => fastify.close())
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   const { port } = fastify.server.address() as AddressInfo
