@@ -28,6 +28,6 @@ t.test('the page is in the OpenAPI document, tagged "live"', async (t) => {
     summary: 'A page for people: the live updates as they arrive, and the chat',
     responses: { 200: { description: 'The page; its script and style are under /assets/', content: { 'text/html': {} } } }
   })
-  t.match(document.tags.find((tag: { name: string }) => tag.name === 'live'), { description: 'Live updates as they happen, a chat, and the page that shows both' },
+  t.match(document.tags.find((tag: { name: string }) => tag.name === 'live'), { description: 'Live updates as they happen, and the page that shows them beside the chat' },
     'the tag is described with the others')
 })
