@@ -1,11 +1,14 @@
-// Shutdown: every request sent before the stop answered (delay, drain, cut-off), Ctrl-C under npm start, signals, limits.
+// Shutdown: every request sent before the stop answered (delay, drain, cut-off), Ctrl-C under npm start, signals, limits;
+// event streams and chat sockets ended as they should.
 import { once } from 'node:events'
 import { get as httpGet } from 'node:http'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import { openEventStream } from '../event-stream-client.js'
 import { entries, listening, npmStart, signalGroup, startServer, type ServerProcess } from '../server-process.js'
 import { readUntilClosed } from '../sockets.js'
+import { ChatClient } from '../ws-client.js'
 
 // npm start builds first when the sources changed, and every test waits on a process: room for a busy machine.
 t.setTimeout(240_000)
