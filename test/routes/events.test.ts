@@ -28,6 +28,18 @@ async function until (fastify: FastifyInstance, series: string, value: number): 
 
 const data = (frame: StreamFrame): unknown => JSON.parse(frame.data as string)
 
+/**
+ * A client listens until it has `updates` updates, then leaves, and the feed stops: resolves with the latest update
+ * published, which new streams may replay.
+ */
+async function listenedTo (fastify: FastifyInstance, port: number, updates: number): Promise<number> {
+  const first = await openEventStream(port)
+  for (let seen = 0; seen < updates;) if ((await first.next()).event === 'update') seen++
+  first.close()
+  await until(fastify, 'live_streams_open', 0)
+  return await metric(fastify, 'live_updates_total')
+}
+
 t.test('a stream opens with the event-stream head and the retry advice, then an update event per call, numbered from 1', async (t) => {
   const { port } = await serve(t, { LIVE_RETRY_MS: '1500' })
   const stream = await openEventStream(port, { 'x-request-id': 'stream-1' })
@@ -161,11 +173,7 @@ t.test('the feed runs only while someone listens: the last client leaving cancel
 
 t.test('a client that comes back with Last-Event-ID gets the updates it missed first, then the live ones', async (t) => {
   const { fastify, port } = await serve(t)
-  const first = await openEventStream(port)
-  for (let seen = 0; seen < 4;) if ((await first.next()).event === 'update') seen++
-  first.close()
-  await until(fastify, 'live_streams_open', 0)
-  const latest = await metric(fastify, 'live_updates_total')
+  const latest = await listenedTo(fastify, port, 4)
   const back = await openEventStream(port, { 'last-event-id': '2' })
   t.teardown(back.close)
   t.same(await back.next(), { retry: '2000' })
@@ -178,10 +186,7 @@ t.test('a client that comes back with Last-Event-ID gets the updates it missed f
 
 t.test('?lastEventId does the same for a client that cannot send the header, and the header wins over it', async (t) => {
   const { fastify, port } = await serve(t)
-  const first = await openEventStream(port)
-  for (let seen = 0; seen < 3;) if ((await first.next()).event === 'update') seen++
-  first.close()
-  await until(fastify, 'live_streams_open', 0)
+  await listenedTo(fastify, port, 3)
   const byQuery = await openEventStream(port, {}, '/events?lastEventId=2')
   await byQuery.next()
   t.equal((await byQuery.next()).id, '3', 'the update after 2 first')
@@ -194,11 +199,7 @@ t.test('?lastEventId does the same for a client that cannot send the header, and
 
 t.test('an id older than the replay buffer gets a lost event with how many are gone, then what the buffer has', async (t) => {
   const { fastify, port } = await serve(t, { LIVE_REPLAY_SIZE: '2' })
-  const first = await openEventStream(port)
-  for (let seen = 0; seen < 5;) if ((await first.next()).event === 'update') seen++
-  first.close()
-  await until(fastify, 'live_streams_open', 0)
-  const latest = await metric(fastify, 'live_updates_total')
+  const latest = await listenedTo(fastify, port, 5)
   const back = await openEventStream(port, { 'last-event-id': '0' })
   t.teardown(back.close)
   t.same(await back.next(), { retry: '2000' })
@@ -212,11 +213,7 @@ t.test('an id older than the replay buffer gets a lost event with how many are g
 
 t.test('an id ahead of the feed (from an earlier run) gets a lost event with an unknown count, then what the buffer has', async (t) => {
   const { fastify, port } = await serve(t, { LIVE_REPLAY_SIZE: '2' })
-  const first = await openEventStream(port)
-  for (let seen = 0; seen < 3;) if ((await first.next()).event === 'update') seen++
-  first.close()
-  await until(fastify, 'live_streams_open', 0)
-  const latest = await metric(fastify, 'live_updates_total')
+  const latest = await listenedTo(fastify, port, 3)
   const back = await openEventStream(port, { 'last-event-id': '999999' })
   t.teardown(back.close)
   await back.next()

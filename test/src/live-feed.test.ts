@@ -32,7 +32,16 @@ function feed (intervalMs: number, replaySize = 100) {
   }
   /** Waits until the publications settle (a then chain). */
   const settled = async (): Promise<void> => { await sleep(1) }
-  return { live, calls, published, callsMade, settled }
+  /** Starts the feed and answers its first `count` calls, one after another. */
+  const answered = async (count: number): Promise<void> => {
+    live.start()
+    for (let made = 1; made <= count; made++) {
+      await callsMade(made)
+      calls[made - 1]?.resolve()
+      await settled()
+    }
+  }
+  return { live, calls, published, callsMade, settled, answered }
 }
 
 t.test('the first call starts at once, and each answer is published as the next update', async (t) => {
@@ -117,13 +126,8 @@ t.test('stopped while it waits for the next call, the feed makes none', async (t
 })
 
 t.test('replay gives the updates after the client\'s last, and counts those no longer kept', async (t) => {
-  const { live, calls, callsMade, settled } = feed(0, 3)
-  live.start()
-  for (let count = 1; count <= 5; count++) {
-    await callsMade(count)
-    calls[count - 1]?.resolve()
-    await settled()
-  }
+  const { live, answered } = feed(0, 3)
+  await answered(5)
   live.stop(new Error('done'))
   const seqs = (lastSeq: number) => {
     const { missed, updates } = live.replay(lastSeq)
@@ -137,13 +141,8 @@ t.test('replay gives the updates after the client\'s last, and counts those no l
 })
 
 t.test('with nothing kept, replay counts every update missed', async (t) => {
-  const { live, calls, callsMade, settled } = feed(0, 0)
-  live.start()
-  for (let count = 1; count <= 2; count++) {
-    await callsMade(count)
-    calls[count - 1]?.resolve()
-    await settled()
-  }
+  const { live, answered } = feed(0, 0)
+  await answered(2)
   live.stop(new Error('done'))
   t.same(live.replay(0), { missed: 2, updates: [] })
   t.same(live.replay(2), { missed: 0, updates: [] })
