@@ -1,6 +1,6 @@
 // npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up; then
-// the service's own scenarios: fan-out, clients that leave, /sync while the CPU is busy, live updates, chat (each in
-// bench/lib/).
+// the service's own scenarios: fan-out, clients that leave, /sync while the CPU is busy, live updates and chat (these two
+// against bare Fastify doing the same), each in bench/lib/.
 import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
 import { constants, cpus, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'

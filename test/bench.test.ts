@@ -134,41 +134,57 @@ t.test('npm run bench at tiny scale measures the service and the baseline, runs 
     }
   }
 
-  // Live updates, 50 streams at this scale: every stream got every update, and each figure is one.
+  // Live updates, 50 streams at this scale, on the service and on its baseline: every stream got every update, and
+  // each figure is one.
   const { live } = results
   t.match(live, {
     streams: 50,
     intervalMs: 100,
     callLatencyMs: 0,
-    opened: 50,
-    failed: 0,
-    refused: 0,
-    connectMs: Number,
-    serviceStreams: 50,
-    rssPerStreamKb: Number,
-    heapPerStreamKb: Number,
-    cpuPerUpdateMs: Number,
-    closedByServer: 0,
-    dropped: 0,
+    rounds: 1,
+    updatesPerRound: 5,
     sync: { pauseMs: 10, open: { connections: 2, errors: 0 }, none: { connections: 2, errors: 0 }, p99Ratio: Number }
   })
-  for (const memory of [live.memory.idle, live.memory.open]) t.ok(memory.rssKb > 0 && memory.heapUsedKb > 0, `memory measured (${JSON.stringify(memory)})`)
-  t.same(live.updates.map((update: { seq: number }) => update.seq - live.updates[0].seq), [0, 1, 2, 3, 4], 'five updates in a row')
-  t.same(live.updates.map((update: { received: number }) => update.received), [50, 50, 50, 50, 50], 'each reached every stream')
-  checkDelivery(t, live.delivery, live.updates)
-  t.ok(live.cpuPerUpdateMs >= 0, `the service's CPU per update (${live.cpuPerUpdateMs} ms)`)
+  for (const name of ['service', 'baseline'] as const) {
+    const target = live[name]
+    t.equal(target.rounds.length, 1, `${name}: one round`)
+    const [round] = target.rounds
+    t.match(round, { opened: 50, failed: 0, refused: 0, connectMs: Number, cpuPerUpdateMs: Number, closedByServer: 0, perStream: { rssKb: Number } })
+    t.same(target.perStream, round.perStream, `${name}: the memory per stream of its one round`)
+    t.same(target.delivery, round.delivery, `${name}: the delivery of its one round`)
+    for (const memory of [round.memory.idle, round.memory.open]) t.ok(memory.rssKb > 0, `${name}: memory measured (${JSON.stringify(memory)})`)
+    t.same(round.updates.map((update: { seq: number }) => update.seq - round.updates[0].seq), [0, 1, 2, 3, 4], `${name}: five updates in a row`)
+    t.same(round.updates.map((update: { received: number }) => update.received), [50, 50, 50, 50, 50], `${name}: each reached every stream`)
+    checkDelivery(t, target.delivery, round.updates)
+    // Counted in clock ticks of 10 ms: the baseline's few writes to 50 streams may take none.
+    t.ok(target.cpuPerUpdateMs >= 0, `${name}: processor time per update (${target.cpuPerUpdateMs} ms)`)
+  }
+  // Only the service has /metrics: its heap, the streams it counted open, those it dropped.
+  t.match(live.service.rounds[0], { metrics: { streamsOpen: 50, dropped: 0 }, memory: { idle: { heapUsedKb: Number }, open: { heapUsedKb: Number } }, perStream: { heapUsedKb: Number } })
+  t.notOk('metrics' in live.baseline.rounds[0] || 'heapUsedKb' in live.baseline.perStream, 'the baseline has no /metrics')
+  t.same(Object.keys(live.ratios), ['rssPerStream', 'lastP50', 'lastP99', 'cpuPerUpdate'])
+  t.equal(live.ratios.lastP99, live.service.delivery.lastP99Ms / live.baseline.delivery.lastP99Ms, 'a ratio is the service\'s figure over the baseline\'s')
   t.ok(live.sync.open.requests > 0 && live.sync.none.requests > 0 && live.sync.p99Ratio > 0, '/sync answered with the streams open and without')
 
-  // Chat: measured once the service has GET /chat, said to be skipped until then.
+  // Chat, 20 sockets at this scale on the service and on its baseline: measured once the service has GET /chat, said to
+  // be skipped until then.
   const { chat } = results
   if ('skipped' in chat) {
     t.match(chat.skipped, /GET \/chat\b/)
   } else {
-    t.match(chat, { sockets: 20, opened: 20, failed: 0, connectMs: Number, joinedMs: Number, rssPerSocketKb: Number, heapPerSocketKb: Number, closedByServer: 0, errors: 0 })
-    for (const memory of [chat.memory.idle, chat.memory.open]) t.ok(memory.rssKb > 0 && memory.heapUsedKb > 0, `memory measured (${JSON.stringify(memory)})`)
-    t.equal(new Set(chat.messages.map((message: { from: string }) => message.from)).size, 5, 'five messages, each from another socket')
-    t.same(chat.messages.map((message: { received: number }) => message.received), [20, 20, 20, 20, 20], 'each reached every socket')
-    checkDelivery(t, chat.delivery, chat.messages)
+    t.match(chat, { sockets: 20, rounds: 1, messagesPerRound: 5 })
+    t.equal(chat.ratios.lastP99, chat.service.delivery.lastP99Ms / chat.baseline.delivery.lastP99Ms, 'a ratio is the service\'s figure over the baseline\'s')
+    for (const name of ['service', 'baseline'] as const) {
+      const target = chat[name]
+      t.equal(target.rounds.length, 1, `${name}: one round`)
+      const [round] = target.rounds
+      t.match(round, { opened: 20, failed: 0, connectMs: Number, joinedMs: Number, perSocket: { rssKb: Number }, closedByServer: 0, errors: 0 })
+      for (const memory of [round.memory.idle, round.memory.open]) t.ok(memory.rssKb > 0, `${name}: memory measured (${JSON.stringify(memory)})`)
+      t.equal(new Set(round.messages.map((message: { from: string }) => message.from)).size, 5, `${name}: five messages, each from another socket`)
+      t.same(round.messages.map((message: { received: number }) => message.received), [20, 20, 20, 20, 20], `${name}: each reached every socket`)
+      checkDelivery(t, target.delivery, round.messages)
+    }
+    t.match(chat.service.perSocket, { heapUsedKb: Number })
   }
 
   const markdown = await readFile(join(out, 'latest.md'), 'utf8')
@@ -179,8 +195,8 @@ t.test('npm run bench at tiny scale measures the service and the baseline, runs 
   t.match(markdown, /^Measured .* load average [\d.]+ [\d.]+ [\d.]+ at the start/)
   t.match(markdown, /\*\*Fan-out\.\*\* GET \/fanout\?calls=10 at 2 connections[\s\S]*\| parallel \|[\s\S]*\| sequential \|/)
   t.match(markdown, /\*\*Clients that leave\.\*\* 50 clients ask GET \/wait\?seconds=30[\s\S]*\| every request left has its dependency call cancelled \| 50 cancelled, 50 left \| yes \|/)
-  t.match(markdown, /\*\*Live updates\.\*\* 50 event streams[\s\S]*\| each update to its last stream \(5 updates\) \|[\s\S]*\| \/sync p99 under 20 ms while 50 event streams are open \|/)
-  t.match(markdown, 'skipped' in chat ? /- not measured: chat: / : /\*\*Chat\.\*\* 20 WebSockets[\s\S]*\| every socket got every message \| 0 missed \| yes \|/)
+  t.match(markdown, /\*\*Live updates\.\*\* 50 event streams[\s\S]*\| measured \| service \| baseline \| service ÷ baseline \|[\s\S]*\| resident memory per open stream, KB \| -?[\d.,]+ \| -?[\d.,]+ \| (-?[\d.,]+×|–) \|[\s\S]*\| an update to its last stream, p99 ms \|[\s\S]*\| 50 streams open \|[\s\S]*\| \/sync p99 under 20 ms while 50 event streams are open \|/)
+  t.match(markdown, 'skipped' in chat ? /- not measured: chat: / : /\*\*Chat\.\*\* 20 WebSockets[\s\S]*\| resident memory per socket, KB \| -?[\d.,]+ \| -?[\d.,]+ \| (-?[\d.,]+×|–) \|[\s\S]*\| every socket got every message \| 0 missed \| yes \|/)
   t.match(markdown, 'skipped' in cpuBusy ? /- not measured: \/sync while the CPU is busy: / : /\*\*\/sync while the CPU is busy\.\*\*[\s\S]*\| 1 × GET \/cpu\/blocking \(event loop\) \|/)
   t.match(await readFile(join(out, 'chart.svg'), 'utf8'), /^<svg[\s\S]*service[\s\S]*baseline[\s\S]*<\/svg>$/)
   t.equal(await readFile(join(out, 'service-access.log'), 'utf8'), '', 'the access log is emptied after the run')

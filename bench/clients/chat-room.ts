@@ -1,7 +1,9 @@
 // A load generator of chat sockets, run in a process of its own: `count` WebSockets join GET /chat as u1, u2...; once
 // every socket has seen everyone's join it reports, and once cued (SIGUSR2) it sends `messages` messages one after
-// another, each from another socket, noting when each socket gets each (the sender too), until all have it. Run by
-// bench/lib/chat.ts (and by hand: node bench/clients/chat-room.ts <port> <count> <messages>). Its types only stripped.
+// another, each from another socket, noting when each socket gets each (the sender too), until all have it. A `plain`
+// room (the baseline's) greets no one, with neither history nor joins: a socket is in it once open. Run by
+// bench/lib/chat.ts (and by hand: node bench/clients/chat-room.ts <port> <count> <messages> [plain]). Its types only
+// stripped.
 import WebSocket from 'ws'
 
 /** Sockets joining at once: each join is broadcast to the whole room, which a burst of a thousand would make queue. */
@@ -13,10 +15,12 @@ const DELIVERED_WITHIN_MS = 10_000
 const TEXT = 'bench message '
 
 const [port, count, messages] = process.argv.slice(2, 5).map(Number) as [number, number, number]
-if (![port, count, messages].every(Number.isInteger) || count < 1 || messages < 1) {
-  console.error('usage: chat-room.ts <port> <count> <messages>')
+const room = process.argv[5]
+if (![port, count, messages].every(Number.isInteger) || count < 1 || messages < 1 || ![undefined, 'plain'].includes(room)) {
+  console.error('usage: chat-room.ts <port> <count> <messages> [plain]')
   process.exit(2)
 }
+const plain = room === 'plain'
 
 /** The frames the room sends, as far as this client reads them. */
 type Frame =
@@ -60,19 +64,22 @@ function read (member: Member, frame: Frame, receivedAt: number): void {
   }
 }
 
-/** Joins one socket; resolves once it is in the room (its history arrived), or once it failed. */
+/** Joins one socket; resolves once it is in the room (its history arrived, or it opened in a plain room), or once it failed. */
 async function join (name: string): Promise<void> {
   await new Promise<void>((resolve) => {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/chat?name=${name}`, { perMessageDeflate: false, handshakeTimeout: JOINED_WITHIN_MS })
     const member: Member = { name, socket, online: 0 }
+    const inTheRoom = (): void => {
+      members.push(member)
+      open.add(member)
+      resolve()
+    }
+    if (plain) socket.once('open', inTheRoom)
     socket.on('message', (data: Buffer) => {
       const receivedAt = performance.now()
       const frame = JSON.parse(data.toString('utf8')) as Frame
-      if (frame.type === 'history') {
-        members.push(member)
-        open.add(member)
-        resolve()
-      } else read(member, frame, receivedAt)
+      if (frame.type === 'history') inTheRoom()
+      else read(member, frame, receivedAt)
     })
     // Its 'close' follows.
     socket.on('error', () => {})
@@ -93,11 +100,13 @@ await Promise.all(Array.from({ length: Math.min(OPENING_AT_ONCE, count) }, async
   while (next < count) await join(`u${++next}`)
 }))
 const connectMs = performance.now() - started
-// The joins are broadcast in turn: once a socket counts everyone online, it has seen every join before.
-for (const until = performance.now() + JOINED_WITHIN_MS; [...open].some(({ online }) => online !== open.size) && performance.now() < until;) {
+// The joins are broadcast in turn: once a socket counts everyone online, it has seen every join before. A plain room
+// has no joins to see.
+const joinsUnseen = (): boolean => !plain && [...open].some(({ online }) => online !== open.size)
+for (const until = performance.now() + JOINED_WITHIN_MS; joinsUnseen() && performance.now() < until;) {
   await new Promise((resolve) => setTimeout(resolve, 20))
 }
-const everyJoinSeen = [...open].every(({ online }) => online === open.size)
+const everyJoinSeen = !joinsUnseen()
 report({ opened: open.size, failed, connectMs: Math.round(connectMs), joinedMs: everyJoinSeen ? Math.round(performance.now() - started) : null })
 
 await cued

@@ -1,119 +1,195 @@
-// Live updates: 10,000 event streams (GET /events) open on one service. What each open stream costs in memory; how
-// long one update takes to reach every stream, from the moment the service says it published it to each stream's
-// receipt; and /sync's latency while they are open, against /sync with none open on the same service. The streams
-// are a client process of their own (bench/clients/), on the load generator's CPU, as wrk is.
+// Live updates: 10,000 event streams (GET /events) open on the service and on its baseline (bare Fastify holding event
+// streams as its user would), the two taking turns, a fresh process of each every round. What each open stream costs in
+// memory; how long one update takes to reach every stream, from the moment the server says it published it to each
+// stream's receipt; and, on the service, /sync's latency while they are open, against /sync with none open on the same
+// process. The streams are a client process of their own (bench/clients/), on the load generator's CPU, as wrk is.
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { LoadResult } from './load.js'
 import { scrape, value } from './metrics.js'
-import { freePort, startServer, stopServer, treeCpuSeconds } from './processes.js'
-import { SYNC_CONNECTIONS, SYNC_PAUSE_MS, delivery, measure, serviceMemory, settle, startClient, type Client, type Delivery, type Memory, type Run } from './scenario.js'
+import { freePort, startServer, stopServer, treeCpuSeconds, type Running } from './processes.js'
+import {
+  SYNC_CONNECTIONS, SYNC_PAUSE_MS, acrossRounds, delivery, measure, median, middle, perConnection, ratio, serverMemory, settle, startClient, takeTurns,
+  type Client, type Delivery, type Memory, type Run
+} from './scenario.js'
+import { eventsBaseline, type Target } from './targets.js'
 
 const CLIENT = join(import.meta.dirname, '..', 'clients', 'event-streams.ts')
 export const STREAMS = 10_000
-/** Updates whose delivery is measured, one after another. */
-export const UPDATES = 20
+/** Updates whose delivery is measured in each round, one after another. */
+export const UPDATES = 10
 /** LIVE_INTERVAL_MS: an update a second, as the service's default. */
 export const INTERVAL_MS = 1000
 /** LIVE_CALL_LATENCY_MS: no wait for the dependency behind an update, which only delays the next. */
 export const CALL_LATENCY_MS = 0
 
-export interface LiveResult {
-  streams: number
-  intervalMs: number
-  callLatencyMs: number
+/** What the service's /metrics said in a round; the baseline has none. */
+export interface LiveMetrics {
+  /** Streams it counted open (live_streams_open) once they were. */
+  streamsOpen: number
+  /** Streams it disconnected for reading too slowly (live_clients_dropped_total). */
+  dropped: number
+}
+
+/** One target's round, on a fresh process. */
+export interface LiveRound {
   /** Streams whose answer began with 200; failed to connect; answered with another status. */
   opened: number
   failed: number
   refused: number
   /** From the first connect to the last stream's head, in ms. */
   connectMs: number
-  /** Streams the service counted open (live_streams_open) once they were. */
-  serviceStreams: number
   memory: { idle: Memory, open: Memory }
-  /** (Streams open − idle) ÷ streams open, in KB. */
-  rssPerStreamKb: number
-  heapPerStreamKb: number
+  /** (Streams open − idle) ÷ streams open. */
+  perStream: Memory
   /** Each update measured: its seq, the streams it reached, and when its last stream got it. */
   updates: Array<{ seq: number | null, received: number, lastMs: number }>
   /** Over every (stream, update) pair: from the update's publish time (its `at`) to the stream's receipt. */
   delivery: Delivery
-  /** The service's processor time while the updates were measured, per update published, in ms. */
+  /** The server's processor time while the updates were measured, per update, in ms. */
   cpuPerUpdateMs: number
-  /** Streams the service closed meanwhile, and those it dropped for reading too slowly (live_clients_dropped_total). */
+  /** Streams the server closed meanwhile. */
   closedByServer: number
-  dropped: number
-  /** /sync at a modest, steady load (connections each pausing `pauseMs` between requests) with the streams open, and with none once they closed. */
+  metrics?: LiveMetrics
+}
+
+/** One target over the rounds. */
+export interface LiveTarget {
+  rounds: LiveRound[]
+  /** The memory per stream of the round whose resident memory per stream is the median. */
+  perStream: Memory
+  /** The rounds' deliveries together: each percentile the median of the rounds'. */
+  delivery: Delivery
+  /** The median of the rounds'. */
+  cpuPerUpdateMs: number
+}
+
+export interface LiveResult {
+  streams: number
+  intervalMs: number
+  callLatencyMs: number
+  /** Rounds, and updates measured in each. */
+  rounds: number
+  updatesPerRound: number
+  service: LiveTarget
+  baseline: LiveTarget
+  /** The service's figure over the baseline's (null where the baseline's is 0). */
+  ratios: { rssPerStream: number | null, lastP50: number | null, lastP99: number | null, cpuPerUpdate: number | null }
+  /**
+   * On the service, in its last round: /sync at a modest, steady load (connections each pausing `pauseMs` between
+   * requests) with the streams open, and with none once they closed.
+   */
   sync: { pauseMs: number, open: LoadResult, none: LoadResult, p99Ratio: number }
 }
 
 interface Opened { opened: number, failed: number, refused: number, ms: number }
 interface Delivered { streams: number, closedByServer: number, updates: Array<{ seq: number | null, latenciesMs: number[] }> }
 
-const UPDATES_PUBLISHED = 'live_updates_total'
 const STREAMS_OPEN = 'live_streams_open'
 
-export async function live (run: Run): Promise<LiveResult> {
-  const streams = run.smoke ? 50 : STREAMS
-  const updates = run.smoke ? 5 : UPDATES
-  const intervalMs = run.smoke ? 100 : INTERVAL_MS
-  const syncConnections = run.smoke ? 2 : SYNC_CONNECTIONS
-  const syncDurationS = run.smoke ? 1 : run.durationS
-  const target = run.service(await freePort(), { LIVE_INTERVAL_MS: String(intervalMs), LIVE_CALL_LATENCY_MS: String(CALL_LATENCY_MS) })
+/** The scenario's scale: the test's tiny run, or the full one. */
+interface Scale { streams: number, updates: number, intervalMs: number, syncConnections: number, syncDurationS: number }
+
+/**
+ * /sync with the streams of `client` open, then with none once the client has gone and the service counts none open
+ * (15 s at most), on the same process.
+ */
+async function syncOpenAndNone (run: Run, scale: Scale, target: Target, running: Running, client: Client): Promise<LiveResult['sync']> {
+  console.error(`# live updates: /sync at ${scale.syncConnections} connections with the streams open, then with none`)
+  const options = { pauseMs: SYNC_PAUSE_MS }
+  if (!run.smoke) await measure(target, running, '/sync', scale.syncConnections, 1, options)
+  const open = await measure(target, running, '/sync', scale.syncConnections, scale.syncDurationS, options)
+  await client.stop()
+  for (const until = performance.now() + 15_000; value(await scrape(target.port), STREAMS_OPEN) > 0 && performance.now() < until;) await sleep(100)
+  await settle(run, 1000)
+  const none = await measure(target, running, '/sync', scale.syncConnections, scale.syncDurationS, options)
+  return { pauseMs: SYNC_PAUSE_MS, open, none, p99Ratio: open.p99Ms / none.p99Ms }
+}
+
+/**
+ * A round on a fresh process of `target`: its memory idle and with the streams open, then the updates' way to them.
+ * The service's (`service`) also reads /metrics, and in its last round measures /sync before it stops.
+ */
+async function liveRound (run: Run, scale: Scale, target: Target, round: number, service: boolean): Promise<{ round: LiveRound, sync?: LiveResult['sync'] }> {
   const running = await startServer(target)
   const pid = running.child.pid as number
   let client: Client | undefined
   try {
     await settle(run, 1000)
-    const idle = await serviceMemory(target, running)
+    const idle = await serverMemory(target, running, service)
 
-    console.error(`# live updates: ${streams} event streams, an update every ${intervalMs} ms`)
+    console.error(`# live updates: ${target.name}, round ${round + 1} of ${run.rounds}: ${scale.streams} event streams, an update every ${scale.intervalMs} ms`)
     // Time enough for the updates, and for a slow moment of the machine.
-    client = startClient(CLIENT, [target.port, streams, updates, (updates + 5) * intervalMs + 15_000])
+    client = startClient(CLIENT, [target.port, scale.streams, scale.updates, (scale.updates + 5) * scale.intervalMs + 15_000])
     const opened = await client.next<Opened>()
     await settle(run, 1000)
-    const open = await serviceMemory(target, running)
-    const before = await scrape(target.port)
+    const open = await serverMemory(target, running, service)
+    const counted = service ? await scrape(target.port) : undefined
 
-    console.error(`# live updates: ${opened.opened} streams open; ${updates} updates measured`)
+    console.error(`# live updates: ${target.name}: ${opened.opened} streams open; ${scale.updates} updates measured`)
     const cpuFrom = treeCpuSeconds(pid) ?? 0
     client.cue()
     const delivered = await client.next<Delivered>()
     const cpuS = (treeCpuSeconds(pid) ?? 0) - cpuFrom
-    const published = value(await scrape(target.port), UPDATES_PUBLISHED) - value(before, UPDATES_PUBLISHED)
+    const syncResult = service && round === run.rounds - 1 ? await syncOpenAndNone(run, scale, target, running, client) : undefined
 
-    console.error(`# live updates: /sync at ${syncConnections} connections with ${delivered.streams} streams open, then with none`)
-    if (!run.smoke) await measure(target, running, '/sync', syncConnections, 1, { pauseMs: SYNC_PAUSE_MS })
-    const syncOpen = await measure(target, running, '/sync', syncConnections, syncDurationS, { pauseMs: SYNC_PAUSE_MS })
-    await client.stop()
-    // Every stream closed, as the service sees it, before /sync is measured again: 15 s at most.
-    for (const until = performance.now() + 15_000; value(await scrape(target.port), STREAMS_OPEN) > 0 && performance.now() < until;) await sleep(100)
-    await settle(run, 1000)
-    const syncNone = await measure(target, running, '/sync', syncConnections, syncDurationS, { pauseMs: SYNC_PAUSE_MS })
-    const after = await scrape(target.port)
-
-    const latencies = delivered.updates.map(({ latenciesMs }) => latenciesMs)
-    return {
-      streams,
-      intervalMs,
-      callLatencyMs: CALL_LATENCY_MS,
+    const figures: LiveRound = {
       opened: opened.opened,
       failed: opened.failed,
       refused: opened.refused,
       connectMs: opened.ms,
-      serviceStreams: value(before, STREAMS_OPEN),
       memory: { idle, open },
-      rssPerStreamKb: opened.opened > 0 ? (open.rssKb - idle.rssKb) / opened.opened : 0,
-      heapPerStreamKb: opened.opened > 0 ? (open.heapUsedKb - idle.heapUsedKb) / opened.opened : 0,
+      perStream: perConnection(idle, open, opened.opened),
       updates: delivered.updates.map(({ seq, latenciesMs }) => ({ seq, received: latenciesMs.length, lastMs: Math.max(0, ...latenciesMs) })),
-      delivery: delivery(latencies, opened.opened),
-      cpuPerUpdateMs: published > 0 ? cpuS * 1000 / published : 0,
+      delivery: delivery(delivered.updates.map(({ latenciesMs }) => latenciesMs), opened.opened),
+      cpuPerUpdateMs: cpuS * 1000 / delivered.updates.length,
       closedByServer: delivered.closedByServer,
-      dropped: value(after, 'live_clients_dropped_total'),
-      sync: { pauseMs: SYNC_PAUSE_MS, open: syncOpen, none: syncNone, p99Ratio: syncOpen.p99Ms / syncNone.p99Ms }
+      ...(counted === undefined ? {} : { metrics: { streamsOpen: value(counted, STREAMS_OPEN), dropped: value(await scrape(target.port), 'live_clients_dropped_total') } })
     }
+    return { round: figures, ...(syncResult === undefined ? {} : { sync: syncResult }) }
   } finally {
     await client?.stop()
     await stopServer(running)
+  }
+}
+
+/** A target's figures over its rounds. */
+function overRounds (rounds: LiveRound[]): LiveTarget {
+  return {
+    rounds,
+    perStream: middle(rounds, (round) => round.perStream.rssKb).perStream,
+    delivery: acrossRounds(rounds.map((round) => round.delivery)),
+    cpuPerUpdateMs: median(rounds.map((round) => round.cpuPerUpdateMs))
+  }
+}
+
+export async function live (run: Run): Promise<LiveResult> {
+  const scale: Scale = run.smoke
+    ? { streams: 50, updates: 5, intervalMs: 100, syncConnections: 2, syncDurationS: 1 }
+    : { streams: STREAMS, updates: UPDATES, intervalMs: INTERVAL_MS, syncConnections: SYNC_CONNECTIONS, syncDurationS: run.durationS }
+  const env = { LIVE_INTERVAL_MS: String(scale.intervalMs), LIVE_CALL_LATENCY_MS: String(CALL_LATENCY_MS) }
+  const turns = await takeTurns(run, {
+    service: async (round) => await liveRound(run, scale, run.service(await freePort(), env), round, true),
+    baseline: async (round) => await liveRound(run, scale, eventsBaseline(await freePort(), scale.intervalMs), round, false)
+  })
+  const sync = turns.service.at(-1)?.sync
+  if (sync === undefined) throw new Error('the service\'s last round measured no /sync')
+  const service = overRounds(turns.service.map(({ round }) => round))
+  const baseline = overRounds(turns.baseline.map(({ round }) => round))
+  return {
+    streams: scale.streams,
+    intervalMs: scale.intervalMs,
+    callLatencyMs: CALL_LATENCY_MS,
+    rounds: run.rounds,
+    updatesPerRound: scale.updates,
+    service,
+    baseline,
+    ratios: {
+      rssPerStream: ratio(service.perStream.rssKb, baseline.perStream.rssKb),
+      lastP50: ratio(service.delivery.lastP50Ms, baseline.delivery.lastP50Ms),
+      lastP99: ratio(service.delivery.lastP99Ms, baseline.delivery.lastP99Ms),
+      cpuPerUpdate: ratio(service.cpuPerUpdateMs, baseline.cpuPerUpdateMs)
+    },
+    sync
   }
 }

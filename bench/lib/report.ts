@@ -2,13 +2,13 @@
 // is busy, live updates, chat), the targets' verdicts, and an SVG chart drawn with vega-lite.
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import type { ChatResult } from './chat.js'
+import type { ChatResult, ChatTarget } from './chat.js'
 import type { CpuBusyResult, CpuCondition } from './cpu-busy.js'
 import { IDLE_CPU, type DisconnectResult } from './disconnects.js'
 import type { FanoutResult } from './fanout.js'
-import type { LiveResult } from './live.js'
+import type { LiveResult, LiveTarget } from './live.js'
 import { SATURATED_CPU, type LoadResult } from './load.js'
-import type { Delivery, Memory } from './scenario.js'
+import { ratio, type Delivery, type Memory } from './scenario.js'
 
 export interface TargetResult {
   name: string
@@ -192,16 +192,21 @@ export function cpuBusyTable (result: Exclude<CpuBusyResult, { skipped: string }
   return rows.join('\n')
 }
 
-/** The live updates' targets: memory per stream, one update to every stream, /sync while they are open. */
+/** How the measurement went over its rounds: over one round's `count` messages, or the median of several rounds' figures. */
+function roundsMeasured (rounds: number, count: number, what: string): string {
+  return rounds === 1 ? `over ${number(count)} ${what}s` : `the median of ${rounds} rounds of ${number(count)} ${what}s`
+}
+
+/** The live updates' targets: memory per stream, one update to every stream, /sync while they are open; on the service. */
 export function liveVerdicts (result: LiveResult): Verdict[] {
   const streams = `${number(result.streams)} event streams`
-  const { lastP99Ms, missed } = result.delivery
+  const { perStream, delivery: { lastP99Ms, missed } } = result.service
   const { open, none, p99Ratio } = result.sync
   return [
-    { goal: `${streams} open: ≤ 10 KB resident memory per stream`, measured: `${number(result.rssPerStreamKb, 1)} KB`, met: result.rssPerStreamKb <= 10 },
+    { goal: `${streams} open: ≤ 10 KB resident memory per stream`, measured: `${number(perStream.rssKb, 1)} KB`, met: perStream.rssKb <= 10 },
     {
       goal: `one update to ${streams}: the last stream has it within 250 ms, p99 over updates`,
-      measured: `${ms(lastP99Ms)} ms over ${number(result.updates.length)} updates${missed === 0 ? '' : `, ${number(missed)} deliveries missed`}`,
+      measured: `${ms(lastP99Ms)} ms, ${roundsMeasured(result.rounds, result.updatesPerRound, 'update')}${missed === 0 ? '' : `, ${number(missed)} deliveries missed`}`,
       met: lastP99Ms < 250 && missed === 0
     },
     {
@@ -212,70 +217,116 @@ export function liveVerdicts (result: LiveResult): Verdict[] {
   ]
 }
 
-/** A message's latency to each receiver and to its last one, as rows of a table whose columns are p50, p99 and highest. */
-function deliveryRows (what: string, receivers: string, pairs: number, messages: number, figures: Delivery): string[] {
+/** A row of the service's figure beside the baseline's, and their ratio (a dash where the baseline's is 0). */
+function beside (what: string, service: number, baseline: number, format: (value: number) => string): string {
+  const over = ratio(service, baseline)
+  return `| ${what} | ${format(service)} | ${format(baseline)} | ${over === null ? '–' : `${number(over, 2)}×`} |`
+}
+
+/** A message's way to its last receiver and to each, and the pairs missed, the service's beside the baseline's. */
+function deliveryRows (what: string, receiver: string, service: Delivery, baseline: Delivery): string[] {
   return [
-    `| each ${what} to each ${receivers} (${number(pairs)} deliveries) | ${ms(figures.p50Ms)} | ${ms(figures.p99Ms)} | ${ms(figures.maxMs)} |`,
-    `| each ${what} to its last ${receivers} (${number(messages)} ${what}s) | ${ms(figures.lastP50Ms)} | ${ms(figures.lastP99Ms)} | ${ms(figures.maxMs)} |`
+    beside(`${what} to its last ${receiver}, p50 ms`, service.lastP50Ms, baseline.lastP50Ms, ms),
+    beside(`${what} to its last ${receiver}, p99 ms`, service.lastP99Ms, baseline.lastP99Ms, ms),
+    beside(`${what} to each ${receiver}, p50 ms`, service.p50Ms, baseline.p50Ms, ms),
+    beside(`${what} to each ${receiver}, p99 ms`, service.p99Ms, baseline.p99Ms, ms),
+    beside(`${what} to any ${receiver}, highest ms`, service.maxMs, baseline.maxMs, ms),
+    `| deliveries missed (all rounds) | ${number(service.missed)} | ${number(baseline.missed)} | – |`
   ]
 }
 
-/** What the service's memory grew by with the connections in place, in total and per connection. */
-function memoryGrowth (memory: { idle: Memory, open: Memory }, rssPerKb: number, heapPerKb: number, per: string): string {
-  return `resident ${mb(memory.idle.rssKb)} MB idle, ${mb(memory.open.rssKb)} MB with them: ${number(rssPerKb, 1)} KB per ${per}; ` +
-    `V8's heap in use (garbage not yet collected included) ${mb(memory.idle.heapUsedKb)} MB, then ${mb(memory.open.heapUsedKb)} MB: ` +
-    `${number(heapPerKb, 1)} KB per ${per}`
+/** A figure summed over items (rounds). */
+const total = <Item>(items: Item[], figure: (item: Item) => number): number => items.reduce((sum, item) => sum + figure(item), 0)
+
+/** A figure of each round, as a list. */
+const eachRound = <Round>(rounds: Round[], figure: (round: Round) => number, digits = 0): string => rounds.map((round) => number(figure(round), digits)).join(', ')
+
+/** The resident memory each connection added, round by round, and V8's heap where the server says it (the service's). */
+function memoryRounds (rounds: Memory[]): string {
+  const heap = rounds.every(({ heapUsedKb }) => heapUsedKb !== undefined)
+    ? ` (V8's heap in use, garbage not yet collected included: ${eachRound(rounds, ({ heapUsedKb }) => heapUsedKb as number, 1)} KB)`
+    : ''
+  return `${eachRound(rounds, ({ rssKb }) => rssKb, 1)} KB${heap}`
 }
 
-/** Live updates: memory per open stream, an update's way to every stream, /sync with the streams open and without; the targets. */
+/** How the service and its baseline took turns, and how the figures were drawn from the rounds. */
+function turns (rounds: number, count: number, what: string, per: string): string {
+  return rounds === 1
+    ? `A fresh process of each, ${number(count)} ${what}s measured on each. `
+    : `The two take turns for ${rounds} rounds, a fresh process of each every round, ${number(count)} ${what}s measured in each; a figure is ` +
+      `the median of the rounds', but the highest and the deliveries missed, over all of them, and memory, that of the round whose resident ` +
+      `memory per ${per} is the median. `
+}
+
+/** Live updates: the service's memory per stream and an update's way to every stream beside its baseline's; /sync with the streams open and without; the targets. */
 export function liveTable (result: LiveResult, verdictList: Verdict[]): string {
-  const pairs = result.updates.reduce((total, { received }) => total + received, 0)
-  const sync = (what: string, step: LoadResult): string => `| /sync, ${what} (${number(step.requests)} requests, ${number(step.errors)} errors) | ${ms(step.p50Ms)} | ${ms(step.p99Ms)} | – |`
+  const { service, baseline } = result
+  const opened = (target: LiveTarget): string => `${eachRound(target.rounds, (round) => round.opened)} in ${eachRound(target.rounds, (round) => round.connectMs)} ms`
+  const both = [...service.rounds, ...baseline.rounds]
+  const sync = (what: string, step: LoadResult): string => `| ${what} | ${ms(step.p50Ms)} | ${ms(step.p99Ms)} | ${number(step.requests)} | ${number(step.errors)} |`
+  const metrics = service.rounds.flatMap((round) => round.metrics === undefined ? [] : [round.metrics])
   const rows = [
-    `${number(result.streams)} event streams (GET /events) from one client process over raw sockets, an update every ${number(result.intervalMs)} ms ` +
-      `(LIVE_CALL_LATENCY_MS ${result.callLatencyMs}): ${number(result.opened)} opened in ${number(result.connectMs)} ms (${number(result.failed)} failed, ` +
-      `${number(result.refused)} refused), ${number(result.serviceStreams)} counted open by the service. An update's delivery runs from its \`at\` ` +
-      '(the service\'s clock as it publishes, to the ms) to each stream\'s receipt (the client\'s clock, on the same machine); the client reads its ' +
-      `streams one after another, so the last one's time includes the reading of the others. /sync: ${number(result.sync.open.connections)} connections, ` +
-      `each pausing ${number(result.sync.pauseMs)} ms between its requests.`,
+    `${number(result.streams)} event streams (GET /events) from one client process over raw sockets, an update every ${number(result.intervalMs)} ms, ` +
+      `on the service (LIVE_CALL_LATENCY_MS ${result.callLatencyMs}) and on its baseline: bare Fastify with no plugin (bench/servers/baseline-events.mjs), ` +
+      'each response hijacked, its head written with `writeHead`, kept in a Set, and each update written to all of them in one loop. ' +
+      turns(result.rounds, result.updatesPerRound, 'update', 'stream') +
+      `Streams opened, round by round: the service's ${opened(service)} (${eachRound(metrics, ({ streamsOpen }) => streamsOpen)} counted open by it), ` +
+      `the baseline's ${opened(baseline)}; ${number(total(both, (round) => round.failed))} failed, ${number(total(both, (round) => round.refused))} refused. ` +
+      'An update\'s delivery runs from its `at` (the server\'s clock as it publishes, to the ms) to each stream\'s receipt (the client\'s clock, on ' +
+      'the same machine); the client reads its streams one after another, so the last one\'s time includes the reading of the others.',
     '',
-    '| measured | p50 ms | p99 ms | highest ms |',
+    '| measured | service | baseline | service ÷ baseline |',
     '|---|---:|---:|---:|',
-    ...deliveryRows('update', 'stream', pairs, result.updates.length, result.delivery),
-    sync('no stream open', result.sync.none),
-    sync(`${number(result.opened)} streams open`, result.sync.open),
+    beside('resident memory per open stream, KB', service.perStream.rssKb, baseline.perStream.rssKb, (kb) => number(kb, 1)),
+    ...deliveryRows('an update', 'stream', service.delivery, baseline.delivery),
+    beside('processor time per update (the service\'s heartbeats included), ms', service.cpuPerUpdateMs, baseline.cpuPerUpdateMs, ms),
     '',
-    `Memory: ${memoryGrowth(result.memory, result.rssPerStreamKb, result.heapPerStreamKb, 'stream')}. The service's processor time per update ` +
-      `while they were measured (heartbeats included): ${ms(result.cpuPerUpdateMs)} ms. Streams the service closed: ${number(result.closedByServer)}, ` +
-      `of which dropped for reading too slowly: ${number(result.dropped)}.`,
+    `Memory per stream, round by round: the service's ${memoryRounds(service.rounds.map(({ perStream }) => perStream))}; ` +
+      `the baseline's ${memoryRounds(baseline.rounds.map(({ perStream }) => perStream))}. Streams closed by the server: the service's ` +
+      `${number(total(service.rounds, (round) => round.closedByServer))} (dropped for reading too slowly: ${number(total(metrics, ({ dropped }) => dropped))}), ` +
+      `the baseline's ${number(total(baseline.rounds, (round) => round.closedByServer))}.`,
+    '',
+    `/sync on the service in its last round, ${number(result.sync.open.connections)} connections, each pausing ${number(result.sync.pauseMs)} ms between its requests:`,
+    '',
+    '| /sync | p50 ms | p99 ms | requests | errors |',
+    '|---|---:|---:|---:|---:|',
+    sync('no stream open', result.sync.none),
+    sync(`${number(result.streams)} streams open`, result.sync.open),
     '',
     verdictTable(verdictList)
   ]
   return rows.join('\n')
 }
 
-/** Chat: memory per socket, a message's way to every socket, and whether every socket got every message. */
+/** Chat: the service's memory per socket and a message's way to every socket beside its baseline's, and whether every socket got every message. */
 export function chatTable (result: Exclude<ChatResult, { skipped: string }>): string {
-  const pairs = result.messages.reduce((total, { received }) => total + received, 0)
-  const { missed } = result.delivery
+  const { service, baseline } = result
+  const { missed } = service.delivery
+  const errors = total(service.rounds, (round) => round.errors)
+  const closed = total(service.rounds, (round) => round.closedByServer)
+  const joined = service.rounds.map((round) => round.joinedMs === null ? 'not within a minute' : number(round.joinedMs)).join(', ')
+  const inRoom = (target: ChatTarget): string => `${eachRound(target.rounds, (round) => round.opened)} in ${eachRound(target.rounds, (round) => round.connectMs)} ms`
   const rows = [
-    `${number(result.sockets)} WebSockets (ws) join GET /chat from one client process: ${number(result.opened)} in the room in ` +
-      `${number(result.connectMs)} ms (${number(result.failed)} failed), every join seen by every socket ` +
-      `${result.joinedMs === null ? 'not within a minute' : `after ${number(result.joinedMs)} ms`}. Then ${number(result.messages.length)} messages, ` +
-      'one after another, each from another socket; a message\'s delivery runs from its send to each socket\'s receipt, its sender\'s included, ' +
-      'on the client\'s clock; the client reads its sockets one after another, so the last one\'s time includes the reading of the others.',
+    `${number(result.sockets)} WebSockets (ws) join GET /chat from one client process, on the service and on its baseline: bare Fastify and ` +
+      '@fastify/websocket (bench/servers/baseline-chat.mjs), a room that sends each frame to every socket as ws\'s README broadcasts, greeting no one ' +
+      `(no history, no joins). ${turns(result.rounds, result.messagesPerRound, 'message', 'socket')}` +
+      `In the room, round by round: on the service ${inRoom(service)}, every join seen by every socket after ${joined} ms; on the baseline ` +
+      `${inRoom(baseline)}; ${number(total([...service.rounds, ...baseline.rounds], (round) => round.failed))} failed. ` +
+      'The messages go one after another, each from another socket; a message\'s delivery runs from its send to each socket\'s receipt, its sender\'s ' +
+      'included, on the client\'s clock; the client reads its sockets one after another, so the last one\'s time includes the reading of the others.',
     '',
-    '| measured | p50 ms | p99 ms | highest ms |',
+    '| measured | service | baseline | service ÷ baseline |',
     '|---|---:|---:|---:|',
-    ...deliveryRows('message', 'socket', pairs, result.messages.length, result.delivery),
+    beside('resident memory per socket, KB', service.perSocket.rssKb, baseline.perSocket.rssKb, (kb) => number(kb, 1)),
+    ...deliveryRows('a message', 'socket', service.delivery, baseline.delivery),
     '',
-    `Memory: ${memoryGrowth(result.memory, result.rssPerSocketKb, result.heapPerSocketKb, 'socket')}.`,
+    `Memory per socket, round by round: the service's ${memoryRounds(service.rounds.map(({ perSocket }) => perSocket))}; ` +
+      `the baseline's ${memoryRounds(baseline.rounds.map(({ perSocket }) => perSocket))}.`,
     '',
-    '| check | measured | met |',
+    '| check (the service) | measured | met |',
     '|---|---:|:---:|',
     `| every socket got every message | ${number(missed)} missed | ${missed === 0 ? 'yes' : '**no**'} |`,
-    `| no error frame, no socket closed by the service | ${number(result.errors)} error frames, ${number(result.closedByServer)} closed | ` +
-      `${result.errors === 0 && result.closedByServer === 0 ? 'yes' : '**no**'} |`
+    `| no error frame, no socket closed by the service | ${number(errors)} error frames, ${number(closed)} closed | ${errors === 0 && closed === 0 ? 'yes' : '**no**'} |`
   ]
   return rows.join('\n')
 }

@@ -1,5 +1,6 @@
-// What every scenario of npm run bench shares: the run's settings, medians of rounds, wrk against a running server,
-// the client processes of bench/clients/, the service's memory, and how fast a message reached all its receivers.
+// What every scenario of npm run bench shares: the run's settings, medians of rounds and targets taking turns, wrk
+// against a running server, the client processes of bench/clients/, a server's memory (per connection too), and how
+// fast a message reached all its receivers.
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -88,15 +89,56 @@ export function delivery (latencies: number[][], receivers: number): Delivery {
   }
 }
 
-/** The service's memory at a moment: resident (the process's, from /proc) and V8's heap in use (from /metrics), in KB. */
-export interface Memory {
-  rssKb: number
-  heapUsedKb: number
+/**
+ * Delivery over rounds, each on a fresh process: each percentile the median of the rounds', the highest and the pairs
+ * missed over all of them.
+ */
+export function acrossRounds (rounds: Delivery[]): Delivery {
+  const each = (figure: (round: Delivery) => number): number => median(rounds.map(figure))
+  return {
+    p50Ms: each((round) => round.p50Ms),
+    p99Ms: each((round) => round.p99Ms),
+    maxMs: Math.max(0, ...rounds.map((round) => round.maxMs)),
+    lastP50Ms: each((round) => round.lastP50Ms),
+    lastP99Ms: each((round) => round.lastP99Ms),
+    missed: rounds.reduce((missed, round) => missed + round.missed, 0)
+  }
 }
 
-export async function serviceMemory (target: Target, running: Running): Promise<Memory> {
+/**
+ * Each of `turns` (one per target, each measuring a fresh process of its own) for `run.rounds` rounds, the targets
+ * taking turns in the order given, so that a slow moment of the machine does not fall on one alone; each target's
+ * results, round by round.
+ */
+export async function takeTurns<Name extends string, Result> (run: Run, turns: Record<Name, (round: number) => Promise<Result>>): Promise<Record<Name, Result[]>> {
+  const entries = Object.entries(turns) as Array<[Name, (round: number) => Promise<Result>]>
+  const results = Object.fromEntries(entries.map(([name]) => [name, []])) as unknown as Record<Name, Result[]>
+  for (let round = 0; round < run.rounds; round++) {
+    for (const [name, turn] of entries) results[name].push(await turn(round))
+  }
+  return results
+}
+
+/** The service's figure over the baseline's; null where the baseline's is 0 (JSON has no Infinity). */
+export const ratio = (service: number, baseline: number): number | null => baseline === 0 ? null : service / baseline
+
+/** A server's memory at a moment, in KB: resident (the process's, from /proc), and V8's heap in use where /metrics says (the service's). */
+export interface Memory {
+  rssKb: number
+  heapUsedKb?: number
+}
+
+/** The memory of `target` now; its heap too if `metrics` (the service, whose /metrics says). */
+export async function serverMemory (target: Target, running: Running, metrics: boolean): Promise<Memory> {
   const rssKb = treeRssKb(running.child.pid as number)
-  return { rssKb, heapUsedKb: value(await scrape(target.port), HEAP_USED) / 1024 }
+  return metrics ? { rssKb, heapUsedKb: value(await scrape(target.port), HEAP_USED) / 1024 } : { rssKb }
+}
+
+/** What each of `count` connections added to a server's memory from `idle` to `open`, in KB. */
+export function perConnection (idle: Memory, open: Memory, count: number): Memory {
+  const each = (from: number, to: number): number => count > 0 ? (to - from) / count : 0
+  const rssKb = each(idle.rssKb, open.rssKb)
+  return idle.heapUsedKb === undefined || open.heapUsedKb === undefined ? { rssKb } : { rssKb, heapUsedKb: each(idle.heapUsedKb, open.heapUsedKb) }
 }
 
 /** A load generator of bench/clients/ in a process of its own, which reports on stdout, one JSON line a step. */

@@ -1,4 +1,5 @@
-// The servers the benchmarks compare: the service and the baseline always, the peers when this machine has them.
+// The servers the benchmarks compare: the service and its baselines (bare Fastify: for the ladder, the live updates, the
+// chat) always, the peers when this machine has them.
 import { spawnSync } from 'node:child_process'
 import { symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -44,7 +45,21 @@ export function service (port: number, buildDir: string, logFile?: string): Targ
 
 /** Bare Fastify with the same three routes, no plugins, logger off. */
 export function baseline (port: number): Target {
-  return { name: 'baseline', own: true, port, command: process.execPath, args: [join(ROOT, 'bench', 'servers', 'baseline.mjs')], env: { PORT: String(port) } }
+  return baselineServer('baseline.mjs', port)
+}
+
+/** The live updates' baseline: bare Fastify holding event streams, an update every `intervalMs`. */
+export function eventsBaseline (port: number, intervalMs: number): Target {
+  return { ...baselineServer('baseline-events.mjs', port), env: { PORT: String(port), LIVE_INTERVAL_MS: String(intervalMs) } }
+}
+
+/** The chat's baseline: bare Fastify and @fastify/websocket, a room that sends each frame to every socket. */
+export function chatBaseline (port: number): Target {
+  return baselineServer('baseline-chat.mjs', port)
+}
+
+function baselineServer (file: string, port: number): Target {
+  return { name: 'baseline', own: true, port, command: process.execPath, args: [join(ROOT, 'bench', 'servers', file)], env: { PORT: String(port) } }
 }
 
 export interface Peers {
