@@ -63,7 +63,7 @@ export class EventStreams {
   /** Writes the broadcasts under way to the next STREAMS_PER_TURN streams, and comes back next turn if they are not done. */
   readonly #turn = (): void => {
     let budget = STREAMS_PER_TURN
-    for (let broadcast = this.#broadcasts[0]; broadcast !== undefined && budget > 0; broadcast = this.#broadcasts[0]) {
+    for (let broadcast = this.#broadcasts[0]; broadcast !== undefined; broadcast = this.#broadcasts[0]) {
       const { frame, streams } = broadcast
       const end = Math.min(this.#written + budget, streams.length)
       budget -= end - this.#written

@@ -71,7 +71,8 @@ t.test('an update says how long its call took', async (t) => {
   await sleep(60)
   calls[0]?.resolve()
   await settled()
-  t.ok((published[0]?.latencyMs as number) >= 59, `${published[0]?.latencyMs} ms`)
+  const latencyMs = published[0]?.latencyMs as number
+  t.ok(latencyMs >= 59 && latencyMs < 10_000, `${latencyMs} ms: from the call's start to its answer`)
   live.stop(new Error('done'))
 })
 
