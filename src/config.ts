@@ -66,7 +66,10 @@ export const ConfigSchema = Type.Object({
   CHAT_MAX_MESSAGE_BYTES: Type.Integer({ minimum: 1, maximum: 65_536, default: 2000, description: "longest chat text, in UTF-8 bytes; a frame over six times this plus 1 KiB closes the socket (1009)" }),
   CHAT_RATE_PER_10S: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, description: 'chat messages a socket may send in any 10 s; more get an error frame' }),
   CHAT_HEARTBEAT_MS: Duration(30_000, 'how often each chat socket is pinged; one that has not answered the last ping by then is closed (0: none)'),
-  CHAT_MAX_BUFFERED_BYTES: Bytes(1_048_576, 1, 'bytes a chat socket may hold unsent for a slow client; past it, the client is disconnected')
+  CHAT_MAX_BUFFERED_BYTES: Bytes(1_048_576, 1, 'bytes a chat socket may hold unsent for a slow client; past it, the client is disconnected'),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$', description: 'a Redis server (redis://[user:password@]host:port[/db]) through which replicas share the live feed, the chat, the background tasks and the rate limit; unset: all in this process' })),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://\\S+$', description: "an OTLP/HTTP collector's base URL (traces go to <it>/v1/traces); unset: no tracing, at no cost" })),
+  OTEL_SERVICE_NAME: Type.String({ minLength: 1, default: 'async-service', description: "the service's name on its traces" })
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -123,6 +126,9 @@ function isNumeric (schema: PropertySchema): boolean {
 function expectation (name: Variable): string {
   if (name === 'HOST') return 'an IP address or a name that resolves'
   if (name === 'DEPENDENCY_URL') return 'an http:// or https:// origin, such as http://127.0.0.1:3001'
+  if (name === 'REDIS_URL') return 'a redis:// or rediss:// URL, such as redis://127.0.0.1:6379'
+  if (name === 'OTEL_EXPORTER_OTLP_ENDPOINT') return 'an http:// or https:// URL, such as http://127.0.0.1:4318'
+  if (name === 'OTEL_SERVICE_NAME') return 'a name'
   const schema: PropertySchema = ConfigSchema.properties[name]
   if (schema.enum !== undefined) return `one of ${schema.enum.join(', ')}`
   return `${schema.type === 'integer' ? 'an integer' : 'a number'} from ${schema.minimum} to ${schema.maximum}`

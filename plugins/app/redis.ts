@@ -1,0 +1,85 @@
+// fastify.redis: the connection to Redis when REDIS_URL is set (replicas share state through it), else undefined. The
+// service starts without waiting for Redis, reports it in /ready while it is unreachable, and reconnects by itself.
+import { once } from 'node:events'
+import { Redis, type RedisOptions } from 'ioredis'
+import fp from 'fastify-plugin'
+import { retryLater } from '../../src/retry-later.js'
+
+/** The longest wait between two attempts to reconnect, in ms: a Redis back from a restart is found within it. */
+const MAX_RECONNECT_DELAY_MS = 1000
+
+/** How long connecting may take before the attempt counts as failed and the next one is planned, in ms. */
+const CONNECT_TIMEOUT_MS = 2000
+
+export interface RedisConnection {
+  /**
+   * The client for commands. While Redis is unreachable they fail at once rather than queue: a request waits for
+   * nothing that may never come.
+   */
+  readonly client: Redis
+  /**
+   * A connection of its own for a blocking read (XREAD BLOCK), closed with the app. Its commands wait for it to connect;
+   * one in progress when the connection is lost fails, and the reader tries again.
+   */
+  connection: (name: string) => Redis
+  /** Whether the client is connected and ready now. */
+  readonly up: boolean
+  /** A 503 with Retry-After, saying Redis is unreachable: the answer of a request that needs Redis while it is down. */
+  unavailable: () => Error
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    redis: RedisConnection | undefined
+  }
+}
+
+export default fp(async (fastify) => {
+  const url = fastify.config.REDIS_URL
+  if (url === undefined) {
+    fastify.decorate('redis', undefined)
+    return
+  }
+  const options: RedisOptions = {
+    connectionName: 'async-service',
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS)
+  }
+  const connections: Redis[] = []
+  let down = false
+  function open (name: string, enableOfflineQueue = true): Redis {
+    const connection = new Redis(url as string, { ...options, enableOfflineQueue, connectionName: `async-service:${name}` })
+    // ioredis reconnects by itself; an error is worth a line only when the connection was up until then.
+    connection.on('error', (error) => { fastify.log.debug({ err: error, connection: name }, 'redis connection error') })
+    connections.push(connection)
+    return connection
+  }
+  const client = open('commands', false)
+  client.on('ready', () => {
+    if (down) fastify.log.info('redis reachable again')
+    down = false
+  })
+  client.on('close', () => {
+    if (!down && client.status !== 'end') fastify.log.warn('redis unreachable: requests that need it get 503 until it is back')
+    down = true
+  })
+
+  fastify.decorate('redis', {
+    client,
+    connection: (name) => open(name),
+    get up () { return client.status === 'ready' },
+    unavailable: () => retryLater('Redis is unreachable')
+  } satisfies RedisConnection)
+
+  // After everything that uses Redis has stopped (onClose hooks run in reverse order of registration). A connection
+  // ends only here: ioredis tries to reconnect for ever.
+  fastify.addHook('onClose', async () => {
+    await Promise.all(connections.map(async (connection) => {
+      const ended = once(connection, 'end')
+      // QUIT lets Redis finish what it was sent; unreachable, there is nothing to finish.
+      await connection.quit().catch(() => { connection.disconnect() })
+      await ended
+    }))
+  })
+}, { name: 'redis', dependencies: ['config'] })
