@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { Pool } from 'undici'
 import { openEventStream } from './event-stream-client.js'
-import { replicaSet } from './replicas.js'
+import { replicaSet, type Replica } from './replicas.js'
 import { until } from './upstream.js'
 import { ChatClient } from './ws-client.js'
 
@@ -16,12 +16,13 @@ const set = await replicaSet(t, {
   env: {
     // Long enough for requests to be in flight whenever a replica stops.
     ROOT_DELAY_MS: '250',
-    // nginx has no health checks: a stopping replica is left when it refuses connections, after this delay. Meanwhile
-    // it serves, every answer with Connection: close, so that nginx keeps none of its connections for later.
+    // nginx has no health checks: it leaves a stopping replica once that refuses connections, at the end of this delay,
+    // and sends the other one what was refused, and any GET cut short as the replica stopped accepting. Meanwhile the
+    // replica serves, every answer closing its connection, so that nginx holds none open when it stops.
     SHUTDOWN_DELAY_MS: '2000'
   }
 })
-const [a, b] = set.replicas as [typeof set.replicas[0], typeof set.replicas[0]]
+const [a, b] = set.replicas as [Replica, Replica]
 
 /** `promise`, or a failure naming `what` once `ms` have passed. */
 async function within<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
