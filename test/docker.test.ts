@@ -266,6 +266,7 @@ t.test('compose.yaml: replicas of the image behind nginx, sharing a Redis; nginx
   t.same(app.env_file, [{ path: '.env', required: false }])
   t.has(app.environment, { HOST: '0.0.0.0', PORT: '3000' }, '.env.example says 127.0.0.1, which nginx could not reach')
   t.equal(app.environment.REDIS_URL, 'redis://redis:6379', 'the replicas share the redis service')
+  t.equal(app.environment.TRUST_PROXY, 'uniquelocal', "nginx's X-Forwarded-For believed, from compose's private network")
   t.same(app.depends_on, { redis: { condition: 'service_healthy' } })
   t.equal(app.ports, undefined, 'no fixed host port, so that docker compose up --scale app=3 starts three')
   t.equal(redis.ports, undefined)

@@ -24,6 +24,24 @@ t.test('on: past RATE_LIMIT_MAX in the window a client gets 429 JSON with Retry-
   t.equal((await from('192.0.2.2')).statusCode, 200, 'another client is not limited')
 })
 
+t.test('behind proxies named by TRUST_PROXY, the client is the address they forward; anyone else forwards nothing', async (t) => {
+  const fastify = await build(t, { env: { RATE_LIMIT_MAX: '1', TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' } })
+  const through = async (remoteAddress: string, client: string) =>
+    await fastify.inject({ url: '/sync', remoteAddress, headers: { 'x-forwarded-for': client } })
+  t.equal((await through('10.1.2.3', '192.0.2.1')).statusCode, 200)
+  t.equal((await through('127.0.0.1', '192.0.2.2')).statusCode, 200, 'another client through another proxy')
+  t.equal((await through('10.1.2.3', '192.0.2.1')).statusCode, 429, 'the same client again, through the same proxy')
+  t.equal((await through('192.0.2.9', '192.0.2.3')).statusCode, 200)
+  t.equal((await through('192.0.2.9', '192.0.2.4')).statusCode, 429, 'an untrusted sender is the client, whatever it forwards')
+})
+
+t.test('without TRUST_PROXY, X-Forwarded-For is not believed', async (t) => {
+  const fastify = await build(t, { env: { RATE_LIMIT_MAX: '1' } })
+  const forwarding = async (client: string) => await fastify.inject({ url: '/sync', headers: { 'x-forwarded-for': client } })
+  t.equal((await forwarding('192.0.2.1')).statusCode, 200)
+  t.equal((await forwarding('192.0.2.2')).statusCode, 429, 'both from the one sender')
+})
+
 t.test('on: /health and /ready are exempt', async (t) => {
   const fastify = await build(t, { env: { RATE_LIMIT_MAX: '1' } })
   for (let request = 0; request < 5; request++) {
