@@ -10,6 +10,7 @@ import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat-fram
 import type { ChatHub, Listener } from '../../src/chat-hub.js'
 import { CloseCode, SERVER_STOPPING } from '../../src/close-codes.js'
 import { MemoryChatHub } from '../../src/memory-chat-hub.js'
+import { RedisChatHub } from '../../src/redis-chat-hub.js'
 import type { ErrorFrame } from '../../src/schemas/chat.js'
 import { TokenBucket } from '../../src/token-bucket.js'
 
@@ -55,12 +56,14 @@ declare module 'fastify' {
 }
 
 export default fp(async (fastify) => {
-  const { config, shutdown } = fastify
+  const { config, shutdown, redis } = fastify
   const maxTextBytes = config.CHAT_MAX_MESSAGE_BYTES
   const frameLimit = maxFrameBytes(maxTextBytes)
   /** This process's sockets in the room. */
   const members = new Map<WebSocket, Member>()
-  const hub: ChatHub = new MemoryChatHub(config.CHAT_HISTORY)
+  const hub: ChatHub = redis === undefined
+    ? new MemoryChatHub(config.CHAT_HISTORY)
+    : new RedisChatHub({ client: redis.client, reader: redis.connection('chat'), historySize: config.CHAT_HISTORY, log: fastify.log })
 
   const registers = [fastify.metricsRegistry]
   new Gauge({ name: 'chat_connections_open', help: 'Sockets in the chat room', registers, collect () { this.set(members.size) } })
@@ -170,5 +173,6 @@ export default fp(async (fastify) => {
     for (const socket of members.keys()) socket.close(CloseCode.GOING_AWAY, SERVER_STOPPING)
   })
 
+  // Before the Redis connections close (registered after them): the hub's reader stops first.
   fastify.addHook('onClose', async () => { await hub.close() })
-}, { name: 'chat', dependencies: ['config', 'shutdown', 'metrics'] })
+}, { name: 'chat', dependencies: ['config', 'shutdown', 'metrics', 'redis'] })
