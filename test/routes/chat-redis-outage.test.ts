@@ -1,6 +1,7 @@
 // GET /chat on two replicas while their Redis is down: a newcomer is closed with 1013 and a reason, a message gets an
 // error frame saying it was not sent, the sockets in the room stay, the readers say so once; with Redis back, without a
 // restart, messages cross the replicas again with ids above the last; at the close, the reader stops at once.
+import { Redis } from 'ioredis'
 import t from 'tap'
 import { redisServer } from '../redis-server.js'
 import { replica } from '../replicas.js'
@@ -53,13 +54,15 @@ t.test('the close stops the reader at once, blocked in Redis or waiting for it',
   const redis = await redisServer(t)
   const a = await replica(t, redis.url)
   const b = await replica(t, redis.url)
-  // Once a client has got its join through the stream, the reader waits in Redis for the next frame.
-  await a.join('ann')
+  // Both readers wait in Redis for a frame, which no socket's leave brings at the close.
+  const probe = new Redis(redis.url)
+  const blockedReaders = async (): Promise<number> => (await probe.client('LIST') as string).split('\n').filter((line) => line.includes(' name=async-service:chat ') && line.includes(' flags=b ')).length
+  while (await blockedReaders() < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+  probe.disconnect()
   let started = performance.now()
   await a.fastify.close()
   // Well under a read's 30 s block.
   t.ok(performance.now() - started < 15_000, `Redis up: ${Math.round(performance.now() - started)} ms`)
-  await b.join('bob')
   await redis.stop()
   await until(() => b.fastify.redis?.up === false, 20_000)
   started = performance.now()
