@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { redisServer } from '../redis-server.js'
-import { replica } from '../replicas.js'
+import { chatReplica } from '../chat-replica.js'
 import { until } from '../upstream.js'
 import { ChatClient } from '../ws-client.js'
 
@@ -14,8 +14,8 @@ t.setTimeout(120_000)
 t.test('Redis down: newcomers closed with 1013, messages refused with an error frame, the rest stays; then back', async (t) => {
   const redis = await redisServer(t)
   const logLines: string[] = []
-  const a = await replica(t, redis.url, { LOG_LEVEL: 'info' }, logLines)
-  const b = await replica(t, redis.url)
+  const a = await chatReplica(t, redis.url, { LOG_LEVEL: 'info' }, logLines)
+  const b = await chatReplica(t, redis.url)
   const { client: ann } = await a.join('ann')
   const { client: bob } = await b.join('bob')
   t.match(await ann.next(), { type: 'join', name: 'bob' })
@@ -52,8 +52,8 @@ t.test('Redis down: newcomers closed with 1013, messages refused with an error f
 
 t.test('the close stops the reader at once, blocked in Redis or waiting for it', async (t) => {
   const redis = await redisServer(t)
-  const a = await replica(t, redis.url)
-  const b = await replica(t, redis.url)
+  const a = await chatReplica(t, redis.url)
+  const b = await chatReplica(t, redis.url)
   // Both readers wait in Redis for a frame, which no socket's leave brings at the close.
   const probe = new Redis(redis.url)
   const blockedReaders = async (): Promise<number> => (await probe.client('LIST') as string).split('\n').filter((line) => line.includes(' name=async-service:chat ') && line.includes(' flags=b ')).length

@@ -3,7 +3,7 @@
 // on both with the sockets online on both; a replica's stop closes its sockets and leaves the other's room as it was.
 import t from 'tap'
 import { redisServer } from '../redis-server.js'
-import { replica } from '../replicas.js'
+import { chatReplica } from '../chat-replica.js'
 import type { ChatClient } from '../ws-client.js'
 
 /** The next `count` messages `client` gets, the frames between them left out. */
@@ -18,8 +18,8 @@ async function messages (client: ChatClient, count: number): Promise<Array<Recor
 
 t.test('messages sent through both replicas reach the clients of both, senders included, in one order', async (t) => {
   const redis = await redisServer(t)
-  const a = await replica(t, redis.url)
-  const b = await replica(t, redis.url)
+  const a = await chatReplica(t, redis.url)
+  const b = await chatReplica(t, redis.url)
   const { client: ann } = await a.join('ann')
   const { client: bob, joined } = await b.join('bob')
   t.match(joined, { online: 2 }, 'ann on A counted')
@@ -43,8 +43,8 @@ t.test('messages sent through both replicas reach the clients of both, senders i
 
 t.test('a newcomer on one replica gets the history made on the other, then its join with everyone online', async (t) => {
   const redis = await redisServer(t)
-  const a = await replica(t, redis.url, { CHAT_HISTORY: '2' })
-  const b = await replica(t, redis.url, { CHAT_HISTORY: '2' })
+  const a = await chatReplica(t, redis.url, { CHAT_HISTORY: '2' })
+  const b = await chatReplica(t, redis.url, { CHAT_HISTORY: '2' })
   const { client: ann } = await a.join('ann')
   for (const text of ['one', 'two', 'three']) ann.send({ type: 'message', text })
   await messages(ann, 3)
@@ -56,8 +56,8 @@ t.test('a newcomer on one replica gets the history made on the other, then its j
 
 t.test('joins and leaves are announced on both replicas with the sockets online on both; a stop closes its own', async (t) => {
   const redis = await redisServer(t)
-  const a = await replica(t, redis.url)
-  const b = await replica(t, redis.url)
+  const a = await chatReplica(t, redis.url)
+  const b = await chatReplica(t, redis.url)
   const { client: ann } = await a.join('ann')
   const { client: bob } = await b.join('bob')
   t.match(await ann.next(), { type: 'join', name: 'bob', online: 2 })

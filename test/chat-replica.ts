@@ -7,7 +7,7 @@ import { build } from './helper.js'
 import { until } from './upstream.js'
 import { ChatClient } from './ws-client.js'
 
-export interface Replica {
+export interface ChatReplica {
   fastify: FastifyInstance
   /** The ws:// URL of GET /chat?name=`name` on this replica. */
   url: (name: string) => string
@@ -18,7 +18,7 @@ export interface Replica {
 }
 
 /** A replica sharing the Redis at `redisUrl`, listening, with Redis reached; `env` and `logLines` as build() takes them. */
-export async function replica (t: Test, redisUrl: string, env: Record<string, string> = {}, logLines?: string[]): Promise<Replica> {
+export async function chatReplica (t: Test, redisUrl: string, env: Record<string, string> = {}, logLines?: string[]): Promise<ChatReplica> {
   const fastify = await build(t, { env: { REDIS_URL: redisUrl, SHUTDOWN_DELAY_MS: '0', ...env }, ...(logLines === undefined ? {} : { logLines }) })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   await until(() => fastify.redis?.up === true, 20_000)
