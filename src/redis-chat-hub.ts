@@ -33,8 +33,8 @@ const COUNT_TTL_MS = 15_000
 /**
  * A join or a leave, at once: this replica's count of sockets set (expiring unless refreshed), the online count added
  * up over the replicas whose count has not expired (the others forgotten), the frame added to the stream with it, and
- * for a join the history as it was then (none for a leave). KEYS: the stream, the replicas, the history. ARGV: this replica, its sockets,
- * the count's lifetime in ms, the frame up to its online count, the stream's length, "join" or "leave".
+ * for a join the history as it was then (none for a leave). KEYS: the stream, the replicas, the history. ARGV: this
+ * replica, its sockets, the count's lifetime in ms, the frame up to its online count, the stream's length, the type.
  */
 const ANNOUNCE = `
 redis.call('SET', KEYS[2] .. ':' .. ARGV[1], ARGV[2], 'PX', ARGV[3])
@@ -70,6 +70,17 @@ redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', 'frame', frame, 'id', i
 return id
 `
 
+/**
+ * A replica's refresh: its count of sockets set again (expiring unless refreshed), and the last id raised to the
+ * highest it has seen, should Redis have lost the counter. KEYS: the replicas, the last id. ARGV: this replica, its
+ * sockets, the count's lifetime in ms, the highest id seen.
+ */
+const REFRESH = `
+redis.call('SET', KEYS[1] .. ':' .. ARGV[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SADD', KEYS[1], ARGV[1])
+if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[4]) then redis.call('SET', KEYS[2], ARGV[4]) end
+`
+
 /** What a failed command that is tried again, or no longer needed, calls for: nothing. */
 function ignoreFailure (): void {}
 
@@ -77,6 +88,7 @@ function ignoreFailure (): void {}
 interface Scripts {
   chatAnnounce: (...args: Array<string | number>) => Promise<[entry: string, history: string[]]>
   chatSay: (...args: Array<string | number>) => Promise<number>
+  chatRefresh: (...args: Array<string | number>) => Promise<null>
 }
 
 /** A stream entry's id, milliseconds and sequence, to compare. */
@@ -139,6 +151,7 @@ export class RedisChatHub implements ChatHub {
   constructor ({ client, reader, historySize, log, countTtlMs = COUNT_TTL_MS }: RedisChatHubOptions) {
     client.defineCommand('chatAnnounce', { numberOfKeys: 3, lua: ANNOUNCE })
     client.defineCommand('chatSay', { numberOfKeys: 3, lua: SAY })
+    client.defineCommand('chatRefresh', { numberOfKeys: 2, lua: REFRESH })
     this.#client = client
     this.#scripts = client as unknown as Scripts
     this.#reader = reader
@@ -146,9 +159,9 @@ export class RedisChatHub implements ChatHub {
     this.#log = log
     this.#countTtlMs = countTtlMs
     this.#reading = this.#read()
-    // Refreshed even unchanged, so that a count lost with Redis's data comes back; one that fails, the next sets.
+    // Even unchanged, so that what Redis lost comes back; one that fails, the next makes up for.
     this.#refresh = setInterval(() => {
-      this.#client.multi().set(this.#countKey, this.#sockets, 'PX', this.#countTtlMs).sadd(REPLICAS, this.#replica).exec().catch(ignoreFailure)
+      this.#scripts.chatRefresh(REPLICAS, LAST_ID, this.#replica, this.#sockets, this.#countTtlMs, this.#lastMessageId).catch(ignoreFailure)
     }, countTtlMs / 3).unref()
   }
 
@@ -185,7 +198,7 @@ export class RedisChatHub implements ChatHub {
     clearInterval(this.#refresh)
     this.#closing.abort()
     // The others count this replica's sockets no more (or, Redis unreachable, once the count expires).
-    await this.#client.multi().del(this.#countKey).srem(REPLICAS, this.#replica).exec().catch(ignoreFailure)
+    await this.#client.multi().del(`${REPLICAS}:${this.#replica}`).srem(REPLICAS, this.#replica).exec().catch(ignoreFailure)
     // A read blocked in Redis returns once woken; one waiting for Redis to come back fails at its next attempt.
     const wake = (): void => {
       if (this.#readerId !== undefined) this.#client.client('UNBLOCK', this.#readerId).catch(ignoreFailure)
@@ -194,10 +207,6 @@ export class RedisChatHub implements ChatHub {
     const waking = setInterval(wake, WAKE_MS)
     await this.#reading
     clearInterval(waking)
-  }
-
-  get #countKey (): string {
-    return `${REPLICAS}:${this.#replica}`
   }
 
   async #seat (seat: Seat, listener: Listener): Promise<void> {
