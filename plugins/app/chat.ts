@@ -66,7 +66,7 @@ export default fp(async (fastify) => {
     : new RedisChatHub({ client: redis.client, reader: redis.connection('chat'), historySize: config.CHAT_HISTORY, log: fastify.log })
 
   const registers = [fastify.metricsRegistry]
-  new Gauge({ name: 'chat_connections_open', help: 'Sockets in the chat room', registers, collect () { this.set(members.size) } })
+  new Gauge({ name: 'chat_connections_open', help: "This process's sockets in the chat room", registers, collect () { this.set(members.size) } })
   const messagesBroadcast = new Counter({ name: 'chat_messages_total', help: "Chat messages broadcast from this process's sockets", registers })
   const dropped = new Counter({ name: 'chat_clients_dropped_total', help: 'Chat sockets cut off for reading too slowly', registers })
   const errors = new Counter({ name: 'chat_errors_total', help: 'Chat frames refused, and sockets closed for what they sent, by reason', labelNames: ['reason'], registers })

@@ -261,7 +261,7 @@ t.test('a stop closes every socket with 1001 and a reason, and completes', async
 t.test('/metrics counts the sockets open, the messages broadcast and the errors by reason, each from 0', async (t) => {
   const { fastify, join } = await room(t, { CHAT_RATE_PER_10S: '2' })
   t.match(await metrics(fastify), [
-    '# HELP chat_connections_open Sockets in the chat room',
+    "# HELP chat_connections_open This process's sockets in the chat room",
     '# TYPE chat_connections_open gauge',
     'chat_connections_open 0',
     '',
