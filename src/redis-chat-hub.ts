@@ -181,6 +181,7 @@ export class RedisChatHub implements ChatHub {
     this.#seats.delete(listener)
     if (!(await seat.joined)) return
     this.#sockets--
+    // Not announced, it is lost: the online count is right again at this replica's next announcement or refresh.
     await this.#announce('leave', seat.name).catch((error: unknown) => { this.#failure(error) })
   }
 
@@ -260,7 +261,7 @@ export class RedisChatHub implements ChatHub {
         // A new connection is a new client to Redis.
         this.#readerId = undefined
         // Once per outage: the Redis connection says more.
-        if (!failing) this.#log.warn({ err: error }, 'chat: cannot read the room from Redis; frames from other replicas wait until it is back')
+        if (!failing) this.#log.warn({ err: error }, 'chat: cannot read the room from Redis; trying again every second')
         failing = true
         await sleep(RETRY_MS, undefined, { signal: this.#closing.signal }).catch(() => {})
       }
@@ -272,7 +273,7 @@ export class RedisChatHub implements ChatHub {
     this.#lastRead = id
     const data = fields[1] as string
     const messageId = fields[3]
-    if (messageId !== undefined) this.#lastMessageId = Number(messageId)
+    if (messageId !== undefined) this.#lastMessageId = Math.max(this.#lastMessageId, Number(messageId))
     const entry = entryId(id)
     for (const [listener, seat] of this.#seats) {
       if (seat.from === undefined) seat.early.push([entry, data])
