@@ -1,6 +1,7 @@
 // Replicas behind nginx, as production runs them: Redis, two replicas of the built service sharing it, and nginx in
-// front with the project's configuration. Requests reach both; an event stream and a WebSocket pass through; a rolling
-// restart under steady load loses no request. One set-up for the file; the restart goes last.
+// front with the project's configuration. Requests reach both; an event stream and a WebSocket pass through; what one
+// replica is told, the other knows; a rolling restart under steady load loses no request. One set-up for the file;
+// the restart goes last.
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { Pool } from 'undici'
@@ -78,6 +79,21 @@ t.test('a WebSocket through nginx joins the chat', async (t) => {
   t.match(await client.next(), { type: 'join', name: 'behind-nginx' })
   await client.ping()
   t.pass('and the replica answers its ping through nginx')
+})
+
+t.test('a chat message sent through one replica reaches a client of the other', async (t) => {
+  const onA = await ChatClient.connect(`ws://127.0.0.1:${a.port}/chat?name=ann`)
+  t.teardown(() => onA.close())
+  t.match(await onA.next(), { type: 'history' })
+  t.match(await onA.next(), { type: 'join', name: 'ann' })
+  const onB = await ChatClient.connect(`ws://127.0.0.1:${b.port}/chat?name=bob`)
+  t.teardown(() => onB.close())
+  t.match(await onB.next(), { type: 'history' })
+  t.match(await onB.next(), { type: 'join', name: 'bob', online: 2 }, 'bob sees both replicas\' sockets online')
+  t.match(await onA.next(), { type: 'join', name: 'bob', online: 2 }, 'ann, on the other replica, sees bob join')
+  onB.send({ type: 'message', text: 'hello from b' })
+  t.match(await onA.next(), { type: 'message', from: 'bob', text: 'hello from b' }, 'sent on b, read on a')
+  t.match(await onB.next(), { type: 'message', from: 'bob', text: 'hello from b' }, 'and by its sender, in the same order')
 })
 
 /** Requests answered 2xx, by path. */
