@@ -33,13 +33,10 @@ export default fp<TracingPluginOptions>(async (fastify, { spanProcessor }) => {
   fastify.decorate('tracing', tracing)
   await fastify.register(tracing.plugin)
 
+  // A WebSocket's request is answered by the upgrade, past Fastify: its span ends as the socket opens (the route's
+  // wsHandler is read by @fastify/websocket, registered after this plugin).
   fastify.addHook('onRoute', (route) => {
-    // A handler runs where its request's body was read, not where the request's span was made current (for a request
-    // with a body, in no span at all): it is run in its request's context.
-    const { handler, wsHandler } = route
-    route.handler = function (request, reply) { return tracing.withRequest(request, handler, this, request, reply) }
-    // A WebSocket's request is answered by the upgrade, past Fastify: its span ends as the socket opens (the route's
-    // wsHandler is read by @fastify/websocket, registered after this plugin).
+    const { wsHandler } = route
     if (wsHandler === undefined) return
     route.wsHandler = function (socket, request) {
       tracing.endRequest(request, 101)

@@ -1,7 +1,7 @@
 // The app's tracing on OpenTelemetry, loaded only when tracing is on: a tracer provider of its own, @fastify/otel's
 // span per request (named after its route, its ids on the request's log lines), and the spans of dependency calls.
 import { FastifyOtelInstrumentation } from '@fastify/otel'
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api'
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources'
@@ -32,8 +32,6 @@ export interface CallSpan {
 export interface Tracing {
   /** @fastify/otel's plugin: registered first, its span per request covers every hook. */
   plugin: FastifyPluginCallback
-  /** Calls `fn` with `args` in the request's context: its span current, the parent of the spans `fn` starts. */
-  withRequest: <A extends unknown[], R>(request: FastifyRequest, fn: (...args: A) => R, thisArg: unknown, ...args: A) => R
   /** Starts the span of a dependency call asking for `latencyMs`, a child of the current span. */
   startCall: (latencyMs: number) => CallSpan
   /** The headers that carry the current span to a service called (traceparent, and tracestate when there is one). */
@@ -68,8 +66,9 @@ export function startTracing ({ serviceName, spanProcessor }: TracingOptions): T
   })
   const tracer = provider.getTracer('async-service')
   const instrumentation = new FastifyOtelInstrumentation({
-    // No span per hook, nor one for the handler: they would multiply the spans of every request. The handler runs in
-    // its request's context all the same (withRequest), so that its calls' spans are children of the request's.
+    // No span per hook, nor one for the handler: they would multiply the spans of every request. The request's span is
+    // current through its hooks and handler all the same (the rest of the request runs in its context, its body read
+    // late included): the parent of its calls' spans.
     instrumentHooks: false,
     instrumentHandler: false,
     // A 5xx's span has its error's message; its stack is in the log line of the 500, with the trace's id. Formatting
@@ -91,8 +90,6 @@ export function startTracing ({ serviceName, spanProcessor }: TracingOptions): T
 
   return {
     plugin: instrumentation.plugin(),
-    // A route without a span (`config: { otel: false }`) has no context: its handler runs in none, the root context.
-    withRequest: (request, fn, thisArg, ...args) => context.with(request.opentelemetry().context as Context, fn, thisArg, ...args),
     startCall (latencyMs) {
       const parent = context.active()
       const span = tracer.startSpan('dependency call', { kind: SpanKind.CLIENT, attributes: { 'dependency.latency_ms': latencyMs } }, parent)

@@ -1,7 +1,9 @@
 // Tracing on: a span per dependency call, a child of its request's, with how the call ended; over HTTP, the call's
 // traceparent goes to the upstream, and two instances of the service chained make one trace.
-import { get, type IncomingHttpHeaders } from 'node:http'
+import { once } from 'node:events'
+import { get, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import t from 'tap'
 import { openEventStream } from '../../event-stream-client.js'
@@ -51,10 +53,25 @@ t.test('a call cancelled because its client left: outcome cancelled, not marked 
   t.equal(call.status.code, SpanStatusCode.UNSET)
 })
 
-t.test('the call of a task posted with a body is a child of the request that posted it', async (t) => {
+t.test('the call of a task posted with a body is a child of the request that posted it, the body arriving late', async (t) => {
   const { app, spans } = await traced(t)
-  const posted = await app.inject({ method: 'POST', url: '/tasks', payload: { latencyMs: 10 } })
-  t.equal(posted.statusCode, 202)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const body = JSON.stringify({ latencyMs: 10 })
+  const post = request({
+    host: '127.0.0.1',
+    port: (app.server.address() as AddressInfo).port,
+    method: 'POST',
+    path: '/tasks',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+  })
+  // The head first, the body a moment later: the handler runs where the body was read, long after the request's hooks.
+  const answered = once(post, 'response')
+  post.flushHeaders()
+  await sleep(100)
+  post.end(body)
+  const [response] = await answered as [IncomingMessage]
+  response.resume()
+  t.equal(response.statusCode, 202)
   await until(() => spans().some((span) => span.name === 'dependency call'), 20_000)
   t.equal(spanNamed(spans(), 'dependency call').parentSpanContext?.spanId, spanNamed(spans(), 'POST /tasks').spanContext().spanId)
 })
