@@ -22,7 +22,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   // Every plugin reads fastify.config. Third-party plugins (thin wrappers configured from it) come next, then the
   // app's own, which may use them; within a folder, a plugin's declared dependencies load before it.
   await fastify.register(configPlugin, { config: options.config })
-  // Off without an endpoint; on, first, so that each request's span covers every hook.
+  // Tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) before any other hook, so that each request's span covers
+  // them all, load shedding's included.
   await fastify.register(tracing, { spanProcessor: options.spanProcessor })
   // Each wrapper configures its plugin from fastify.config itself (autoConfig), so nothing is passed down.
   await fastify.register(AutoLoad, { dir: join(PLUGINS, 'external'), options: {} })
