@@ -1,6 +1,7 @@
 // fastify.live: the live feed's event streams (GET /events). One feed for every stream, running only while one is open;
 // each update framed once and written to every stream; one heartbeat timer; a client too slow to read is disconnected;
 // on shutdown every stream gets a last event and ends.
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
@@ -54,6 +55,9 @@ export default fp(async (fastify) => {
     }
   })
   const everyClientLeft = fastify.httpErrors.createError(CLIENT_CLOSED_REQUEST, 'Every client of the live feed left')
+  // The feed is started by the request of the first stream, but runs for every stream: outside that request's context,
+  // so that its calls' spans (with tracing on) do not all join the trace of a request long answered.
+  const outsideAnyRequest = AsyncLocalStorage.snapshot()
   let heartbeat: NodeJS.Timeout | undefined
 
   const streams = new EventStreams({
@@ -103,7 +107,7 @@ export default fp(async (fastify) => {
         for (const update of updates) first += sseEvent('update', update, update.seq)
       }
       if (!streams.add(socket, first) || streams.size > 1) return
-      feed.start()
+      outsideAnyRequest(() => { feed.start() })
       if (LIVE_HEARTBEAT_MS > 0) heartbeat = setInterval(() => { streams.broadcast(HEARTBEAT) }, LIVE_HEARTBEAT_MS)
     },
     get count () { return streams.size }
