@@ -55,8 +55,8 @@ export type ChatResult =
     messagesPerRound: number
     service: ChatTarget
     baseline: ChatTarget
-    /** The service's figure over the baseline's (null where the baseline's is 0). */
-    ratios: { rssPerSocket: number | null, lastP50: number | null, lastP99: number | null }
+    /** The service's figure over the baseline's. */
+    ratios: ChatRatios
   }
 
 interface Joined { opened: number, failed: number, connectMs: number, joinedMs: number | null }
@@ -162,16 +162,22 @@ export async function chat (run: Run): Promise<ChatResult> {
   }
   const service = overRounds(turns.service)
   const baseline = overRounds(turns.baseline)
+  return { ...compared(run, scale, service, baseline), service, baseline }
+}
+
+/** Figures compared: memory per socket, a message to its last socket (p50, p99); the first target's over the second's (null where that is 0). */
+export interface ChatRatios { rssPerSocket: number | null, lastP50: number | null, lastP99: number | null }
+
+/** What two targets measured alike share: the scale, and the ratios of `first`'s figures over `second`'s. */
+export function compared (run: Run, scale: ChatScale, first: ChatTarget, second: ChatTarget): { sockets: number, rounds: number, messagesPerRound: number, ratios: ChatRatios } {
   return {
     sockets: scale.sockets,
     rounds: run.rounds,
     messagesPerRound: scale.messages,
-    service,
-    baseline,
     ratios: {
-      rssPerSocket: ratio(service.perSocket.rssKb, baseline.perSocket.rssKb),
-      lastP50: ratio(service.delivery.lastP50Ms, baseline.delivery.lastP50Ms),
-      lastP99: ratio(service.delivery.lastP99Ms, baseline.delivery.lastP99Ms)
+      rssPerSocket: ratio(first.perSocket.rssKb, second.perSocket.rssKb),
+      lastP50: ratio(first.delivery.lastP50Ms, second.delivery.lastP50Ms),
+      lastP99: ratio(first.delivery.lastP99Ms, second.delivery.lastP99Ms)
     }
   }
 }
