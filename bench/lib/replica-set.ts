@@ -45,8 +45,11 @@ export interface Proxy {
   accessLog: () => Promise<AccessLine[]>
 }
 
-/** Connections an nginx worker may hold: two for each client (its own and the replica's), for up to 10,000 clients. */
-const WORKER_CONNECTIONS = 20_480
+/**
+ * Connections an nginx worker may hold, two for each client (its own and the replica's): room for 8,000 clients on one
+ * worker, under the open-file limit the harness gives its servers (OPEN_FILES, 20,000), which nginx checks it against.
+ */
+const WORKER_CONNECTIONS = 16_384
 /** Longer than a replica's stop may last (SHUTDOWN_DELAY_MS and SHUTDOWN_TIMEOUT_MS, 5 s and 10 s by default): a stop is never cut short. */
 export const STOP_GRACE_MS = 20_000
 
