@@ -29,7 +29,8 @@ export async function freePort (): Promise<number> {
   return port
 }
 
-async function accepts (port: number): Promise<boolean> {
+/** Whether a Redis on `port` answers PING. */
+export async function answersPing (port: number): Promise<boolean> {
   return await new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')
     socket.once('data', (data) => {
@@ -41,6 +42,10 @@ async function accepts (port: number): Promise<boolean> {
   })
 }
 
+/** redis-server's arguments: on `port` of the loopback interface only, its files in `dir`, nothing saved to disk. */
+export const redisArgs = (port: number, dir: string): string[] =>
+  ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no']
+
 /** Starts a Redis for this test; throws naming the Debian package when redis-server is missing. */
 export async function redisServer (t: Test): Promise<RedisServer> {
   if (spawnSync('redis-server', ['--version']).error !== undefined) throw new Error(MISSING)
@@ -49,10 +54,10 @@ export async function redisServer (t: Test): Promise<RedisServer> {
   let child: ChildProcess | undefined
 
   async function start (): Promise<void> {
-    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    const started = spawn('redis-server', redisArgs(port, dir), { stdio: 'ignore' })
     child = started
     const deadline = performance.now() + 20_000
-    while (!(await accepts(port))) {
+    while (!(await answersPing(port))) {
       if (started.exitCode !== null || performance.now() > deadline) throw new Error(`redis-server did not start on port ${port}`)
       await sleep(20)
     }

@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises'
 import { Agent, request, type IncomingHttpHeaders } from 'node:http'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { NGINX_DIR, startNginx } from '../nginx.js'
+import { NGINX_DIR } from '../nginx-files.js'
+import { startNginx } from '../nginx.js'
 import { nothingListening, serve, until, type Seen } from '../upstream.js'
 
 // nginx and a few hundred requests: room for a busy machine.
