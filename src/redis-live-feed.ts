@@ -135,7 +135,9 @@ export class RedisLiveFeed implements LiveFeed {
     return this.#positioned
   }
 
+  /** Stops the calls, the reader and the lease; stopping a stopped feed sends Redis nothing (it may be closing). */
   stop (reason: Error): void {
+    if (!this.#running) return
     this.#running = false
     clearInterval(this.#leaseTimer)
     this.#calls.stop(reason)
