@@ -28,8 +28,11 @@ export interface LiveFeed {
    * from then on reaches the callback. Rejects when it cannot follow the feed (its store is unreachable).
    */
   start: () => void | Promise<void>
-  /** Stops it, with nobody left to listen here: a call in progress is cancelled with `reason`. */
-  stop: (reason: Error) => void
+  /**
+   * Stops it, with nobody left to listen here: a call in progress is cancelled with `reason`. Resolves once nothing of
+   * it runs on (with Redis, its reader is done), and never rejects.
+   */
+  stop: (reason: Error) => void | Promise<void>
   /**
    * The updates a client that last had `lastSeq` missed, as far as they are kept, once start has resolved: exactly those
    * after lastSeq that the callback was given, so that a stream that gets them, then what the callback is given next,

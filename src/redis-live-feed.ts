@@ -101,9 +101,10 @@ export class RedisLiveFeed implements LiveFeed {
   readonly #kept: number
   #running = false
   #leaseTimer: NodeJS.Timeout | undefined
-  /** Whether the reader runs (it ends its last read after a stop), and once it has its position. */
+  /** Whether the reader runs (it ends its last read after a stop); once it has its position; once it has stopped. */
   #reading = false
   #positioned: Promise<void> = Promise.resolve()
+  #readerStopped: Promise<void> = Promise.resolve()
   /** The number of the last update delivered, or of the newest in Redis when the reader took its position. */
   #delivered = 0
   /** The reader's client id while it reads, to unblock it. */
@@ -126,6 +127,7 @@ export class RedisLiveFeed implements LiveFeed {
       this.#reading = true
       // Asked before the lease, on the same connection: this replica's first update comes after the reader's position.
       this.#positioned = this.#position()
+      this.#readerStopped = this.#positioned.then(async () => { await this.#read() }, () => {})
     }
     if (!this.#running) {
       this.#running = true
@@ -135,14 +137,19 @@ export class RedisLiveFeed implements LiveFeed {
     return this.#positioned
   }
 
-  /** Stops the calls, the reader and the lease; stopping a stopped feed sends Redis nothing (it may be closing). */
-  stop (reason: Error): void {
-    if (!this.#running) return
-    this.#running = false
-    clearInterval(this.#leaseTimer)
-    this.#calls.stop(reason)
-    this.#unblock()
-    this.#client.eval(RELEASE, 1, PRODUCER_KEY, this.#token).catch(() => {})
+  /**
+   * Stops the calls, gives the lease up and unblocks the reader: resolves once the reader has stopped. Stopping a stopped
+   * feed sends Redis nothing (its connections may be closing).
+   */
+  async stop (reason: Error): Promise<void> {
+    if (this.#running) {
+      this.#running = false
+      clearInterval(this.#leaseTimer)
+      this.#calls.stop(reason)
+      this.#unblock()
+      this.#client.eval(RELEASE, 1, PRODUCER_KEY, this.#token).catch(() => {})
+    }
+    await this.#readerStopped
   }
 
   async replay (lastSeq: number): Promise<Replay> {
@@ -168,7 +175,6 @@ export class RedisLiveFeed implements LiveFeed {
       this.#reading = false
       throw error
     }
-    void this.#read()
   }
 
   /** Reads the stream from the last update delivered until the feed stops; never rejects. */

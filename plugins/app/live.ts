@@ -80,7 +80,7 @@ export default fp(async (fastify) => {
 
   function stopIfNobodyListens (): void {
     if (streams.size > 0 || opening > 0) return
-    feed.stop(everyClientLeft)
+    void feed.stop(everyClientLeft)
     clearInterval(heartbeat)
   }
 
@@ -95,7 +95,7 @@ export default fp(async (fastify) => {
   new Gauge({ name: 'live_streams_open', help: 'Event streams open', registers, collect () { this.set(streams.size) } })
 
   /** Starts the feed for a stream about to open; the frames of what it missed since `lastSeq`, if given. */
-  async function join (lastSeq: number | undefined): Promise<string> {
+  async function join (reply: FastifyReply, lastSeq: number | undefined): Promise<string> {
     opening++
     try {
       await feed.start()
@@ -104,8 +104,9 @@ export default fp(async (fastify) => {
       let frames = missed === 0 ? '' : sseEvent('lost', { missed })
       for (const update of updates) frames += sseEvent('update', update, update.seq)
       return frames
-    } catch {
-      // Only the feed shared through Redis fails, when Redis does.
+    } catch (error) {
+      // Only the feed shared through Redis fails, when Redis does: the answer says so, the log says how.
+      reply.request.log.warn({ err: error }, 'live feed: Redis failed')
       throw (redis as NonNullable<typeof redis>).unavailable()
     } finally {
       opening--
@@ -134,7 +135,7 @@ export default fp(async (fastify) => {
       let replayed = ''
       if (!headOnly) {
         try {
-          replayed = await join(lastSeq)
+          replayed = await join(reply, lastSeq)
           // The drain's last events were sent while this stream waited: it is not opened.
           if (draining.aborted) throw shuttingDown()
         } catch (error) {
@@ -165,8 +166,9 @@ export default fp(async (fastify) => {
   // The drain waits for every connection to close: each stream says why it ends, and ends.
   const SHUTDOWN = sseEvent('shutdown', { reason: 'The service is shutting down' })
   draining.addEventListener('abort', () => { streams.endAll(SHUTDOWN) })
+  // Before the Redis connections close: the reader's blocking read is over first.
   fastify.addHook('onClose', async () => {
-    feed.stop(everyClientLeft)
     clearInterval(heartbeat)
+    await feed.stop(everyClientLeft)
   })
 }, { name: 'live', dependencies: ['@fastify/sensible', 'dependency', 'in-flight', 'metrics', 'redis', 'security-headers', 'shutdown'] })
