@@ -164,3 +164,21 @@ t.test('a stream still waiting for Redis when the drain begins is refused with 5
   const tookMs = performance.now() - started
   t.ok(tookMs < 8000, `closed in ${Math.round(tookMs)} ms`)
 })
+
+t.test('a client that leaves while its stream waits for Redis: nothing opens, and the feed it started stops', async (t) => {
+  const server = await redisServer(t)
+  const a = await replica(t, server)
+  const redis = new Redis(server.url)
+  t.teardown(() => { redis.disconnect() })
+  await redis.client('PAUSE', 1000, 'ALL')
+  const gone = request({ port: a.port, host: '127.0.0.1', path: '/events', headers: { accept: 'text/event-stream' } }).on('error', () => {})
+  gone.end()
+  await until(() => a.fastify.inFlight.count === 1, 20_000)
+  gone.destroy()
+  // Answered once the pause is over, as the feed's commands are.
+  await redis.ping()
+  await sleep(300)
+  t.equal(await redis.exists('live:producer'), 0, 'the lease given up, or never taken')
+  t.equal(await redis.xlen('live:updates'), 0, 'nothing made, in 15 intervals')
+  t.equal(a.fastify.live.count, 0)
+})
