@@ -146,8 +146,9 @@ export class RedisLiveFeed implements LiveFeed {
       this.#running = false
       clearInterval(this.#leaseTimer)
       this.#calls.stop(reason)
-      this.#unblock()
+      // The lease first, on the connection that unblocks: it is free by the time the reader has stopped.
       this.#client.eval(RELEASE, 1, PRODUCER_KEY, this.#token).catch(() => {})
+      this.#unblock()
     }
     await this.#readerStopped
   }

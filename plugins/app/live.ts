@@ -81,7 +81,6 @@ export default fp(async (fastify) => {
   function stopIfNobodyListens (): void {
     if (streams.size > 0 || opening > 0) return
     void feed.stop(everyClientLeft)
-    clearInterval(heartbeat)
   }
 
   const streams = new EventStreams({
@@ -90,7 +89,10 @@ export default fp(async (fastify) => {
       dropped.inc()
       fastify.log.warn({ bufferedBytes }, 'event stream dropped: its client reads too slowly')
     },
-    onEmpty: stopIfNobodyListens
+    onEmpty: () => {
+      clearInterval(heartbeat)
+      stopIfNobodyListens()
+    }
   })
   new Gauge({ name: 'live_streams_open', help: 'Event streams open', registers, collect () { this.set(streams.size) } })
 

@@ -1,6 +1,6 @@
-// GET /events with REDIS_URL when Redis fails: a new stream refused with 503 before any byte, the streams open kept
-// (heartbeats on) and resumed with the numbers going on once Redis is back; Redis refusing the feed's commands; shutdown
-// with streams open, with Redis and without it, and a stream still opening when the drain begins.
+// GET /events with REDIS_URL when Redis fails or stalls: a new stream refused with 503 before any byte, the streams open
+// kept (heartbeats on) and resumed with the numbers going on once Redis is back; Redis refusing the feed's commands;
+// shutdown with streams open, with Redis and without it; streams that close, or whose clients leave, while another opens.
 import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
@@ -181,4 +181,24 @@ t.test('a client that leaves while its stream waits for Redis: nothing opens, an
   t.equal(await redis.exists('live:producer'), 0, 'the lease given up, or never taken')
   t.equal(await redis.xlen('live:updates'), 0, 'nothing made, in 15 intervals')
   t.equal(a.fastify.live.count, 0)
+})
+
+t.test('the last stream closing while another waits for Redis leaves the feed running for the one that opens', async (t) => {
+  const server = await redisServer(t)
+  const a = await replica(t, server)
+  const redis = new Redis(server.url)
+  t.teardown(() => { redis.disconnect() })
+  const first = await openEventStream(a.port)
+  const [last] = updateIds([await first.nextEvent('update')])
+  await redis.client('PAUSE', 1000, 'ALL')
+  const opening = openEventStream(a.port, { 'last-event-id': String(last) })
+  await until(() => a.fastify.inFlight.count === 1, 20_000)
+  first.close()
+  await until(() => a.fastify.live.count === 0, 20_000)
+  const second = await opening
+  t.teardown(second.close)
+  const frames = record(second)
+  await until(() => updateIds(frames).length >= 5, 20_000)
+  const ids = updateIds(frames)
+  t.same(ids, Array.from(ids, (_, index) => (last as number) + 1 + index), 'from the one after its last, live')
 })

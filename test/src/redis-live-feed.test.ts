@@ -35,8 +35,9 @@ async function feedOn (t: Test, server: RedisServer, options: Partial<RedisLiveF
   const lost: number[] = []
   const leaseLost = new Error('another replica makes the feed')
   const reader = await connect(t, server, true)
+  const client = await connect(t, server, false)
   const feed = new RedisLiveFeed({
-    client: await connect(t, server, false),
+    client,
     reader,
     intervalMs: 10,
     replaySize: 100,
@@ -53,7 +54,7 @@ async function feedOn (t: Test, server: RedisServer, options: Partial<RedisLiveF
   })
   t.teardown(async () => { await feed.stop(new Error('the test is over')) })
   const seqs = (updates: LiveUpdate[]): number[] => updates.map(({ seq }) => seq)
-  return { feed, reader, calls, delivered, produced, lost, leaseLost, seqs }
+  return { feed, client, reader, calls, delivered, produced, lost, leaseLost, seqs }
 }
 
 /** Redis as the test sees it, and a lease held by a replica that is not the feed's. */
@@ -110,6 +111,13 @@ t.test('numbers follow the newest in Redis, or the newest delivered when Redis l
   await until(() => delivered.length === 4, 20_000)
   t.same(seqs(delivered), [1, 2, 3, 4])
   t.same((await redis.xrange('live:updates', '-', '+')).map(([id]) => id), ['4-0'], 'after 3, not from 1 again')
+  await feed.stop(new Error('nobody listens'))
+  await redis.del('live:updates')
+  await feed.start()
+  await until(() => calls.length === 5, 20_000)
+  calls[4]?.resolve()
+  await until(() => delivered.length === 5, 20_000)
+  t.equal(delivered[4]?.seq, 5, 'and after a stop, lost while nobody listened')
 })
 
 t.test('the reader tells of updates gone before it read them', async (t) => {
@@ -231,4 +239,61 @@ t.test('an update that Redis cannot take is dropped and the calls wait for the l
   t.same(seqs(delivered), [1, 2], 'the dropped one took no number')
   t.same(warnings, ['live feed: Redis failed a command; trying again'], 'said once, not once a command')
   t.same(infos, ['live feed: Redis answers again'])
+})
+
+t.test('the holder renews its lease; a stop gives it up at once, and only if it is the feed\'s', async (t) => {
+  const server = await redisServer(t)
+  const { redis, leaseElsewhere } = await admin(t, server)
+  const { feed, calls } = await feedOn(t, server)
+  await feed.start()
+  await until(() => calls.length === 1, 20_000)
+  await sleep(1500)
+  const ttl = await redis.pttl('live:producer')
+  t.ok(ttl > 2000, `renewed: ${ttl} ms of its 3000 left after 1500`)
+  await feed.stop(new Error('nobody listens'))
+  t.equal(await redis.exists('live:producer'), 0, 'given up')
+  await leaseElsewhere()
+  void feed.start()
+  await feed.stop(new Error('nobody listens'))
+  t.equal(await redis.get('live:producer'), 'another replica', 'another\'s lease is left alone')
+})
+
+t.test('a feed stopped before its lease comes makes no call with it', async (t) => {
+  const server = await redisServer(t)
+  const { redis } = await admin(t, server)
+  const { feed, calls } = await feedOn(t, server)
+  void feed.start()
+  await feed.stop(new Error('nobody listens'))
+  await sleep(200)
+  t.equal(calls.length, 0)
+  t.equal(await redis.exists('live:producer'), 0)
+})
+
+t.test('a replay reads again when the reader delivered newer updates than it read meanwhile', async (t) => {
+  const server = await redisServer(t)
+  const { leaseElsewhere, append } = await admin(t, server)
+  await leaseElsewhere()
+  const { feed, client, delivered, seqs } = await feedOn(t, server)
+  await feed.start()
+  for (const seq of [1, 2, 3]) await append(seq)
+  await until(() => delivered.length === 3, 20_000)
+  // The first read's answer held back until update 4 has been delivered.
+  const read = client.xrevrange.bind(client)
+  let reads = 0
+  let release: () => void = () => {}
+  const held = new Promise<void>((resolve) => { release = resolve })
+  client.xrevrange = (async (...args: Parameters<typeof read>) => {
+    const answer = await read(...args)
+    if (++reads === 1) await held
+    return answer
+  }) as typeof client.xrevrange
+  const replayed = feed.replay(0)
+  await until(() => reads === 1, 20_000)
+  await append(4)
+  await until(() => delivered.length === 4, 20_000)
+  release()
+  const replay = await replayed
+  t.same(seqs(replay.updates), [1, 2, 3, 4], 'update 4, delivered before the stream is added, is in the replay')
+  t.equal(reads, 2)
+  t.same(seqs(delivered), [1, 2, 3, 4])
 })
