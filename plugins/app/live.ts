@@ -97,7 +97,7 @@ export default fp(async (fastify) => {
   new Gauge({ name: 'live_streams_open', help: 'Event streams open', registers, collect () { this.set(streams.size) } })
 
   /** Starts the feed for a stream about to open; the frames of what it missed since `lastSeq`, if given. */
-  async function join (reply: FastifyReply, lastSeq: number | undefined): Promise<string> {
+  async function join (lastSeq: number | undefined): Promise<string> {
     opening++
     try {
       await feed.start()
@@ -106,10 +106,6 @@ export default fp(async (fastify) => {
       let frames = missed === 0 ? '' : sseEvent('lost', { missed })
       for (const update of updates) frames += sseEvent('update', update, update.seq)
       return frames
-    } catch (error) {
-      // Only the feed shared through Redis fails, when Redis does: the answer says so, the log says how.
-      reply.request.log.warn({ err: error }, 'live feed: Redis failed')
-      throw (redis as NonNullable<typeof redis>).unavailable()
     } finally {
       opening--
     }
@@ -137,12 +133,17 @@ export default fp(async (fastify) => {
       let replayed = ''
       if (!headOnly) {
         try {
-          replayed = await join(reply, lastSeq)
-          // The drain's last events were sent while this stream waited: it is not opened.
-          if (draining.aborted) throw shuttingDown()
+          replayed = await join(lastSeq)
         } catch (error) {
           stopIfNobodyListens()
-          throw error
+          // Only the feed shared through Redis fails, when Redis does: the answer says so, the log says how.
+          reply.request.log.warn({ err: error }, 'live feed: Redis failed')
+          throw (redis as NonNullable<typeof redis>).unavailable()
+        }
+        // The drain's last events were sent while this stream waited: it is not opened.
+        if (draining.aborted) {
+          stopIfNobodyListens()
+          throw shuttingDown()
         }
       }
       reply.hijack()

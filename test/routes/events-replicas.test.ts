@@ -1,5 +1,6 @@
 // GET /events on two replicas sharing one Redis: the same updates on both, made by one of them; a client that comes back
-// to the other replica; the producer moving over; the feed stopping when nobody listens on any.
+// to the other replica; the producer moving over; the feed stopping when nobody listens on any; updates gone from Redis
+// before a replica read them.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
@@ -169,4 +170,19 @@ t.test('the feed stops when nobody listens on any replica: no call, nothing appe
   t.teardown(back.close)
   const [next] = await nextIds(back, 1)
   t.equal(next, Number(last?.split('-')[0]) + 1, 'and it starts again where it was')
+})
+
+t.test('updates gone from Redis before a replica read them are told to its streams as a lost event', async (t) => {
+  const { a, redis } = await replicas(t)
+  // Another replica makes the feed: here, the test.
+  await redis.set('live:producer', 'another replica', 'PX', 60_000)
+  const append = async (seq: number): Promise<unknown> =>
+    await redis.xadd('live:updates', `${seq}-0`, 'update', JSON.stringify({ at: '2026-11-26T18:46:06.956Z', latencyMs: 100, ok: true }))
+  const stream = await openEventStream(a.port)
+  t.teardown(stream.close)
+  await append(1)
+  t.equal((await stream.nextEvent('update')).id, '1')
+  await append(4)
+  t.same(await stream.next(), { event: 'lost', data: '{"missed":2}' }, 'updates 2 and 3')
+  t.same(await stream.next(), { event: 'update', id: '4', data: '{"seq":4,"at":"2026-11-26T18:46:06.956Z","latencyMs":100,"ok":true}' })
 })

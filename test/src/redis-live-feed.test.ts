@@ -106,6 +106,7 @@ t.test('numbers follow the newest in Redis, or the newest delivered when Redis l
     await until(() => delivered.length === made, 20_000)
   }
   await redis.del('live:updates')
+  t.same(await feed.replay(1), { missed: 2, updates: [] }, 'updates 2 and 3 are no longer kept')
   await until(() => calls.length === 4, 20_000)
   calls[3]?.resolve()
   await until(() => delivered.length === 4, 20_000)
