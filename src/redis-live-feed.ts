@@ -245,14 +245,11 @@ export class RedisLiveFeed implements LiveFeed {
   }
 
   #append (result: CallResult): void {
+    // An update that is not appended (the lease is another replica's, or Redis failed) is dropped, unnumbered: the
+    // lease's next check stops the calls here.
     this.#client.eval(APPEND, 2, UPDATES_KEY, PRODUCER_KEY, this.#token, this.#delivered, this.#kept, JSON.stringify(result)).then((seq) => {
-      if (seq === 0) this.#calls.stop(this.#options.leaseLost)
-      else this.#options.produced({ seq: seq as number, ...result })
-    }, (error: unknown) => {
-      // The call's result is dropped, unnumbered: the calls start again once the lease is held again.
-      this.#calls.stop(this.#options.leaseLost)
-      this.#failed(error)
-    })
+      if (seq !== 0) this.#options.produced({ seq: seq as number, ...result })
+    }, (error: unknown) => { this.#failed(error) })
   }
 
   #failed (error: unknown): void {
