@@ -301,3 +301,19 @@ t.test('a replay reads again when the reader delivered newer updates than it rea
   t.equal(reads, 2)
   t.same(seqs(delivered), [1, 2, 3, 4])
 })
+
+t.test('stopping a stopped feed sends Redis nothing: its connections may be closing', async (t) => {
+  const server = await redisServer(t)
+  const { redis } = await admin(t, server)
+  const { feed, client } = await feedOn(t, server)
+  const scripts = async (): Promise<string | undefined> => {
+    // Answered once the feed's own commands before it are done.
+    await client.ping()
+    return (await redis.info('commandstats')).match(/^cmdstat_eval:calls=(\d+)/m)?.[1]
+  }
+  await feed.start()
+  await feed.stop(new Error('nobody listens'))
+  const sent = await scripts()
+  await feed.stop(new Error('nobody listens'))
+  t.equal(await scripts(), sent)
+})
