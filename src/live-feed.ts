@@ -1,6 +1,6 @@
-// The live feed: numbered updates, one per dependency call while someone listens, and a replay of the latest for clients
-// that come back after missing some. An interface the app uses, so that a feed shared through Redis can stand in for
-// MemoryLiveFeed, which makes and keeps the updates in this process.
+// The live feed: numbered updates, one per dependency call while someone listens, and a replay of the latest for
+// clients that come back after missing some. An interface the app uses, so that a feed shared through Redis can stand
+// in for MemoryLiveFeed, which makes and keeps the updates in this process.
 import type { Cancellation } from './cancellation.js'
 import { LiveCalls, type CallResult } from './live-calls.js'
 import { RingBuffer } from './ring-buffer.js'
@@ -34,9 +34,9 @@ export interface LiveFeed {
    */
   stop: (reason: Error) => void | Promise<void>
   /**
-   * The updates a client that last had `lastSeq` missed, as far as they are kept, once start has resolved: exactly those
-   * after lastSeq that the callback was given, so that a stream that gets them, then what the callback is given next,
-   * misses none and gets none twice. Rejects when the store is unreachable.
+   * The updates a client that last had `lastSeq` missed, as far as they are kept, once start has resolved: exactly
+   * those after lastSeq that the callback was given, so that a stream that gets them, then what the callback is given
+   * next, misses none and gets none twice. Rejects when the store is unreachable.
    */
   replay: (lastSeq: number) => Replay | Promise<Replay>
 }

@@ -8,16 +8,16 @@ import { LiveCalls, type CallResult } from './live-calls.js'
 import { replayAfter, type LiveFeed, type LiveUpdate, type Replay } from './live-feed.js'
 
 /** The Redis Stream of updates: an update numbered n is the entry `n-0`, its field `update` the rest of it as JSON. */
-export const UPDATES_KEY = 'live:updates'
+const UPDATES_KEY = 'live:updates'
 /** The producer's lease: the holding replica's token, gone unless renewed. */
-export const PRODUCER_KEY = 'live:producer'
+const PRODUCER_KEY = 'live:producer'
 
 /** How long the lease lasts unless renewed: a producer that died without a word is replaced within it. */
-export const LEASE_MS = 3000
+const LEASE_MS = 3000
 /** How often, at most, the holder renews the lease and the others try to take it. */
 const LEASE_CHECK_MS = 1000
 /** Updates Redis keeps at least, whatever the replay's size: a reader behind by fewer skips none. */
-export const MIN_KEPT = 100
+const MIN_KEPT = 100
 /** Entries a read takes at most. */
 const READ_COUNT = 100
 /** How long a read waits for an entry before it asks again: a bound, should a stop's unblocking miss it. */
@@ -25,7 +25,7 @@ const READ_BLOCK_MS = 10_000
 /** The pause after a failed read. */
 const READ_RETRY_MS = 500
 /** How long a replay waits for this replica's reader to reach the newest update Redis has. */
-export const CATCH_UP_MS = 5000
+const CATCH_UP_MS = 5000
 
 /** Takes the lease if it is free, renews it if it is ours: 1 when it is ours. */
 const HOLD = `
@@ -138,8 +138,8 @@ export class RedisLiveFeed implements LiveFeed {
   }
 
   /**
-   * Stops the calls, gives the lease up and unblocks the reader: resolves once the reader has stopped. Stopping a stopped
-   * feed sends Redis nothing (its connections may be closing).
+   * Stops the calls, gives the lease up and unblocks the reader: resolves once the reader has stopped. Stopping a
+   * stopped feed sends Redis nothing (its connections may be closing).
    */
   async stop (reason: Error): Promise<void> {
     if (this.#running) {
@@ -167,7 +167,7 @@ export class RedisLiveFeed implements LiveFeed {
     }
   }
 
-  /** Takes the newest entry's number as the reader's position; a reader resuming after a stop keeps its own if Redis has none. */
+  /** Takes the newest entry's number as the reader's position; a reader starting again keeps its own if there is none. */
   async #position (): Promise<void> {
     try {
       const [newest] = await this.#client.xrevrange(UPDATES_KEY, '+', '-', 'COUNT', 1)

@@ -75,7 +75,7 @@ export default fp(async (fastify) => {
     })
   const everyClientLeft = fastify.httpErrors.createError(CLIENT_CLOSED_REQUEST, 'Every client of the live feed left')
   let heartbeat: NodeJS.Timeout | undefined
-  /** Streams waiting for the feed (with Redis, for its reader and replay): the feed runs while one is open or opening. */
+  /** Streams waiting for the feed (with Redis, its reader and replay): the feed runs while one is open or opening. */
   let opening = 0
 
   function stopIfNobodyListens (): void {

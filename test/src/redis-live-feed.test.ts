@@ -1,6 +1,5 @@
-// The feed shared through Redis, against a real Redis: appends only under the lease, numbers that survive Redis losing
-// its entries, the reader telling of updates gone, a replay that waits for the reader, what Redis keeps, and a stop that
-// unblocks the reader.
+// The feed shared through Redis, against a real Redis: the lease, the numbers, the reader, the replay, what Redis
+// keeps, and stopping.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
