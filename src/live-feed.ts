@@ -1,6 +1,5 @@
-// The live feed: numbered updates, one per dependency call while someone listens, and a replay of the latest for
-// clients that come back after missing some. An interface the app uses, so that a feed shared through Redis can stand
-// in for MemoryLiveFeed, which makes and keeps the updates in this process.
+// The live feed as the app uses it (an interface, so that a feed shared through Redis can stand in) and MemoryLiveFeed:
+// numbered updates, one per dependency call while someone listens, the latest kept for clients that come back.
 import type { Cancellation } from './cancellation.js'
 import { LiveCalls, type CallResult } from './live-calls.js'
 import { RingBuffer } from './ring-buffer.js'

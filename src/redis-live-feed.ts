@@ -167,7 +167,7 @@ export class RedisLiveFeed implements LiveFeed {
     }
   }
 
-  /** Takes the newest entry's number as the reader's position; a reader starting again keeps its own if there is none. */
+  /** Takes the newest entry's number as the reader's position (a reader starting again keeps its own if none). */
   async #position (): Promise<void> {
     try {
       const [newest] = await this.#client.xrevrange(UPDATES_KEY, '+', '-', 'COUNT', 1)

@@ -1,7 +1,6 @@
-// fastify.live: the live feed's event streams (GET /events). One feed for every stream, running only while one is open;
-// each update framed once and written to every stream; one heartbeat timer; a client too slow to read is disconnected;
-// on shutdown every stream gets a last event and ends. With Redis, the feed is shared by every replica (RedisLiveFeed);
-// without, it is this process's own (MemoryLiveFeed).
+// fastify.live: the live feed's event streams (GET /events). One feed for every stream (with REDIS_URL, for every
+// replica), running only while one is open; each update framed once and written to every stream; one heartbeat timer;
+// a client too slow to read is disconnected; on shutdown every stream gets a last event and ends.
 import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'

@@ -1,7 +1,5 @@
-// GET /events with REDIS_URL when Redis fails or stalls: a new stream refused with 503 before any byte, the streams
-// open kept (heartbeats on) and resumed with the numbers going on once Redis is back; Redis refusing the feed's
-// commands; shutdown with streams open, with Redis and without it; streams that close, or whose clients leave, while
-// another opens.
+// GET /events with REDIS_URL when Redis fails or stalls: 503 for a new stream, the open ones kept and resumed once it
+// is back, shutdown with streams open, and streams that open, close or leave while Redis is slow.
 import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'

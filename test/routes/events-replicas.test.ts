@@ -1,6 +1,5 @@
-// GET /events on two replicas sharing one Redis: the same updates on both, made by one of them; a client that comes
-// back to the other replica; the producer moving over; the feed stopping when nobody listens on any; updates gone from
-// Redis before a replica read them.
+// GET /events on two replicas sharing one Redis: the same updates on both, made by one; a client back on the other
+// replica; the producer moving over; the feed stopping when nobody listens; updates gone before a replica read them.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
