@@ -81,6 +81,25 @@ t.test('a WebSocket through nginx joins the chat', async (t) => {
   t.pass('and the replica answers its ping through nginx')
 })
 
+t.test('an event stream that comes back on the other replica with Last-Event-ID gets the updates it missed', async (t) => {
+  // A listener on b keeps the feed going while the client is away.
+  const listener = await openEventStream(b.port)
+  t.teardown(() => { listener.close() })
+  const onA = await openEventStream(a.port)
+  const lastSeen = Number((await within(onA.nextEvent('update'), 10_000, 'update on a')).id)
+  onA.close()
+  let newest = 0
+  while (newest < lastSeen + 2) newest = Number((await within(listener.nextEvent('update'), 10_000, 'update on b')).id)
+  const back = await openEventStream(b.port, { 'last-event-id': String(lastSeen) })
+  t.teardown(() => { back.close() })
+  const seqs: number[] = []
+  while (seqs.length < newest - lastSeen) {
+    const update = await within(back.nextEvent('update'), 10_000, 'replayed update')
+    seqs.push(JSON.parse(update.data ?? '').seq)
+  }
+  t.same(seqs, Array.from({ length: newest - lastSeen }, (_, index) => lastSeen + 1 + index), `updates ${lastSeen + 1} to ${newest}, seen on a, replayed on b in order`)
+})
+
 t.test('a chat message sent through one replica reaches a client of the other', async (t) => {
   const onA = await ChatClient.connect(`ws://127.0.0.1:${a.port}/chat?name=ann`)
   t.teardown(() => onA.close())
