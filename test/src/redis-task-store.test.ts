@@ -1,0 +1,157 @@
+// The Redis task store on a real Redis, each store a replica: a task's record through its states and times as any
+// replica reads it, the limit on pending tasks across replicas, expiry, counts, and the stop: drained, interrupted
+// tasks handed back to another replica, never failed.
+import { Redis } from 'ioredis'
+import t, { type Test } from 'tap'
+import type { Cancellation } from '../../src/cancellation.js'
+import { RedisTaskStore, type RedisTaskStoreOptions } from '../../src/redis-task-store.js'
+import type { Task } from '../../src/schemas/tasks.js'
+import { redisServer, type RedisServer } from '../redis-server.js'
+import { until } from '../upstream.js'
+
+// Some tests wait for Redis to come back, or for a task's lock to expire.
+t.setTimeout(120_000)
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+/** A task's work that ends when the test says so (or when its cancellation is cancelled), and what it was given. */
+interface Controlled {
+  task: Readonly<Task>
+  cancellation: Cancellation
+  resolve: () => void
+  reject: (error: Error) => void
+}
+
+interface Replica {
+  store: RedisTaskStore
+  /** The works this replica started, in order. */
+  works: Controlled[]
+  /** What the store said went wrong. */
+  errors: Error[]
+  client: Redis
+  workerConnection: Redis
+}
+
+/**
+ * A replica's store on `redis`, with connections as the app makes them, ready, whose works wait for the test to end
+ * them; interrupted and closed when the test ends.
+ */
+async function replica (t: Test, redis: RedisServer, options: Partial<RedisTaskStoreOptions> = {}): Promise<Replica> {
+  const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 1000)
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy })
+  const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null, retryStrategy })
+  for (const connection of [client, workerConnection]) connection.on('error', () => {})
+  const works: Controlled[] = []
+  const errors: Error[] = []
+  const store = new RedisTaskStore({
+    client,
+    workerConnection,
+    prefix: 'test',
+    maxPending: 10,
+    ttlMs: 60_000,
+    work: async (task, cancellation) => {
+      await new Promise<void>((resolve, reject) => {
+        works.push({ task, cancellation, resolve, reject })
+        cancellation.onCancel(reject)
+      })
+    },
+    onError: (error) => { errors.push(error) },
+    ...options
+  })
+  t.teardown(async () => {
+    await store.interrupt(new Error('the test is over'))
+    await store.close()
+    client.disconnect()
+    workerConnection.disconnect()
+  })
+  await until(() => client.status === 'ready' && workerConnection.status === 'ready', 20_000)
+  return { store, works, errors, client, workerConnection }
+}
+
+/** The task once `condition` holds for it as `replica` reads it; `withinMs` is only there so that a broken test ends. */
+async function read ({ store }: Replica, id: string, condition: (task: Task | undefined) => boolean, withinMs = 20_000): Promise<Task | undefined> {
+  const until = performance.now() + withinMs
+  let task = await store.get(id)
+  while (!condition(task) && performance.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    task = await store.get(id)
+  }
+  return task
+}
+
+const ended = (task: Task | undefined): boolean => task?.state !== 'pending'
+
+/** Waits until `condition` resolves true; fails after `ms`. */
+async function eventually (condition: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const started = performance.now()
+  while (!(await condition())) {
+    if (performance.now() - started > ms) throw new Error(`not so within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+t.test("a task is created pending with a UUID, its latency and when; a replica's worker runs it, saying when it started", async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  const before = Date.now()
+  const task = await a.store.create({ latencyMs: 250 }) as Task
+  t.same(task, { id: task.id, state: 'pending', latencyMs: 250, createdAt: task.createdAt })
+  t.match(task.id, UUID)
+  t.ok(Date.parse(task.createdAt) >= before - 5 && Date.parse(task.createdAt) <= Date.now(), 'created now')
+  await until(() => a.works.length === 1, 20_000)
+  const started = a.works[0]?.task as Task
+  t.same(started, { ...task, startedAt: started.startedAt }, 'its work given the task, pending')
+  t.match(started.startedAt, ISO)
+  t.ok(Date.parse(started.startedAt as string) >= Date.parse(task.createdAt), 'started after it was created')
+  t.same(await a.store.get(task.id), started, 'read back by its id')
+  t.not((await a.store.create({ latencyMs: 250 }))?.id, task.id, 'each task its own id')
+})
+
+t.test('a task whose work resolves is done, with its end time, as any replica reads it', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  const { id } = await a.store.create({ latencyMs: 100 }) as Task
+  await until(() => a.works.length === 1, 20_000)
+  const b = await replica(t, redis)
+  t.equal((await b.store.get(id))?.state, 'pending', 'pending while its work runs')
+  a.works[0]?.resolve()
+  const done = await read(b, id, ended) as Task
+  t.same(done, { id, state: 'done', latencyMs: 100, createdAt: done.createdAt, startedAt: done.startedAt, endedAt: done.endedAt })
+  t.match(done, { createdAt: ISO, startedAt: ISO, endedAt: ISO })
+  t.ok(Date.parse(done.startedAt as string) <= Date.parse(done.endedAt as string), 'ended after it started')
+  t.same(await a.store.get(id), done, 'the same from the replica that ran it')
+})
+
+t.test("a task whose work rejects has failed, with the error's message, as any replica reads it", async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  const b = await replica(t, redis)
+  const { id } = await b.store.create({ latencyMs: 100 }) as Task
+  await until(() => a.works.length + b.works.length === 1, 20_000)
+  ;[...a.works, ...b.works][0]?.reject(new Error('The dependency failed'))
+  t.match(await read(a, id, ended), { id, state: 'failed', error: 'The dependency failed', endedAt: ISO })
+  t.same(await a.store.get(id), await b.store.get(id))
+  t.same(a.errors, [], 'nothing went wrong with Redis')
+})
+
+t.test('an unknown id is undefined', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  t.equal(await a.store.get('00000000-0000-4000-8000-000000000000'), undefined)
+})
+
+t.test('with maxPending tasks pending across replicas, create answers undefined and adds nothing, however many ask at once', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis, { maxPending: 3 })
+  const b = await replica(t, redis, { maxPending: 3 })
+  const created = await Promise.all([a, b, a, b, a, b, a, b, a, b, a, b].map(async ({ store }) => await store.create({ latencyMs: 1 })))
+  t.equal(created.filter((task) => task !== undefined).length, 3, 'three accepted of twelve')
+  t.same(await a.store.counts(), { pending: 3, done: 0, failed: 0, cancelled: 0 }, 'only those added')
+  await until(() => a.works.length + b.works.length === 3, 20_000)
+  t.equal(await b.store.create({ latencyMs: 1 }), undefined, 'running counts as pending')
+  ;[...a.works, ...b.works][0]?.resolve()
+  await eventually(async () => (await a.store.counts()).pending === 2)
+  t.match(await b.store.create({ latencyMs: 1 }), { state: 'pending' }, 'an ended task frees its place')
+  t.equal(await a.store.create({ latencyMs: 1 }), undefined, 'and only one')
+})
