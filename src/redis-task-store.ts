@@ -211,6 +211,8 @@ export class RedisTaskStore implements TaskStore {
   async #run (job: Job<TaskData>, token: string | undefined): Promise<void> {
     this.#running++
     try {
+      // Taken as the stop came (a take in flight when the worker stopped taking): back at once, unstarted.
+      this.#stop.throwIfCancelled()
       await this.#work(taskOf(job), this.#stop)
     } catch (error) {
       if (this.#stop.reason === undefined) throw error

@@ -155,3 +155,119 @@ t.test('with maxPending tasks pending across replicas, create answers undefined 
   t.match(await b.store.create({ latencyMs: 1 }), { state: 'pending' }, 'an ended task frees its place')
   t.equal(await a.store.create({ latencyMs: 1 }), undefined, 'and only one')
 })
+
+t.test('a place taken for a task that never reached the queue (its replica died in between) is free again 10 s after', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis, { maxPending: 1 })
+  // What the store's first step leaves behind when its second never comes.
+  const taken = Date.now()
+  await a.client.zadd('test:tasks:reservations', taken, '00000000-0000-4000-8000-000000000000')
+  t.equal(await a.store.create({ latencyMs: 1 }), undefined, 'the place is taken')
+  await eventually(async () => (await a.store.create({ latencyMs: 1 })) !== undefined, 40_000)
+  const waited = Date.now() - taken
+  t.ok(waited >= 9900, `free again 10 s after (${waited} ms)`)
+})
+
+t.test('an ended task is readable for the TTL after it ends, then gone, no longer counted, and dropped from Redis as others end', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis, { ttlMs: 1500 })
+  const first = await a.store.create({ latencyMs: 1 }) as Task
+  const second = await a.store.create({ latencyMs: 1 }) as Task
+  await until(() => a.works.length === 2, 20_000)
+  a.works[0]?.resolve()
+  a.works[1]?.reject(new Error('failed'))
+  const done = await read(a, first.id, ended) as Task
+  t.equal(done.state, 'done')
+  t.equal((await read(a, second.id, ended))?.state, 'failed')
+  t.same(await a.store.counts(), { pending: 0, done: 1, failed: 1, cancelled: 0 })
+  await eventually(async () => (await a.store.get(first.id)) === undefined, 20_000)
+  t.ok(Date.now() - Date.parse(done.endedAt as string) >= 1500, 'gone once the TTL has passed')
+  await eventually(async () => (await a.store.get(second.id)) === undefined, 20_000)
+  t.same(await a.store.counts(), { pending: 0, done: 0, failed: 0, cancelled: 0 })
+  // BullMQ drops from Redis, in whole seconds, what ended 2 s ago or more, as another task ends.
+  await new Promise((resolve) => setTimeout(resolve, Date.parse(done.endedAt as string) + 2100 - Date.now()))
+  await a.store.create({ latencyMs: 1 })
+  await until(() => a.works.length === 3, 20_000)
+  a.works[2]?.resolve()
+  await eventually(async () => (await a.client.exists(`test:tasks:${first.id}`)) === 0, 20_000)
+  t.pass('dropped from Redis')
+})
+
+t.test('with a TTL of 0, ended tasks are kept, read and counted', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis, { ttlMs: 0 })
+  const { id } = await a.store.create({ latencyMs: 1 }) as Task
+  await until(() => a.works.length === 1, 20_000)
+  a.works[0]?.resolve()
+  await read(a, id, ended)
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  await a.store.create({ latencyMs: 1 })
+  await until(() => a.works.length === 2, 20_000)
+  a.works[1]?.resolve()
+  await eventually(async () => (await a.store.counts()).done === 2)
+  t.equal((await a.store.get(id))?.state, 'done', 'still there after another task ended, more than a second later')
+})
+
+t.test('counts say how many tasks are in each state, the same from every replica', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  const b = await replica(t, redis)
+  for (let i = 0; i < 5; i++) await [a, b][i % 2]?.store.create({ latencyMs: 1 })
+  await until(() => a.works.length + b.works.length === 5, 20_000)
+  const works = [...a.works, ...b.works]
+  works[0]?.resolve()
+  works[1]?.resolve()
+  works[2]?.reject(new Error('failed'))
+  await eventually(async () => (await a.store.counts()).pending === 2)
+  t.same(await a.store.counts(), { pending: 2, done: 2, failed: 1, cancelled: 0 })
+  t.same(await b.store.counts(), { pending: 2, done: 2, failed: 1, cancelled: 0 })
+})
+
+t.test('interrupt cancels the work of the tasks running here and hands them back, pending, to another replica: done there, never failed', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  const tasks = [await a.store.create({ latencyMs: 1 }) as Task, await a.store.create({ latencyMs: 1 }) as Task]
+  await until(() => a.works.length === 2, 20_000)
+  const reason = new Error('The service is shutting down')
+  t.equal(await a.store.interrupt(reason), 2, 'says how many')
+  t.equal(a.works[0]?.cancellation.reason, reason, 'their work cancelled with the reason')
+  // Taken again here, a task would start again: its start time would move on.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const handedBack = await Promise.all(tasks.map(async ({ id }) => await a.store.get(id)))
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  t.same(await Promise.all(tasks.map(async ({ id }) => await a.store.get(id))), handedBack, 'pending, and not taken again here')
+  t.match(handedBack, [{ state: 'pending' }, { state: 'pending' }])
+  const b = await replica(t, redis)
+  await until(() => b.works.length === 2, 20_000)
+  t.same(b.works.map(({ task }) => task.id).sort(), tasks.map(({ id }) => id).sort(), 'run by the other replica')
+  for (const { task } of b.works) t.match(await a.store.get(task.id), { state: 'pending', startedAt: task.startedAt })
+  for (const work of b.works) work.resolve()
+  for (const { id } of tasks) {
+    const task = await read(a, id, ended) as Task
+    t.equal(task.state, 'done')
+    t.notOk('error' in task)
+  }
+  t.equal(a.works.length, 2, 'their work not started again by the replica that handed them back')
+  t.equal(await a.store.interrupt(reason), 0, 'none left')
+  t.same(a.errors, [])
+})
+
+t.test('drain stops taking tasks, and resolves once those running here have ended; the others wait for another replica', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  const running = await a.store.create({ latencyMs: 1 }) as Task
+  await until(() => a.works.length === 1, 20_000)
+  let drained = false
+  const draining = a.store.drain().then(() => { drained = true })
+  const waiting = await a.store.create({ latencyMs: 1 }) as Task
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  t.equal(a.works.length, 1, 'the new task not taken')
+  t.equal(drained, false, 'one still running')
+  a.works[0]?.resolve()
+  await draining
+  t.equal((await a.store.get(running.id))?.state, 'done')
+  t.same(await a.store.get(waiting.id), waiting, 'the new task waiting, not started')
+  const b = await replica(t, redis)
+  await until(() => b.works.length === 1, 20_000)
+  t.equal(b.works[0]?.task.id, waiting.id, 'run by a replica that goes on')
+})
