@@ -271,3 +271,116 @@ t.test('drain stops taking tasks, and resolves once those running here have ende
   await until(() => b.works.length === 1, 20_000)
   t.equal(b.works[0]?.task.id, waiting.id, 'run by a replica that goes on')
 })
+
+t.test('Redis away: create, get and counts fail at once; back, the worker takes tasks again by itself', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  await redis.stop()
+  await until(() => a.client.status !== 'ready' && a.workerConnection.status !== 'ready')
+  const operations: Array<[string, () => Promise<unknown>]> = [
+    ['create', async () => await a.store.create({ latencyMs: 1 })],
+    ['get', async () => await a.store.get('00000000-0000-4000-8000-000000000000')],
+    ['counts', async () => await a.store.counts()]
+  ]
+  for (const [name, operation] of operations) {
+    const started = performance.now()
+    await t.rejects(operation(), `${name} fails`)
+    t.ok(performance.now() - started < 1000, `${name} fails at once`)
+  }
+  await redis.start()
+  await until(() => a.client.status === 'ready', 20_000)
+  const { id } = await a.store.create({ latencyMs: 1 }) as Task
+  await until(() => a.works.length === 1, 30_000)
+  a.works[0]?.resolve()
+  t.equal((await read(a, id, ended))?.state, 'done', 'run by the worker that was there all along')
+})
+
+t.test('closing while Redis is away, the end of a task waiting to be recorded: nothing waits', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  await a.store.create({ latencyMs: 1 })
+  await until(() => a.works.length === 1, 20_000)
+  await redis.stop()
+  await until(() => a.workerConnection.status !== 'ready')
+  a.works[0]?.resolve()
+  // As the app's close does: the drain waited for until the cut-off, then the rest interrupted, then the close.
+  const drained = a.store.drain()
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const started = performance.now()
+  t.equal(await a.store.interrupt(new Error('stopping')), 0, 'nothing running: its work has ended')
+  await a.store.close()
+  await drained
+  t.ok(performance.now() - started < 5000, 'closed without waiting for Redis')
+})
+
+t.test('Redis gone while the close waits for the end of a task to be recorded: nothing waits', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  await a.store.create({ latencyMs: 1 })
+  await until(() => a.works.length === 1, 20_000)
+  const closing = a.store.close()
+  await redis.stop()
+  await until(() => a.client.status !== 'ready')
+  a.works[0]?.resolve()
+  const started = performance.now()
+  await closing
+  t.ok(performance.now() - started < 5000, 'closed without waiting for Redis')
+})
+
+t.test('a task interrupted while Redis is away stays held where it was: the hand-back fails, said, and nothing waits', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  await a.store.create({ latencyMs: 1 })
+  await until(() => a.works.length === 1, 20_000)
+  await redis.stop()
+  await until(() => a.workerConnection.status !== 'ready')
+  const drained = a.store.drain()
+  t.equal(await a.store.interrupt(new Error('stopping')), 1)
+  const started = performance.now()
+  await a.store.close()
+  await drained
+  t.ok(performance.now() - started < 5000, 'closed without waiting for Redis')
+  t.ok(a.errors.some(({ message }) => message === 'Connection is closed.'), 'the failed hand-back said')
+})
+
+t.test('a store whose Redis never came has run nothing, and drains and closes at once', async (t) => {
+  const redis = await redisServer(t)
+  await redis.stop()
+  const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 1000)
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy })
+  const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null, retryStrategy })
+  for (const connection of [client, workerConnection]) connection.on('error', () => {})
+  t.teardown(() => {
+    client.disconnect()
+    workerConnection.disconnect()
+  })
+  let worked = false
+  const store = new RedisTaskStore({ client, workerConnection, prefix: 'test', maxPending: 10, ttlMs: 60_000, work: async () => { worked = true }, onError: () => {} })
+  // A few attempts to connect.
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const started = performance.now()
+  await store.drain()
+  await store.close()
+  t.ok(performance.now() - started < 5000, 'at once')
+  t.equal(worked, false)
+})
+
+t.test('a task held by a replica that died without a stop is run again by another once its hold expires, 10 to 20 s after', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  const { id } = await a.store.create({ latencyMs: 1 }) as Task
+  await until(() => a.works.length === 1, 20_000)
+  // As the replica dies: nothing it sends reaches Redis any more, so its hold on the task is not renewed.
+  a.workerConnection.disconnect()
+  const died = performance.now()
+  const b = await replica(t, redis)
+  await until(() => b.works.length === 1, 60_000)
+  const after = performance.now() - died
+  t.equal(b.works[0]?.task.id, id)
+  t.ok(after >= 4000, `not while it was held (${Math.round(after)} ms after)`)
+  b.works[0]?.resolve()
+  const task = await read(b, id, ended) as Task
+  t.equal(task.state, 'done', 'done, not failed')
+  t.notOk('error' in task)
+  a.works[0]?.resolve()
+})
