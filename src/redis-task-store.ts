@@ -26,9 +26,6 @@ const STALLED_CHECK_MS = 5000
 /** How many times a task may be found held by nobody and run again; once more, and it fails, as it may be what kills. */
 const MAX_STALLS = 3
 
-/** How long a worker waits before it asks Redis again after a failure (BullMQ's own 15 s would leave it idle long after Redis is back). */
-const RETRY_MS = 1000
-
 /** How long a place among the pending tasks is kept for a task on its way into the queue: an add that failed frees it then. */
 const RESERVATION_MS = 10_000
 
@@ -197,7 +194,6 @@ export class RedisTaskStore implements TaskStore {
       lockDuration: LOCK_MS,
       stalledInterval: STALLED_CHECK_MS,
       maxStalledCount: MAX_STALLS,
-      runRetryDelay: RETRY_MS,
       skipVersionCheck: true
     })
     worker.on('error', this.#onError)
