@@ -385,3 +385,21 @@ t.test('a task held by a replica that died without a stop is run again by anothe
   t.notOk('error' in task)
   a.works[0]?.resolve()
 })
+
+t.test("a store whose worker never got its second connection (Redis went away as it started) closes at once", async (t) => {
+  const redis = await redisServer(t)
+  const admin = new Redis(redis.url, { lazyConnect: true })
+  admin.on('error', () => {})
+  t.teardown(() => { admin.disconnect() })
+  // Room for this connection and the store's two: the connection the worker opens for itself is refused.
+  await admin.config('SET', 'maxclients', '3')
+  const a = await replica(t, redis)
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  await redis.stop()
+  await until(() => a.workerConnection.status !== 'ready')
+  const started = performance.now()
+  const drained = a.store.drain()
+  await a.store.close()
+  await drained
+  t.ok(performance.now() - started < 5000, 'at once')
+})
