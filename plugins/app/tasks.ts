@@ -52,10 +52,14 @@ export default fp(async (fastify) => {
     }
   }
 
-  /** What went wrong between the store and Redis. While Redis is away the redis plugin has said so once: no line each. */
+  /**
+   * What went wrong between the store and Redis. A connection lost (a socket's error, or a connection closed) is the
+   * redis plugin's to say, once, rather than a line per attempt to reconnect; anything else (a task's record that Redis
+   * lost, a hold on a task that could not be renewed) is a warning.
+   */
   function redisError (error: Error): void {
-    if (redis?.up === true) log.warn({ err: error }, 'background tasks: redis failed')
-    else log.debug({ err: error }, 'background tasks: redis failed')
+    if ('syscall' in error || error.message === 'Connection is closed.') log.debug({ err: error }, 'background tasks: redis connection lost')
+    else log.warn({ err: error }, 'background tasks: redis failed')
   }
 
   const limits = { maxPending: config.TASKS_MAX_PENDING, ttlMs: config.TASKS_TTL_MS, work }
