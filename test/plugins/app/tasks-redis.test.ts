@@ -10,7 +10,7 @@ import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import configPlugin from '../../../plugins/config.js'
-import redisPlugin from '../../../plugins/app/redis.js'
+import redisPlugin, { type RedisConnection } from '../../../plugins/app/redis.js'
 import shutdown from '../../../plugins/app/shutdown.js'
 import tasks from '../../../plugins/app/tasks.js'
 import type { Cancellation } from '../../../src/cancellation.js'
@@ -311,4 +311,37 @@ t.test('closing the app while Redis is away, the end of a task waiting to be rec
   const started = performance.now()
   await a.fastify.close()
   t.ok(performance.now() - started < 5000, `closed without waiting for Redis (${Math.round(performance.now() - started)} ms)`)
+})
+
+t.test("the worker's own second connection is closed with the app, even when it never got through (Redis gone as it started)", async (t) => {
+  const redis = await redisServer(t)
+  const admin = new Redis(redis.url)
+  admin.on('error', () => {})
+  t.teardown(() => { admin.disconnect() })
+  // Room for this connection and the app's two (commands, the worker's): the one BullMQ opens for its worker is refused.
+  await admin.config('SET', 'maxclients', '3')
+  // BullMQ opens it as a copy of the worker's connection.
+  const copies: Redis[] = []
+  const before = (fastify: FastifyInstance): void => {
+    const redis = fastify.redis as RedisConnection
+    const open = redis.connection
+    redis.connection = (name, options) => {
+      const connection = open(name, options)
+      const duplicate = connection.duplicate.bind(connection)
+      connection.duplicate = (override) => {
+        const copy = duplicate(override)
+        copies.push(copy)
+        return copy
+      }
+      return connection
+    }
+  }
+  const a = await replica(t, redis, {}, { before })
+  await until(() => copies.length === 1, 20_000)
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  t.not(copies[0]?.status, 'ready', 'refused')
+  await redis.stop()
+  await until(() => a.fastify.redis?.up === false)
+  await a.fastify.close()
+  t.equal(copies[0]?.status, 'end', 'no longer trying to reach Redis')
 })
