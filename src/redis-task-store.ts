@@ -124,7 +124,8 @@ export class RedisTaskStore implements TaskStore {
     this.#queue = new Queue<TaskData>(QUEUE, {
       connection: client,
       prefix,
-      // Its check would be a command of its own at the first connection: failed there, the queue would never work.
+      // BullMQ's check of Redis's version is a command of its own once connected: failed there (Redis gone at that
+      // moment), the queue would fail every command after, until a restart.
       skipVersionCheck: true,
       defaultJobOptions: { removeOnComplete: keep, removeOnFail: keep, stackTraceLimit: 0 }
     })
@@ -193,8 +194,7 @@ export class RedisTaskStore implements TaskStore {
       concurrency: this.#maxPending,
       lockDuration: LOCK_MS,
       stalledInterval: STALLED_CHECK_MS,
-      maxStalledCount: MAX_STALLS,
-      skipVersionCheck: true
+      maxStalledCount: MAX_STALLS
     })
     worker.on('error', this.#onError)
     this.#worker = worker

@@ -7,7 +7,8 @@ import type { Task, TaskState } from './schemas/tasks.js'
 
 /**
  * A task's work: resolves when it is done, rejects with an Error when it failed (the task records its message), and
- * stops (rejecting) when its cancellation is cancelled.
+ * stops (rejecting) when its cancellation is cancelled, at once if it is already. A store may give every task the same
+ * cancellation: what a work registers on it, it unregisters once done (Cancellation.off), as the dependency's calls do.
  */
 export type TaskWork = (task: Readonly<Task>, cancellation: Cancellation) => Promise<void>
 
