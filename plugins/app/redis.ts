@@ -19,9 +19,10 @@ export interface RedisConnection {
   readonly client: Redis
   /**
    * A connection of its own for a blocking read (XREAD BLOCK), closed with the app. Its commands wait for it to connect;
-   * one in progress when the connection is lost fails, and the reader tries again.
+   * one in progress when the connection is lost fails, and the reader tries again. With `{ maxRetriesPerRequest: null }`,
+   * as BullMQ's worker needs, it is sent again once Redis is back instead, however long Redis is away.
    */
-  connection: (name: string) => Redis
+  connection: (name: string, options?: Pick<RedisOptions, 'maxRetriesPerRequest'>) => Redis
   /** Whether the client is connected and ready now. */
   readonly up: boolean
   /** A 503 with Retry-After, saying Redis is unreachable: the answer of a request that needs Redis while it is down. */
@@ -48,14 +49,14 @@ export default fp(async (fastify) => {
   }
   const connections: Redis[] = []
   let down = false
-  function open (name: string, enableOfflineQueue = true): Redis {
-    const connection = new Redis(url as string, { ...options, enableOfflineQueue, connectionName: `async-service:${name}` })
+  function open (name: string, overrides: RedisOptions): Redis {
+    const connection = new Redis(url as string, { ...options, ...overrides, connectionName: `async-service:${name}` })
     // ioredis reconnects by itself; an error is worth a line only when the connection was up until then.
     connection.on('error', (error) => { fastify.log.debug({ err: error, connection: name }, 'redis connection error') })
     connections.push(connection)
     return connection
   }
-  const client = open('commands', false)
+  const client = open('commands', { enableOfflineQueue: false })
   client.on('ready', () => {
     if (down) fastify.log.info('redis reachable again')
     down = false
@@ -67,18 +68,21 @@ export default fp(async (fastify) => {
 
   fastify.decorate('redis', {
     client,
-    connection: (name) => open(name),
+    connection: (name, options = {}) => open(name, options),
     get up () { return client.status === 'ready' },
     unavailable: () => retryLater('Redis is unreachable')
   } satisfies RedisConnection)
 
   // After everything that uses Redis has stopped (onClose hooks run in reverse order of registration). A connection
-  // ends only here: ioredis tries to reconnect for ever.
+  // ends here, unless its user ended it already: ioredis tries to reconnect for ever.
   fastify.addHook('onClose', async () => {
     await Promise.all(connections.map(async (connection) => {
+      if (connection.status === 'end') return
       const ended = once(connection, 'end')
-      // QUIT lets Redis finish what it was sent; unreachable, there is nothing to finish.
-      await connection.quit().catch(() => { connection.disconnect() })
+      // QUIT lets Redis finish what it was sent. Unreachable, there is nothing to finish, and a QUIT would wait for Redis
+      // behind the commands waiting for it: they fail instead.
+      if (connection.status === 'ready') await connection.quit().catch(() => { connection.disconnect() })
+      else connection.disconnect()
       await ended
     }))
   })

@@ -63,3 +63,49 @@ t.test('a service started while Redis is down starts, not ready until Redis come
   await until(() => fastify.redis?.up === true, 20_000)
   t.equal((await fastify.inject('/ready')).statusCode, 200)
 })
+
+t.test("a connection with BullMQ's setting keeps its command while Redis is away, and sends it once Redis is back", async (t) => {
+  const redis = await redisServer(t)
+  const fastify = await build(t, { env: { REDIS_URL: redis.url } })
+  const connection = fastify.redis?.connection('worker', { maxRetriesPerRequest: null })
+  if (connection === undefined) throw new Error('no connection')
+  t.equal(await connection.ping(), 'PONG')
+  await redis.stop()
+  await until(() => connection.status !== 'ready')
+  let answered: string | undefined
+  const setting = connection.set('greeting', 'hello').then((answer) => { answered = answer })
+  // Longer than a few attempts to reconnect: a connection without the setting fails its command at the first.
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  t.equal(answered, undefined, 'still waiting')
+  await redis.start()
+  await setting
+  t.equal(answered, 'OK')
+  t.equal(await connection.get('greeting'), 'hello')
+})
+
+t.test('the app closes while Redis is away, a connection holding a command for it: the command fails, nothing waits', async (t) => {
+  const redis = await redisServer(t)
+  const fastify = await build(t, { env: { REDIS_URL: redis.url } })
+  const connection = fastify.redis?.connection('worker', { maxRetriesPerRequest: null })
+  if (connection === undefined) throw new Error('no connection')
+  t.equal(await connection.ping(), 'PONG')
+  await redis.stop()
+  await until(() => connection.status !== 'ready')
+  const failed = t.rejects(connection.get('greeting'), { message: 'Connection is closed.' })
+  const started = performance.now()
+  await fastify.close()
+  t.ok(performance.now() - started < 5000, 'closed without waiting for Redis')
+  await failed
+  t.equal(connection.status, 'end')
+})
+
+t.test('a connection its user has ended already is left as it is when the app closes', async (t) => {
+  const redis = await redisServer(t)
+  const fastify = await build(t, { env: { REDIS_URL: redis.url } })
+  const connection = fastify.redis?.connection('worker')
+  if (connection === undefined) throw new Error('no connection')
+  t.equal(await connection.ping(), 'PONG')
+  connection.disconnect()
+  await until(() => connection.status === 'end')
+  await t.resolves(fastify.close())
+})
