@@ -1,6 +1,5 @@
 // fastify.redis: the connection to Redis when REDIS_URL is set (replicas share state through it), else undefined. The
 // service starts without waiting for Redis, reports it in /ready while it is unreachable, and reconnects by itself.
-import { once } from 'node:events'
 import { Redis, type RedisOptions } from 'ioredis'
 import fp from 'fastify-plugin'
 import { retryLater } from '../../src/retry-later.js'
@@ -78,7 +77,8 @@ export default fp(async (fastify) => {
   fastify.addHook('onClose', async () => {
     await Promise.all(connections.map(async (connection) => {
       if (connection.status === 'end') return
-      const ended = once(connection, 'end')
+      // Not events.once: it would reject on an error the connection reports as it goes.
+      const ended = new Promise((resolve) => connection.once('end', resolve))
       // QUIT lets Redis finish what it was sent. Unreachable, there is nothing to finish, and a QUIT would wait for Redis
       // behind the commands waiting for it: they fail instead.
       if (connection.status === 'ready') await connection.quit().catch(() => { connection.disconnect() })
