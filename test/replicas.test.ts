@@ -100,6 +100,22 @@ t.test('an event stream that comes back on the other replica with Last-Event-ID 
   t.same(seqs, Array.from({ length: newest - lastSeen }, (_, index) => lastSeen + 1 + index), `updates ${lastSeen + 1} to ${newest}, seen on a, replayed on b in order`)
 })
 
+t.test('a task accepted by one replica is done, and readable from the other', async (t) => {
+  const accepted = await fetch(`${a.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 200 }) })
+  t.equal(accepted.status, 202)
+  const location = accepted.headers.get('location') ?? ''
+  t.match(location, /^\/tasks\/[0-9a-f-]{36}$/)
+  const readOnB = async (): Promise<Record<string, unknown>> => await (await fetch(`${b.url}${location}`)).json() as Record<string, unknown>
+  let task = await readOnB()
+  t.match(task, { state: /^(pending|done)$/ }, 'b knows it at once')
+  const deadline = performance.now() + 20_000
+  while (task.state === 'pending' && performance.now() < deadline) {
+    await sleep(100)
+    task = await readOnB()
+  }
+  t.match(task, { state: 'done', latencyMs: 200, createdAt: String, startedAt: String, endedAt: String }, 'and then done, read from b')
+})
+
 t.test('a chat message sent through one replica reaches a client of the other', async (t) => {
   const onA = await ChatClient.connect(`ws://127.0.0.1:${a.port}/chat?name=ann`)
   t.teardown(() => onA.close())
