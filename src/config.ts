@@ -70,7 +70,7 @@ export const ConfigSchema = Type.Object({
   CHAT_MAX_BUFFERED_BYTES: Bytes(1_048_576, 1, 'bytes a chat socket may hold unsent for a slow client; past it, the client is disconnected'),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$', description: 'a Redis server (redis://[user:password@]host:port[/db]) through which replicas share the live feed, the chat, the background tasks and the rate limit; unset: all in this process' })),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://\\S+$', description: "an OTLP/HTTP collector's base URL (traces go to <it>/v1/traces); unset: no tracing, at no cost" })),
-  OTEL_SERVICE_NAME: Type.String({ minLength: 1, default: 'async-service', description: "the service's name on its traces" })
+  OTEL_SERVICE_NAME: Type.String({ default: 'async-service', description: "the service's name on its traces" })
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -130,7 +130,6 @@ function expectation (name: Variable): string {
   if (name === 'TRUST_PROXY') return 'addresses or CIDRs, comma-separated, such as 10.0.0.0/8, 127.0.0.1'
   if (name === 'REDIS_URL') return 'a redis:// or rediss:// URL, such as redis://127.0.0.1:6379'
   if (name === 'OTEL_EXPORTER_OTLP_ENDPOINT') return 'an http:// or https:// URL, such as http://127.0.0.1:4318'
-  if (name === 'OTEL_SERVICE_NAME') return 'a name'
   const schema: PropertySchema = ConfigSchema.properties[name]
   if (schema.enum !== undefined) return `one of ${schema.enum.join(', ')}`
   return `${schema.type === 'integer' ? 'an integer' : 'a number'} from ${schema.minimum} to ${schema.maximum}`

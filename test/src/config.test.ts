@@ -87,6 +87,18 @@ t.test('REDIS_URL and OTEL_EXPORTER_OTLP_ENDPOINT, URLs, have no default; OTEL_S
   t.match(await loadConfig({ OTEL_SERVICE_NAME: 'chat-eu' }), { ok: true, config: { OTEL_SERVICE_NAME: 'chat-eu' } })
 })
 
+t.test('TRUST_PROXY names addresses, CIDRs or proxy-addr\'s keywords, comma-separated; nothing else', async (t) => {
+  for (const value of ['127.0.0.1', '10.0.0.0/8, 127.0.0.1', 'uniquelocal', '::1,fd00::/8']) {
+    t.match(await loadConfig({ TRUST_PROXY: value }), { ok: true, config: { TRUST_PROXY: value } }, value)
+  }
+  for (const value of ['10.0.0.0/8;rm', 'a b', ',', 'true?']) {
+    t.same(await loadConfig({ TRUST_PROXY: value }), {
+      ok: false,
+      problems: [`TRUST_PROXY must be addresses or CIDRs, comma-separated, such as 10.0.0.0/8, 127.0.0.1 (got ${JSON.stringify(value)})`]
+    }, value)
+  }
+})
+
 t.test('strings are converted, empty values count as unset, unknown variables are ignored', async (t) => {
   const result = await loadConfig({ PORT: '0', HOST: '', MAX_WAIT_SECONDS: '2.25', LOG_LEVEL: 'silent', PATH: '/bin', NODE_ENV: 'test' })
   t.match(result, { ok: true, config: { PORT: 0, HOST: '127.0.0.1', MAX_WAIT_SECONDS: 2.25, LOG_LEVEL: 'silent', NODE_ENV: 'test' } })
