@@ -9,7 +9,7 @@ export default {
   testRunner: 'tap',
   tap: {
     testFiles: [
-      'test/src/{app,config,log-destination,server-options,cancellation,deadline-wheel,simulated-dependency,http-dependency,task-store,primes,primes-worker,ring-buffer,event-stream,event-streams,live-feed,chat-frames,token-bucket}.test.ts',
+      'test/src/{app,config,log-destination,server-options,cancellation,deadline-wheel,simulated-dependency,http-dependency,task-store,primes,primes-worker,ring-buffer,event-stream,event-streams,live-feed,chat-frames,token-bucket,memory-chat-hub,redis-chat-hub,redis-live-feed,redis-task-store,otlp-export}.test.ts',
       'test/plugins/**/*.test.ts',
       'test/routes/**/*.test.ts',
       'test/scripts/build.test.ts',

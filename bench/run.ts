@@ -1,6 +1,6 @@
 // npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up; then
 // the service's own scenarios: fan-out, clients that leave, /sync while the CPU is busy, live updates and chat (these two
-// against bare Fastify doing the same), each in bench/lib/.
+// against bare Fastify doing the same), and replicas behind nginx, each in bench/lib/.
 import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
 import { constants, cpus, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -12,7 +12,11 @@ import { fanout } from './lib/fanout.js'
 import { live, STREAMS } from './lib/live.js'
 import { load, wrkFound, type LoadResult } from './lib/load.js'
 import { OPEN_FILES, PINNING, freePort, openFileLimit, startServer, stopServer, treeRssKb, type Running } from './lib/processes.js'
-import { chart, chatTable, cpuBusyTable, disconnectTable, fanoutTable, liveTable, liveVerdicts, table, verdicts, verdictTable, type BenchResults, type TargetResult } from './lib/report.js'
+import { ROOT_CONNECTIONS, replicas } from './lib/replicas.js'
+import {
+  chart, chatTable, cpuBusyTable, disconnectTable, fanoutTable, liveTable, liveVerdicts, replicasTable, replicasVerdicts, table, verdicts, verdictTable,
+  type BenchResults, type TargetResult
+} from './lib/report.js'
 import { measure, median, middle, settle, type Run } from './lib/scenario.js'
 import { baseline, buildService, peers, service, type Target } from './lib/targets.js'
 
@@ -25,7 +29,7 @@ if (!wrkFound()) {
 }
 
 /** The service's own scenarios, which --skip may leave out (comma-separated). */
-const SCENARIOS = ['fanout', 'disconnects', 'cpu-busy', 'live', 'chat'] as const
+const SCENARIOS = ['fanout', 'disconnects', 'cpu-busy', 'live', 'chat', 'replicas'] as const
 
 const { values: flags } = parseArgs({
   options: {
@@ -168,7 +172,7 @@ if (process.channel !== undefined) {
 
 const loadAtStart = loadavg()
 /** Connections held open at once by the scenarios that hold many, at full scale; a smoke run holds a few dozen. */
-const HELD = { disconnects: CLIENTS, live: STREAMS, chat: SOCKETS }
+const HELD = { disconnects: CLIENTS, live: STREAMS, chat: SOCKETS, replicas: ROOT_CONNECTIONS }
 const held = Object.entries(HELD).map(([name, count]) => skipped.has(name) ? 0 : flags.smoke ? 50 : count)
 const needed = Math.max(...ladder, ...held) + 100
 const limit = openFileLimit()
@@ -215,6 +219,7 @@ const disconnectResult = skipped.has('disconnects') ? undefined : await disconne
 const cpuBusyResult = skipped.has('cpu-busy') ? undefined : await cpuBusy(run)
 const liveResult = skipped.has('live') ? undefined : await live(run)
 const chatResult = skipped.has('chat') ? undefined : await chat(run)
+const replicasResult = skipped.has('replicas') ? undefined : await replicas(run)
 // Proof that the service logged under load; the file itself (hundreds of MB after a full run) is emptied.
 const accessLogBytes = (await stat(accessLog)).size
 await truncate(accessLog)
@@ -242,16 +247,19 @@ const results: BenchResults = {
   ...(cpuBusyResult === undefined ? {} : { cpuBusy: cpuBusyResult }),
   ...(liveResult === undefined ? {} : { live: liveResult }),
   ...(chatResult === undefined ? {} : { chat: chatResult }),
+  ...(replicasResult === undefined ? {} : { replicas: replicasResult }),
   accessLogBytes,
   missingPeers: available.missing
 }
 const verdictList = verdicts(results)
 const liveVerdictList = results.live === undefined ? [] : liveVerdicts(results.live)
+const replicasVerdictList = results.replicas === undefined || 'skipped' in results.replicas ? [] : replicasVerdicts(results.replicas)
 const loads = (averages: number[]): string => averages.map((average) => average.toFixed(2)).join(' ')
 const notMeasured = [
   ...results.missingPeers,
   ...(results.cpuBusy !== undefined && 'skipped' in results.cpuBusy ? [`/sync while the CPU is busy: ${results.cpuBusy.skipped}`] : []),
-  ...(results.chat !== undefined && 'skipped' in results.chat ? [`chat: ${results.chat.skipped}`] : [])
+  ...(results.chat !== undefined && 'skipped' in results.chat ? [`chat: ${results.chat.skipped}`] : []),
+  ...(results.replicas !== undefined && 'skipped' in results.replicas ? [`replicas: ${results.replicas.skipped}`] : [])
 ]
 const markdown = [
   `Measured ${results.date.slice(0, 10)} on ${results.cores} cores (${results.cpu}), Node ${results.node}, load average ` +
@@ -266,11 +274,12 @@ const markdown = [
   ...(results.cpuBusy === undefined || 'skipped' in results.cpuBusy ? [] : ['', '**/sync while the CPU is busy.** ' + cpuBusyTable(results.cpuBusy, results.pinning !== null)]),
   ...(results.live === undefined ? [] : ['', '**Live updates.** ' + liveTable(results.live, liveVerdictList)]),
   ...(results.chat === undefined || 'skipped' in results.chat ? [] : ['', '**Chat.** ' + chatTable(results.chat)]),
+  ...(results.replicas === undefined || 'skipped' in results.replicas ? [] : ['', '**Replicas.** ' + replicasTable(results.replicas, results.pinning, replicasVerdictList)]),
   ...(notMeasured.length === 0 ? [] : ['', ...notMeasured.map((reason) => `- not measured: ${reason}`)])
 ].join('\n')
 
-// Every target of the run in one list: the ladder's, then the live updates'.
-await writeFile(join(outDir, 'latest.json'), JSON.stringify({ ...results, verdicts: [...verdictList, ...liveVerdictList] }, null, 2) + '\n')
+// Every target of the run in one list: the ladder's, the live updates', then the replicas'.
+await writeFile(join(outDir, 'latest.json'), JSON.stringify({ ...results, verdicts: [...verdictList, ...liveVerdictList, ...replicasVerdictList] }, null, 2) + '\n')
 await writeFile(join(outDir, 'latest.md'), markdown + '\n')
 await writeFile(join(outDir, 'chart.svg'), await chart(results))
 if (full) await updateReadme(markdown)

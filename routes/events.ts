@@ -24,7 +24,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
         },
         400: ErrorResponse('Last-Event-ID or ?lastEventId is not the id of an update'),
         406: ErrorResponse('The Accept header excludes text/event-stream'),
-        503: ErrorResponse('The service sheds load or is shutting down: retry after Retry-After')
+        503: ErrorResponse('The service sheds load, is shutting down, or cannot reach Redis (with REDIS_URL): retry after Retry-After')
       }
     },
     schemaErrorFormatter: (errors, dataVar) => new Error(dataVar === 'headers' ? `headers/last-event-id must be ${ID_EXPECTED}` : `querystring/lastEventId must be ${ID_EXPECTED}`)
@@ -33,7 +33,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
       throw fastify.httpErrors.notAcceptable(`GET /events answers ${EVENT_STREAM} only, which the Accept header (${request.headers.accept}) excludes`)
     }
     const lastEventId = request.headers['last-event-id'] ?? request.query.lastEventId
-    fastify.live.open(reply, lastEventId === undefined ? undefined : Number(lastEventId))
+    await fastify.live.open(reply, lastEventId === undefined ? undefined : Number(lastEventId))
   })
 }
 

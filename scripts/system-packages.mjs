@@ -1,16 +1,20 @@
 // Installs the Debian packages the tests need when their commands are missing (npm test runs it first, as CI does):
 // wrk drives the benchmark's load, ss (iproute2) shows a listening socket's backlog, chromium runs the live page's
-// browser test headless. As root, or through sudo.
+// browser test headless, redis-server and nginx stand for the Redis and the load balancer that replicas share. As root,
+// or through sudo.
 import { spawnSync } from 'node:child_process'
 
 /** The command each test runs, and the Debian package that provides it. */
 const NEEDED = [
   { command: 'wrk', debianPackage: 'wrk' },
   { command: 'ss', debianPackage: 'iproute2' },
-  { command: 'chromium', debianPackage: 'chromium' }
+  { command: 'chromium', debianPackage: 'chromium' },
+  { command: 'redis-server', debianPackage: 'redis-server' },
+  { command: 'nginx', debianPackage: 'nginx-light' }
 ]
 
-const found = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
+// nginx lives in /usr/sbin, which is on root's path but not always on a user's.
+const found = (command) => spawnSync('sh', ['-c', `command -v ${command} || test -x /usr/sbin/${command}`], { stdio: 'ignore' }).status === 0
 const missing = NEEDED.filter(({ command }) => !found(command)).map(({ debianPackage }) => debianPackage)
 if (missing.length === 0) process.exit(0)
 

@@ -1,10 +1,12 @@
-// The application as one Fastify plugin: config, then plugins/external, plugins/app and routes/ autoloaded, in that
-// order, and the JSON error and not-found answers.
+// The application as one Fastify plugin: config and tracing, then plugins/external, plugins/app and routes/ autoloaded,
+// in that order, and the JSON error and not-found answers.
 import { join } from 'node:path'
 import { STATUS_CODES } from 'node:http'
 import AutoLoad from '@fastify/autoload'
+import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import configPlugin from '../plugins/config.js'
+import tracing from '../plugins/tracing.js'
 import type { Config } from './config.js'
 
 const PLUGINS = join(import.meta.dirname, '..', 'plugins')
@@ -12,12 +14,17 @@ const ROUTES = join(import.meta.dirname, '..', 'routes')
 
 export interface AppOptions {
   config: Config
+  /** Where spans go rather than to OTEL_EXPORTER_OTLP_ENDPOINT; given, tracing is on (plugins/tracing.ts). */
+  spanProcessor?: SpanProcessor
 }
 
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   // Every plugin reads fastify.config. Third-party plugins (thin wrappers configured from it) come next, then the
   // app's own, which may use them; within a folder, a plugin's declared dependencies load before it.
   await fastify.register(configPlugin, { config: options.config })
+  // Tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) before any other hook, so that each request's span covers
+  // them all, load shedding's included.
+  await fastify.register(tracing, { spanProcessor: options.spanProcessor })
   // Each wrapper configures its plugin from fastify.config itself (autoConfig), so nothing is passed down.
   await fastify.register(AutoLoad, { dir: join(PLUGINS, 'external'), options: {} })
   await fastify.register(AutoLoad, { dir: join(PLUGINS, 'app'), options })
@@ -47,7 +54,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   })
 
   // No route matched: a known path with another method is 405 (or OPTIONS answered), anything else 404.
-  fastify.setNotFoundHandler((request, reply) => {
+  // Named: with tracing on, a 404's span is named after it.
+  fastify.setNotFoundHandler(function notFound (request, reply) {
     const allow = fastify.allowedMethods(request.url)
     if (allow === undefined) throw fastify.httpErrors.notFound(`Route ${request.method} ${request.url} not found`)
     reply.header('allow', allow)

@@ -7,7 +7,9 @@ export const CloseCode = {
   /** A frame larger than the service reads. */
   MESSAGE_TOO_BIG: 1009,
   /** The service failed. */
-  INTERNAL_ERROR: 1011
+  INTERNAL_ERROR: 1011,
+  /** Something the service needs is unreachable for now: the client may try again later. */
+  TRY_AGAIN_LATER: 1013
 } as const
 
 export const SERVER_STOPPING = 'server stopping'

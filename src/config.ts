@@ -41,6 +41,7 @@ export const ConfigSchema = Type.Object({
   MAX_HEAP_USED_BYTES: Bytes(0, 0, 'heap in use over which requests get 503 (0: not checked)'),
   MAX_RSS_BYTES: Bytes(0, 0, 'resident memory over which requests get 503 (0: not checked)'),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'requests a client address may make per window; 0 turns rate limiting off' }),
+  TRUST_PROXY: Type.Optional(Type.String({ pattern: '^[\\w.:/]+(,\\s*[\\w.:/]+)*$', description: "the proxies in front whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated, or loopback, linklocal, uniquelocal (Fastify's trustProxy); the client's address, for the rate limit and the log, is then the one they forwarded; unset: none" })),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1, maximum: MAX_DURATION_MS, default: 60_000, description: 'the rate limit window, in ms' }),
   REQUEST_DEADLINE_MS: Duration(30_000, 'how long a request may take from its start; past it, 504 and its dependency calls cancelled'),
   DEPENDENCY_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+/?$', description: "an upstream's origin (http://host:port) whose /wait the dependency calls; unset: the simulator" })),
@@ -66,7 +67,10 @@ export const ConfigSchema = Type.Object({
   CHAT_MAX_MESSAGE_BYTES: Type.Integer({ minimum: 1, maximum: 65_536, default: 2000, description: "longest chat text, in UTF-8 bytes; a frame over six times this plus 1 KiB closes the socket (1009)" }),
   CHAT_RATE_PER_10S: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, description: 'chat messages a socket may send in any 10 s; more get an error frame' }),
   CHAT_HEARTBEAT_MS: Duration(30_000, 'how often each chat socket is pinged; one that has not answered the last ping by then is closed (0: none)'),
-  CHAT_MAX_BUFFERED_BYTES: Bytes(1_048_576, 1, 'bytes a chat socket may hold unsent for a slow client; past it, the client is disconnected')
+  CHAT_MAX_BUFFERED_BYTES: Bytes(1_048_576, 1, 'bytes a chat socket may hold unsent for a slow client; past it, the client is disconnected'),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$', description: 'a Redis server (redis://[user:password@]host:port[/db]) through which replicas share the live feed, the chat, the background tasks and the rate limit; unset: all in this process' })),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://\\S+$', description: "an OTLP/HTTP collector's base URL (traces go to <it>/v1/traces); unset: no tracing, at no cost" })),
+  OTEL_SERVICE_NAME: Type.String({ default: 'async-service', description: "the service's name on its traces" })
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -123,6 +127,9 @@ function isNumeric (schema: PropertySchema): boolean {
 function expectation (name: Variable): string {
   if (name === 'HOST') return 'an IP address or a name that resolves'
   if (name === 'DEPENDENCY_URL') return 'an http:// or https:// origin, such as http://127.0.0.1:3001'
+  if (name === 'TRUST_PROXY') return 'addresses or CIDRs, comma-separated, such as 10.0.0.0/8, 127.0.0.1'
+  if (name === 'REDIS_URL') return 'a redis:// or rediss:// URL, such as redis://127.0.0.1:6379'
+  if (name === 'OTEL_EXPORTER_OTLP_ENDPOINT') return 'an http:// or https:// URL, such as http://127.0.0.1:4318'
   const schema: PropertySchema = ConfigSchema.properties[name]
   if (schema.enum !== undefined) return `one of ${schema.enum.join(', ')}`
   return `${schema.type === 'integer' ? 'an integer' : 'a number'} from ${schema.minimum} to ${schema.maximum}`

@@ -18,21 +18,25 @@ export interface HttpDependencyOptions {
    * upstream).
    */
   slackMs?: number
+  /** Headers for each call's request, asked for as it is sent: the trace context of the call, when tracing is on. */
+  headers?: () => Record<string, string>
 }
 
 export class HttpDependency implements Dependency {
   readonly #connections: Pool
   readonly #pool: CallPool
   readonly #slackMs: number
+  readonly #headers: (() => Record<string, string>) | undefined
   /** How to abort each call holding a connection, to cancel them all at once. */
   readonly #running = new Set<AbortController>()
 
-  constructor ({ origin, poolSize = 0, queueTimeoutMs = 0, slackMs = 5000 }: HttpDependencyOptions) {
+  constructor ({ origin, poolSize = 0, queueTimeoutMs = 0, slackMs = 5000, headers }: HttpDependencyOptions) {
     // No more connections than calls at once: undici frees a connection a moment after its answer is read, and without
     // a limit opens another for a call that follows at once.
     this.#connections = new Pool(origin, { connections: poolSize === 0 ? null : poolSize })
     this.#pool = new CallPool(poolSize, queueTimeoutMs)
     this.#slackMs = slackMs
+    this.#headers = headers
   }
 
   get inFlight (): number {
@@ -68,6 +72,7 @@ export class HttpDependency implements Dependency {
         method: 'GET',
         // A plain decimal, as /wait accepts: String() would write 1e-7 for a tiny latency.
         path: `/wait?seconds=${(latencyMs / 1000).toFixed(3)}`,
+        headers: this.#headers?.(),
         signal,
         headersTimeout: latencyMs + this.#slackMs,
         bodyTimeout: this.#slackMs

@@ -1,18 +1,12 @@
-// The live feed: while it runs, one dependency call every interval, each call's result published as a numbered update;
-// the latest updates are kept for clients that come back after missing some.
-import { Cancellation } from './cancellation.js'
+// The live feed as the app uses it (an interface, so that a feed shared through Redis can stand in) and MemoryLiveFeed:
+// numbered updates, one per dependency call while someone listens, the latest kept for clients that come back.
+import type { Cancellation } from './cancellation.js'
+import { LiveCalls, type CallResult } from './live-calls.js'
 import { RingBuffer } from './ring-buffer.js'
 
-export interface LiveUpdate {
+export interface LiveUpdate extends CallResult {
   /** The update's number, from 1, one more for each: a client's Last-Event-ID. */
   seq: number
-  /** When it was published, as an ISO time. */
-  at: string
-  /** How long its dependency call took, in ms. */
-  latencyMs: number
-  ok: boolean
-  /** Why the call failed, when it did. */
-  error?: string
 }
 
 /** What a client that comes back after the update `lastSeq` gets. */
@@ -26,7 +20,35 @@ export interface Replay {
   updates: LiveUpdate[]
 }
 
-export interface LiveFeedOptions {
+/** The live feed as the event streams use it; its updates go to a callback given when it is made. */
+export interface LiveFeed {
+  /**
+   * Starts the feed, for the streams open here (starting a running feed changes nothing): resolves once every update
+   * from then on reaches the callback. Rejects when it cannot follow the feed (its store is unreachable).
+   */
+  start: () => void | Promise<void>
+  /**
+   * Stops it, with nobody left to listen here: a call in progress is cancelled with `reason`. Resolves once nothing of
+   * it runs on (with Redis, its reader is done), and never rejects.
+   */
+  stop: (reason: Error) => void | Promise<void>
+  /**
+   * The updates a client that last had `lastSeq` missed, as far as they are kept, once start has resolved: exactly
+   * those after lastSeq that the callback was given, so that a stream that gets them, then what the callback is given
+   * next, misses none and gets none twice. Rejects when the store is unreachable.
+   */
+  replay: (lastSeq: number) => Replay | Promise<Replay>
+}
+
+/** The replay for `lastSeq` from the updates `kept` (oldest first), the latest published being `latest`. */
+export function replayAfter (lastSeq: number, latest: number, kept: LiveUpdate[]): Replay {
+  if (lastSeq > latest) return { missed: null, updates: kept }
+  const updates = kept.filter(({ seq }) => seq > lastSeq)
+  const firstKept = updates[0]?.seq ?? latest + 1
+  return { missed: firstKept - lastSeq - 1, updates }
+}
+
+export interface MemoryLiveFeedOptions {
   intervalMs: number
   /** Updates kept for replay. */
   replaySize: number
@@ -35,70 +57,40 @@ export interface LiveFeedOptions {
   publish: (update: LiveUpdate) => void
 }
 
-export class LiveFeed {
-  readonly #options: LiveFeedOptions
+/** The feed of this process alone: its calls, its numbers, the latest updates kept in memory. */
+export class MemoryLiveFeed implements LiveFeed {
+  readonly #calls: LiveCalls
   readonly #kept: RingBuffer<LiveUpdate>
   #seq = 0
-  /** The call in progress, or undefined while the feed waits for the next or is stopped. */
-  #call: Cancellation | undefined
-  #next: NodeJS.Timeout | undefined
-  #running = false
 
-  constructor (options: LiveFeedOptions) {
-    this.#options = options
-    this.#kept = new RingBuffer(options.replaySize)
+  constructor ({ intervalMs, replaySize, call, publish }: MemoryLiveFeedOptions) {
+    this.#kept = new RingBuffer(replaySize)
+    this.#calls = new LiveCalls({
+      intervalMs,
+      call,
+      result: (result) => {
+        const update = { seq: ++this.#seq, ...result }
+        this.#kept.push(update)
+        publish(update)
+      }
+    })
   }
 
   get running (): boolean {
-    return this.#running
+    return this.#calls.running
   }
 
   /** Starts the calls, the first at once; starting a running feed changes nothing. */
   start (): void {
-    if (this.#running) return
-    this.#running = true
-    this.#tick()
+    this.#calls.start()
   }
 
   /** Stops the calls: the one in progress is cancelled with `reason` and publishes nothing. */
   stop (reason: Error): void {
-    this.#running = false
-    clearTimeout(this.#next)
-    this.#call?.cancel(reason)
-    this.#call = undefined
+    this.#calls.stop(reason)
   }
 
-  /** The updates a client that last had `lastSeq` missed, as far as they are kept. */
   replay (lastSeq: number): Replay {
-    const kept = this.#kept.toArray()
-    if (lastSeq > this.#seq) return { missed: null, updates: kept }
-    const updates = kept.filter(({ seq }) => seq > lastSeq)
-    const firstKept = updates[0]?.seq ?? this.#seq + 1
-    return { missed: firstKept - lastSeq - 1, updates }
-  }
-
-  #tick (): void {
-    const call = this.#call = new Cancellation()
-    const startedAt = performance.now()
-    // Each call starts an interval after the one before it started, or at once if that one took longer.
-    this.#options.call(call).then(() => undefined, (error: Error) => error.message).then((error) => {
-      if (call.reason !== undefined) return
-      this.#call = undefined
-      const now = performance.now()
-      this.#publish(now - startedAt, error)
-      this.#next = setTimeout(() => { this.#tick() }, Math.max(0, startedAt + this.#options.intervalMs - now))
-    })
-  }
-
-  #publish (latencyMs: number, error: string | undefined): void {
-    const update: LiveUpdate = {
-      seq: ++this.#seq,
-      at: new Date().toISOString(),
-      latencyMs: Math.round(latencyMs),
-      ok: error === undefined,
-      ...(error === undefined ? {} : { error })
-    }
-    this.#kept.push(update)
-    this.#options.publish(update)
+    return replayAfter(lastSeq, this.#seq, this.#kept.toArray())
   }
 }

@@ -29,6 +29,8 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
     // A client that stops reading its answer, or sending, cannot hold a connection for ever: 0 is Node's no limit.
     connectionTimeout: config.CONNECTION_TIMEOUT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Behind nginx every request comes from nginx: the client's address is the one the trusted proxies forwarded.
+    ...(config.TRUST_PROXY === undefined ? {} : { trustProxy: config.TRUST_PROXY }),
     // A request that arrives while the app closes is served (its answer asks the client to close the connection),
     // not refused with Fastify's 503: it was sent before the load balancer knew, and the shutdown owes it an answer.
     return503OnClosing: false,

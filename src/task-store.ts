@@ -1,13 +1,14 @@
 // Background tasks: each one's record (pending, then done, failed or cancelled, with its times), its work started and
-// followed, and its expiry TASKS_TTL_MS after it ends. An interface the app uses, so that a shared store (Redis) can
-// stand in for MemoryTaskStore, which keeps them in this process.
+// followed, and its expiry TASKS_TTL_MS after it ends. An interface the app uses, so that a shared store
+// (RedisTaskStore, src/redis-task-store.ts) can stand in for MemoryTaskStore, which keeps them in this process.
 import { randomUUID } from 'node:crypto'
 import { Cancellation } from './cancellation.js'
 import type { Task, TaskState } from './schemas/tasks.js'
 
 /**
  * A task's work: resolves when it is done, rejects with an Error when it failed (the task records its message), and
- * stops (rejecting) when its cancellation is cancelled.
+ * stops (rejecting) when its cancellation is cancelled, at once if it is already. A store may give every task the same
+ * cancellation: what a work registers on it, it unregisters once done (Cancellation.off), as the dependency's calls do.
  */
 export type TaskWork = (task: Readonly<Task>, cancellation: Cancellation) => Promise<void>
 
@@ -19,12 +20,18 @@ export interface TaskStore {
   /** How many tasks there are in each state, expired ones left out. */
   counts: () => Promise<Record<TaskState, number>>
   /**
-   * Ends every pending task as cancelled at once, and cancels its work with `reason` (whatever the work does next, the
-   * task stays cancelled). Resolves with how many there were.
+   * Resolves once no task runs in this process any more, each ended or interrupted. A shared store first stops taking
+   * tasks from its queue: the replicas that go on run them.
    */
-  cancelAll: (reason: Error) => Promise<number>
-  /** Resolves once no task is pending. */
-  settled: () => Promise<void>
+  drain: () => Promise<void>
+  /**
+   * For a stop that cannot wait any longer: cancels the work of every task running in this process with `reason`, and
+   * resolves with how many there were. MemoryTaskStore ends them as cancelled at once (whatever their work does next,
+   * they stay cancelled); a shared store hands them back to its queue, pending, for another replica to run.
+   */
+  interrupt: (reason: Error) => Promise<number>
+  /** Lets go of what the store holds once drained or interrupted (a shared store's hold on its connections). */
+  close: () => Promise<void>
 }
 
 export interface MemoryTaskStoreOptions {
@@ -88,7 +95,7 @@ export class MemoryTaskStore implements TaskStore {
     return { ...this.#counts }
   }
 
-  async cancelAll (reason: Error): Promise<number> {
+  async interrupt (reason: Error): Promise<number> {
     const count = this.#pending.size
     for (const [task, cancellation] of this.#pending) {
       this.#end(task, 'cancelled')
@@ -97,10 +104,13 @@ export class MemoryTaskStore implements TaskStore {
     return count
   }
 
-  async settled (): Promise<void> {
+  async drain (): Promise<void> {
     if (this.#pending.size === 0) return
     await new Promise<void>((resolve) => { this.#waiting.push(resolve) })
   }
+
+  /** Holds nothing but memory: the tasks stay readable. */
+  async close (): Promise<void> {}
 
   /** Runs a task's work and records how it ended; never rejects, whatever the work throws. */
   async #run (task: Task, cancellation: Cancellation): Promise<void> {
@@ -113,7 +123,7 @@ export class MemoryTaskStore implements TaskStore {
     }
   }
 
-  /** Ends a pending task; a task that has ended already (cancelled, then its work stopped) stays as it ended. */
+  /** Ends a pending task; a task that has ended already (interrupted, then its work stopped) stays as it ended. */
   #end (task: Task, state: Exclude<TaskState, 'pending'>, error?: string): void {
     if (!this.#pending.delete(task)) return
     const now = this.#now()

@@ -90,7 +90,7 @@ t.test('npm run bench at tiny scale measures the service and the baseline, runs 
     }
   }
   t.ok(results.accessLogBytes > 1000, `the service wrote its access log under load (${results.accessLogBytes} bytes)`)
-  t.equal(results.verdicts.length, 9, 'the ladder\'s six targets, then the live updates\' three')
+  t.equal(results.verdicts.length, 10, 'the ladder\'s six targets, the live updates\' three, then the replicas\' one')
   for (const verdict of results.verdicts) t.match(verdict, { goal: String, measured: String, met: Boolean })
 
   // Fan-out: ten calls of 100 ms, all at once against one after another (the baseline).
@@ -193,6 +193,47 @@ t.test('npm run bench at tiny scale measures the service and the baseline, runs 
     t.match(chat.service.perSocket, { heapUsedKb: Number })
   }
 
+  // Replicas, at this scale: GET / at 4 connections and /sync at 100 on one replica directly, on it through nginx and on
+  // two through nginx; the chat's 20 sockets over two replicas; a rolling restart under 10 connections that loses nothing.
+  const { replicas } = results
+  t.notOk('skipped' in replicas, `replicas measured (${replicas.skipped}: npm test installs redis-server and nginx)`)
+  t.match(replicas, {
+    replicas: 2,
+    http: { rootConnections: 4, syncConnections: 100, rounds: 1 },
+    chat: { sockets: 20, rounds: 1, messagesPerRound: 5 },
+    restart: { connections: 10, shutdownDelayMs: 1000, durationS: Number, failed: 0, retried: Number }
+  })
+  const { setups, ratios } = replicas.http
+  t.same(Object.keys(setups), ['oneDirect', 'oneThroughNginx', 'twoThroughNginx'])
+  for (const [setup, { root, sync }] of Object.entries(setups) as Array<[string, Record<'root' | 'sync', { requests: number, p50Ms: number, serverCpu: number }>]>) {
+    t.match(root, { connections: 4, errors: 0, requestsPerSecond: Number, p99Ms: Number, serverCpuPerRequestUs: Number })
+    t.ok(root.requests > 0 && root.p50Ms >= 1000, `${setup}: / answered after its second (${root.p50Ms} ms)`)
+    t.match(sync, { connections: 100, errors: 0, requestsPerSecond: Number, p99Ms: Number, serverCpuPerRequestUs: Number })
+    t.ok(sync.requests > 0 && sync.serverCpu > 0, `${setup}: /sync answered, the servers' CPU measured (${sync.serverCpu})`)
+  }
+  for (const figure of Object.values(ratios)) t.same(Object.keys(figure as object), ['hop', 'secondReplica', 'both'])
+  t.equal(ratios.syncPerSecond.hop, setups.oneThroughNginx.sync.requestsPerSecond / setups.oneDirect.sync.requestsPerSecond, 'the hop: through nginx over directly')
+  t.equal(ratios.rootP99.secondReplica, setups.twoThroughNginx.root.p99Ms / setups.oneThroughNginx.root.p99Ms, 'the second replica: two over one')
+  for (const name of ['oneProcess', 'twoReplicas'] as const) {
+    const target = replicas.chat[name]
+    t.equal(target.rounds.length, 1, `chat on ${name}: one round`)
+    const [round] = target.rounds
+    t.match(round, { opened: 20, failed: 0, closedByServer: 0, errors: 0, perSocket: { rssKb: Number } })
+    t.same(round.messages.map((message: { received: number }) => message.received), [20, 20, 20, 20, 20], `chat on ${name}: each message reached every socket`)
+    checkDelivery(t, target.delivery, round.messages)
+  }
+  const [counted] = replicas.chat.twoReplicas.rounds.map((round: { counted: number[] }) => round.counted)
+  t.ok(counted.length === 2 && counted.every((count: number) => count > 0) && counted[0] + counted[1] === 20, `the sockets spread over both replicas (${counted})`)
+  const { restart } = replicas
+  t.ok(restart.answered.root > 0 && restart.answered.sync > 0, `the steady load answered (${JSON.stringify(restart.answered)})`)
+  t.ok(restart.latency.root.p50Ms >= 1000 && restart.latency.sync.p50Ms <= restart.latency.sync.maxMs, `its latencies (${JSON.stringify(restart.latency)})`)
+  t.same(restart.replicas.map(({ name, exitCode }: { name: string, exitCode: number }) => `${name} ${exitCode}`), ['A 0', 'B 0'], 'A then B stopped gracefully')
+  for (const replica of restart.replicas) {
+    t.ok(replica.stoppedMs >= 1000, `${replica.name} served through its shutdown delay (${replica.stoppedMs} ms)`)
+    t.ok(replica.readyMs > 0 && replica.backMs >= 0, `${replica.name} ready again, then served through nginx`)
+    t.ok(replica.answeredMeanwhile > 0, `requests answered while ${replica.name} was out (${replica.answeredMeanwhile})`)
+  }
+
   const markdown = await readFile(join(out, 'latest.md'), 'utf8')
   t.equal(stdout.trim(), markdown.trim(), 'prints what it writes')
   t.match(markdown, /\| service \| 4 \|/)
@@ -203,6 +244,7 @@ t.test('npm run bench at tiny scale measures the service and the baseline, runs 
   t.match(markdown, /\*\*Clients that leave\.\*\* 50 clients ask GET \/wait\?seconds=30[\s\S]*\| every request left has its dependency call cancelled \| 50 cancelled, 50 left \| yes \|/)
   t.match(markdown, /\*\*Live updates\.\*\* 50 event streams[\s\S]*\| measured \| service \| baseline \| service ÷ baseline \|[\s\S]*\| resident memory per open stream, KB \| -?[\d.,]+ \| -?[\d.,]+ \| (-?[\d.,]+×|–) \|[\s\S]*\| an update to its last stream, p99 ms \|[\s\S]*\| 50 streams open \|[\s\S]*\| \/sync p99 under 20 ms while 50 event streams are open \|/)
   t.match(markdown, 'skipped' in chat ? /- not measured: chat: / : /\*\*Chat\.\*\* 20 WebSockets[\s\S]*\| resident memory per socket, KB \| -?[\d.,]+ \| -?[\d.,]+ \| (-?[\d.,]+×|–) \|[\s\S]*\| every socket got every message \| 0 missed \| yes \|/)
+  t.match(markdown, /\*\*Replicas\.\*\* 2 replicas[\s\S]*\| 2 replicas through nginx \| GET \/sync \| 100 \|[\s\S]*\| the hop: 1 replica through nginx ÷ direct \|[\s\S]*\| a message to its last socket, p99 ms \|[\s\S]*\| B \| 0 \|[\s\S]*\| a rolling restart of 2 replicas under steady load through nginx: 0 failed requests \| 0 failed, [\d,]+ answered \| yes \|/)
   t.match(markdown, 'skipped' in cpuBusy ? /- not measured: \/sync while the CPU is busy: / : /\*\*\/sync while the CPU is busy\.\*\*[\s\S]*\| 1 × GET \/cpu\/blocking \(event loop\) \|/)
   t.match(await readFile(join(out, 'chart.svg'), 'utf8'), /^<svg[\s\S]*service[\s\S]*baseline[\s\S]*<\/svg>$/)
   t.equal(await readFile(join(out, 'service-access.log'), 'utf8'), '', 'the access log is emptied after the run')

@@ -251,21 +251,58 @@ t.test('the image, emulated: built from what it copies, installed for production
   t.equal(await healthcheck(), 1, 'and fails once it has stopped')
 })
 
-t.test('compose.yaml runs the image on loopback, .env optional, and waits for a graceful stop', async (t) => {
-  const compose = parse(await readFile(join(ROOT, 'compose.yaml'), 'utf8'))
-  const services = Object.values(compose.services) as Array<Record<string, any>>
-  t.equal(services.length, 1, 'one service')
-  const [service] = services as [Record<string, any>]
-  t.equal(service.build, '.', 'built from the Dockerfile')
-  t.same(service.ports, ['127.0.0.1:3000:3000'])
-  t.same(service.env_file, [{ path: '.env', required: false }])
-  t.has(service.environment, { HOST: '0.0.0.0', PORT: '3000' }, '.env.example says 127.0.0.1, which a container cannot publish')
+const compose = parse(await readFile(join(ROOT, 'compose.yaml'), 'utf8'))
+const { app, redis, nginx }: Record<'app' | 'redis' | 'nginx', Record<string, any>> = compose.services
 
-  const result = await loadConfig(service.environment)
+/** The major, minor and patch of an image's tag, such as nginx:1.28.0-alpine. */
+function release (image: string): number[] {
+  const [, version = ''] = /^[a-z]+:(\d+\.\d+\.\d+)(-[a-z0-9]+)?$/.exec(image) ?? []
+  return version.split('.').map(Number)
+}
+
+t.test('compose.yaml: replicas of the image behind nginx, sharing a Redis; nginx alone published, on loopback', async (t) => {
+  t.same(Object.keys(compose.services).sort(), ['app', 'nginx', 'redis'])
+  t.equal(app.build, '.', 'the app built from the Dockerfile')
+  t.same(app.env_file, [{ path: '.env', required: false }])
+  t.has(app.environment, { HOST: '0.0.0.0', PORT: '3000' }, '.env.example says 127.0.0.1, which nginx could not reach')
+  t.equal(app.environment.REDIS_URL, 'redis://redis:6379', 'the replicas share the redis service')
+  t.equal(app.environment.TRUST_PROXY, 'uniquelocal', "nginx's X-Forwarded-For believed, from compose's private network")
+  t.same(app.depends_on, { redis: { condition: 'service_healthy' } })
+  t.equal(app.ports, undefined, 'no fixed host port, so that docker compose up --scale app=3 starts three')
+  t.equal(redis.ports, undefined)
+  t.same(nginx.ports, ['127.0.0.1:3000:80'], 'the one published port, on loopback')
+  t.same(nginx.depends_on, { app: { condition: 'service_healthy' } })
+
+  t.equal(release(redis.image).length, 3, `${redis.image}: the official image, pinned to a release`)
+  t.match(redis.healthcheck, { test: ['CMD-SHELL', /redis-cli ping/] })
+  t.match(redis.command.join(' '), /--maxmemory-policy noeviction/, "BullMQ's keys are never evicted")
+  const [major = 0, minor = 0, patch = 0] = release(nginx.image)
+  t.ok(major * 1e6 + minor * 1e3 + patch >= 1_027_003, `${nginx.image}: the official image, pinned, 1.27.3 or later (the upstream's resolve)`)
+})
+
+t.test("compose runs nginx with the project's configuration, sending to the app service on its port", async (t) => {
+  const [mount = ''] = nginx.volumes
+  const [source, target, mode] = mount.split(':')
+  t.equal(source, './deploy/nginx')
+  t.equal(mode, 'ro')
+  const config = nginx.command[nginx.command.indexOf('-c') + 1] as string
+  t.equal(posix.dirname(config), target, 'the main file is in the mounted folder, whose files it includes by name')
+  const main = await readFile(join(ROOT, 'deploy', 'nginx', posix.basename(config)), 'utf8')
+  const includes = [...main.matchAll(/^\s*include (\S+);$/gm)].map(([, file]) => file)
+  t.same(includes, ['http.conf', 'upstream.conf', 'server.conf'])
+  for (const file of includes) t.ok(existsSync(join(ROOT, 'deploy', 'nginx', file as string)), `deploy/nginx/${file} exists`)
+  t.match(main, /^\s*listen 80;$/m, "the published port's container side")
+  t.match(main, /^\s*resolver 127\.0\.0\.11 /m, "Docker's DNS, which answers a service's name with its replicas")
+  const upstream = await readFile(join(ROOT, 'deploy', 'nginx', 'upstream.conf'), 'utf8')
+  t.match(upstream, new RegExp(`^\\s*server app:${app.environment.PORT} resolve `, 'm'), 'the app service, on the port its replicas listen on')
+})
+
+t.test('compose waits for a graceful stop of a replica', async (t) => {
+  const result = await loadConfig(app.environment)
   if (!result.ok) throw new Error(result.problems.join('\n'))
   const { SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS } = result.config
   t.not(SHUTDOWN_TIMEOUT_MS, 0, 'a shutdown with a limit')
-  const [, seconds = ''] = /^(\d+)s$/.exec(service.stop_grace_period) ?? []
+  const [, seconds = ''] = /^(\d+)s$/.exec(app.stop_grace_period) ?? []
   t.ok(Number(seconds) * 1000 > SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS,
-    `stop_grace_period ${service.stop_grace_period} outlasts SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS`)
+    `stop_grace_period ${app.stop_grace_period} outlasts SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS`)
 })

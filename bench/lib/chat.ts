@@ -6,7 +6,7 @@
 // (a 404) the scenario says so and is skipped.
 import { join } from 'node:path'
 import { freePort, startServer, stopServer } from './processes.js'
-import { acrossRounds, delivery, middle, perConnection, ratio, serverMemory, settle, startClient, takeTurns, type Client, type Delivery, type Memory, type Run } from './scenario.js'
+import { acrossRounds, delivery, middle, perConnection, ratio, serverMemory, settle, startClient, takeTurns, type Delivery, type Memory, type Run } from './scenario.js'
 import { chatBaseline, type Target } from './targets.js'
 
 const CLIENT = join(import.meta.dirname, '..', 'clients', 'chat-room.ts')
@@ -26,6 +26,8 @@ export interface ChatRound {
   memory: { idle: Memory, open: Memory }
   /** (Sockets in the room − idle) ÷ sockets. */
   perSocket: Memory
+  /** Sockets each server counted in the room, where the servers say (replicas behind a proxy). */
+  counted?: number[]
   /** Each message measured: its sender, the sockets it reached, and when its last socket got it. */
   messages: Array<{ from: string, received: number, lastMs: number }>
   /** Over every (socket, message) pair: from the sender's send to the socket's receipt. */
@@ -53,40 +55,53 @@ export type ChatResult =
     messagesPerRound: number
     service: ChatTarget
     baseline: ChatTarget
-    /** The service's figure over the baseline's (null where the baseline's is 0). */
-    ratios: { rssPerSocket: number | null, lastP50: number | null, lastP99: number | null }
+    /** The service's figure over the baseline's. */
+    ratios: ChatRatios
   }
 
 interface Joined { opened: number, failed: number, connectMs: number, joinedMs: number | null }
 interface Delivered { sockets: number, closedByServer: number, errors: number, messages: Array<{ from: string, latenciesMs: number[] }> }
 
 /** The scenario's scale: the test's tiny run, or the full one. */
-interface Scale { sockets: number, messages: number }
+export interface ChatScale { sockets: number, messages: number }
+
+/** The chat's scale in `run`: 20 sockets and 5 messages in the test's tiny run. */
+export const chatScale = (run: Run): ChatScale => run.smoke ? { sockets: 20, messages: 5 } : { sockets: SOCKETS, messages: MESSAGES }
+
+/** A room to measure: where its sockets join, what its servers are. */
+export interface Room {
+  /** Its name in the log. */
+  name: string
+  port: number
+  /** A room that greets no one (the baseline's): a socket is in it once open. */
+  plain: boolean
+  /** The memory of the processes serving the room, now. */
+  memory: () => Promise<Memory>
+  /** What the servers count in the room once the sockets are in: how many each holds, where they say. */
+  counted?: () => Promise<number[]>
+}
 
 /** Thrown by the service's first round when it has no GET /chat: the service without its chat. */
 class NoChat extends Error {}
 
-/** A round on a fresh process of `target`: its memory idle and with the sockets in the room, then the messages' way to them. */
-async function chatRound (run: Run, { sockets, messages }: Scale, target: Target, round: number, service: boolean): Promise<ChatRound> {
-  const running = await startServer(target)
-  let client: Client | undefined
+/**
+ * A round in `room`, whose servers started afresh: their memory idle and with the sockets in the room, then the
+ * messages' way to them. The sockets leave at the end; the servers stay.
+ */
+export async function roomRound (run: Run, { sockets, messages }: ChatScale, room: Room, round: number): Promise<ChatRound> {
+  await settle(run, 1000)
+  const idle = await room.memory()
+
+  console.error(`# chat: ${room.name}, round ${round + 1} of ${run.rounds}: ${sockets} sockets join the room`)
+  const client = startClient(CLIENT, [room.port, sockets, messages, ...(room.plain ? ['plain'] : [])])
   try {
-    if (service) {
-      const probe = await fetch(`http://127.0.0.1:${target.port}/chat?name=probe`)
-      await probe.arrayBuffer()
-      if (probe.status === 404) throw new NoChat('the service has no GET /chat (the chat room) to join')
-    }
-    await settle(run, 1000)
-    const idle = await serverMemory(target, running, service)
-
-    console.error(`# chat: ${target.name}, round ${round + 1} of ${run.rounds}: ${sockets} sockets join the room`)
-    client = startClient(CLIENT, [target.port, sockets, messages, ...(service ? [] : ['plain'])])
     const joined = await client.next<Joined>()
-    if (joined.opened === 0) throw new Error(`no socket got into the chat room of the ${target.name} (${joined.failed} failed)`)
+    if (joined.opened === 0) throw new Error(`no socket got into the chat room of the ${room.name} (${joined.failed} failed)`)
     await settle(run, 1000)
-    const open = await serverMemory(target, running, service)
+    const open = await room.memory()
+    const counted = await room.counted?.()
 
-    console.error(`# chat: ${target.name}: ${joined.opened} sockets in the room; ${messages} messages, one after another`)
+    console.error(`# chat: ${room.name}: ${joined.opened} sockets in the room; ${messages} messages, one after another`)
     client.cue()
     const delivered = await client.next<Delivered>()
     return {
@@ -96,19 +111,35 @@ async function chatRound (run: Run, { sockets, messages }: Scale, target: Target
       joinedMs: joined.joinedMs,
       memory: { idle, open },
       perSocket: perConnection(idle, open, joined.opened),
+      ...(counted === undefined ? {} : { counted }),
       messages: delivered.messages.map(({ from, latenciesMs }) => ({ from, received: latenciesMs.length, lastMs: Math.max(0, ...latenciesMs) })),
       delivery: delivery(delivered.messages.map(({ latenciesMs }) => latenciesMs), joined.opened),
       closedByServer: delivered.closedByServer,
       errors: delivered.errors
     }
   } finally {
-    await client?.stop()
+    await client.stop()
+  }
+}
+
+/** A round on a fresh process of `target`, the service (`service`, whose chat it probes first) or a baseline. */
+export async function chatRound (run: Run, scale: ChatScale, target: Target, round: number, service: boolean): Promise<ChatRound> {
+  const running = await startServer(target)
+  try {
+    if (service) {
+      const probe = await fetch(`http://127.0.0.1:${target.port}/chat?name=probe`)
+      await probe.arrayBuffer()
+      if (probe.status === 404) throw new NoChat('the service has no GET /chat (the chat room) to join')
+    }
+    const memory = async (): Promise<Memory> => await serverMemory(target, running, service)
+    return await roomRound(run, scale, { name: target.name, port: target.port, plain: !service, memory }, round)
+  } finally {
     await stopServer(running)
   }
 }
 
 /** A target's figures over its rounds. */
-function overRounds (rounds: ChatRound[]): ChatTarget {
+export function overRounds (rounds: ChatRound[]): ChatTarget {
   return {
     rounds,
     perSocket: middle(rounds, (round) => round.perSocket.rssKb).perSocket,
@@ -117,7 +148,7 @@ function overRounds (rounds: ChatRound[]): ChatTarget {
 }
 
 export async function chat (run: Run): Promise<ChatResult> {
-  const scale: Scale = run.smoke ? { sockets: 20, messages: 5 } : { sockets: SOCKETS, messages: MESSAGES }
+  const scale = chatScale(run)
   let turns: Record<'service' | 'baseline', ChatRound[]>
   try {
     // The service first: without its chat, its first round ends the scenario before the baseline's.
@@ -131,16 +162,22 @@ export async function chat (run: Run): Promise<ChatResult> {
   }
   const service = overRounds(turns.service)
   const baseline = overRounds(turns.baseline)
+  return { ...compared(run, scale, service, baseline), service, baseline }
+}
+
+/** Figures compared: memory per socket, a message to its last socket (p50, p99); the first target's over the second's (null where that is 0). */
+export interface ChatRatios { rssPerSocket: number | null, lastP50: number | null, lastP99: number | null }
+
+/** What two targets measured alike share: the scale, and the ratios of `first`'s figures over `second`'s. */
+export function compared (run: Run, scale: ChatScale, first: ChatTarget, second: ChatTarget): { sockets: number, rounds: number, messagesPerRound: number, ratios: ChatRatios } {
   return {
     sockets: scale.sockets,
     rounds: run.rounds,
     messagesPerRound: scale.messages,
-    service,
-    baseline,
     ratios: {
-      rssPerSocket: ratio(service.perSocket.rssKb, baseline.perSocket.rssKb),
-      lastP50: ratio(service.delivery.lastP50Ms, baseline.delivery.lastP50Ms),
-      lastP99: ratio(service.delivery.lastP99Ms, baseline.delivery.lastP99Ms)
+      rssPerSocket: ratio(first.perSocket.rssKb, second.perSocket.rssKb),
+      lastP50: ratio(first.delivery.lastP50Ms, second.delivery.lastP50Ms),
+      lastP99: ratio(first.delivery.lastP99Ms, second.delivery.lastP99Ms)
     }
   }
 }

@@ -16,11 +16,11 @@ export interface LoadResult {
   p99Ms: number
   /** Failed requests: connection errors, timeouts and answers of 400 and above. */
   errors: number
-  /** Highest resident memory of the server while under this load, in KB. */
+  /** Highest resident memory of the server (all of its processes, where several serve) while under this load, in KB. */
   peakRssKb: number
   /** wrk's processor time over the run's wall time: the share of one core it used. */
   loadGeneratorCpu: number
-  /** The server's (and its workers') processor time over the same wall time, in cores. */
+  /** The server's (and its workers', and the other serving processes') processor time over the same wall time, in cores. */
   serverCpu: number
   /** The server's processor time over the requests answered, in µs: on a shared machine, steadier than req/s. */
   serverCpuPerRequestUs: number
@@ -40,13 +40,19 @@ interface WrkReport {
   errors: { connect: number, read: number, write: number, timeout: number, status: number }
 }
 
+const sum = (pids: number[], figure: (pid: number) => number): number => pids.reduce((total, pid) => total + figure(pid), 0)
+
 /** Whether wrk can be run from PATH. */
 export function wrkFound (): boolean {
   return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined
 }
 
-/** Runs wrk against `url` for `durationS` with `connections`, sampling the server's memory and both processes' CPU meanwhile. */
-export async function load (url: string, connections: number, durationS: number, serverPid: number, { pauseMs = 0 }: LoadOptions = {}): Promise<LoadResult> {
+/**
+ * Runs wrk against `url` for `durationS` with `connections`, sampling the server's memory and both sides' CPU meanwhile;
+ * the server is the process `serverPid`, or the processes that serve together (a proxy and the replicas behind it).
+ */
+export async function load (url: string, connections: number, durationS: number, serverPid: number | number[], { pauseMs = 0 }: LoadOptions = {}): Promise<LoadResult> {
+  const serverPids = [serverPid].flat()
   // One thread: one core's worth of load generator, whose CPU below tells whether it kept up. A slow answer is
   // not an error (wrk's default timeout is 2 s).
   const child = spawnWithLimit({
@@ -62,13 +68,13 @@ export async function load (url: string, connections: number, durationS: number,
   // Processor times from wrk's start to its last moment seen alive, and the server's over the same span.
   const sample = (): { at: number, wrkS: number, serverS: number } | undefined => {
     const wrkS = treeCpuSeconds(wrkPid)
-    return wrkS === undefined ? undefined : { at: performance.now(), wrkS, serverS: treeCpuSeconds(serverPid) ?? 0 }
+    return wrkS === undefined ? undefined : { at: performance.now(), wrkS, serverS: sum(serverPids, (pid) => treeCpuSeconds(pid) ?? 0) }
   }
   const first = sample()
   let last = first
   let peakRssKb = 0
   const sampler = setInterval(() => {
-    peakRssKb = Math.max(peakRssKb, treeRssKb(serverPid))
+    peakRssKb = Math.max(peakRssKb, sum(serverPids, treeRssKb))
     last = sample() ?? last
   }, 50)
   // 'close', not 'exit': only then has all of wrk's output been read.

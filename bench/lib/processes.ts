@@ -23,7 +23,7 @@ export interface Server extends Command {
 
 export interface Running {
   child: ChildProcess
-  /** From spawning the process to its first 200 answer. */
+  /** From spawning the process to its first 200 answer (or whatever said it served). */
   startupMs: number
   /** What it has written to stderr so far. */
   stderr: () => string
@@ -72,6 +72,20 @@ function signalGroup (child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** Starts a server and resolves once GET `readyPath` on its port answers 200. */
 export async function startServer (server: Server, readyPath = '/sync'): Promise<Running> {
+  return await startServing(server, async () => {
+    try {
+      // Not kept alive: the service gives an idle connection a second to begin a request before it stops.
+      const response = await fetch(`http://127.0.0.1:${server.port}${readyPath}`, { headers: { connection: 'close' } })
+      await response.arrayBuffer()
+      return response.status === 200
+    } catch {
+      return false // not listening yet
+    }
+  })
+}
+
+/** Starts a server (pinned to the servers' CPU) and resolves once `serves` says it does, asked every 5 ms for 30 s at most. */
+export async function startServing (server: Server, serves: () => Promise<boolean>): Promise<Running> {
   const started = performance.now()
   const fd = server.logFile === undefined ? 'ignore' : openSync(server.logFile, 'a')
   const child = spawnWithLimit(server, fd, PINNING?.server)
@@ -80,14 +94,7 @@ export async function startServer (server: Server, readyPath = '/sync'): Promise
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${server.command} exited with ${child.exitCode}: ${stderr}`)
-    try {
-      // Not kept alive: the service gives an idle connection a second to begin a request before it stops.
-      const response = await fetch(`http://127.0.0.1:${server.port}${readyPath}`, { headers: { connection: 'close' } })
-      await response.arrayBuffer()
-      if (response.status === 200) return { child, startupMs: performance.now() - started, stderr: () => stderr }
-    } catch {
-      // not listening yet
-    }
+    if (await serves()) return { child, startupMs: performance.now() - started, stderr: () => stderr }
     if (performance.now() - started > 30_000) throw new Error(`${server.command} did not answer within 30 s: ${stderr}`)
     await new Promise((resolve) => setTimeout(resolve, 5))
   }

@@ -1,5 +1,5 @@
 // Turns benchmark results into Markdown tables (the ladder, overhead, fan-out, clients that leave, /sync while the CPU
-// is busy, live updates, chat), the targets' verdicts, and an SVG chart drawn with vega-lite.
+// is busy, live updates, chat, replicas), the targets' verdicts, and an SVG chart drawn with vega-lite.
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
 import type { ChatResult, ChatTarget } from './chat.js'
@@ -8,6 +8,7 @@ import { IDLE_CPU, type DisconnectResult } from './disconnects.js'
 import type { FanoutResult } from './fanout.js'
 import type { LiveResult, LiveTarget } from './live.js'
 import { SATURATED_CPU, type LoadResult } from './load.js'
+import { SETUPS, type ReplicasResult, type Setup, type Steps } from './replicas.js'
 import { ratio, type Delivery, type Memory } from './scenario.js'
 
 export interface TargetResult {
@@ -37,6 +38,7 @@ export interface BenchResults {
   cpuBusy?: CpuBusyResult
   live?: LiveResult
   chat?: ChatResult
+  replicas?: ReplicasResult
   /** Size of the service's access log after the run. */
   accessLogBytes: number
   missingPeers: string[]
@@ -327,6 +329,102 @@ export function chatTable (result: Exclude<ChatResult, { skipped: string }>): st
     '|---|---:|:---:|',
     `| every socket got every message | ${number(missed)} missed | ${missed === 0 ? 'yes' : '**no**'} |`,
     `| no error frame, no socket closed by the service | ${number(errors)} error frames, ${number(closed)} closed | ${errors === 0 && closed === 0 ? 'yes' : '**no**'} |`
+  ]
+  return rows.join('\n')
+}
+
+type Replicas = Exclude<ReplicasResult, { skipped: string }>
+
+/** The replicas' target: a rolling restart under load loses no request. */
+export function replicasVerdicts ({ restart }: Replicas): Verdict[] {
+  const answered = restart.answered.root + restart.answered.sync
+  return [{
+    goal: 'a rolling restart of 2 replicas under steady load through nginx: 0 failed requests',
+    measured: `${number(restart.failed)} failed, ${number(answered)} answered`,
+    met: restart.failed === 0
+  }]
+}
+
+/** A ratio, or a dash where there is none. */
+const over = (value: number | null): string => value === null ? '–' : `${number(value, 2)}×`
+
+/** Replicas: the hop and the second replica on GET / and /sync, the chat over two replicas, the rolling restart; the target. */
+export function replicasTable (result: Replicas, pinning: BenchResults['pinning'], verdictList: Verdict[]): string {
+  const { http, chat, restart } = result
+  const setups = Object.keys(SETUPS) as Setup[]
+  const load = (setup: Setup, path: string, step: LoadResult): string =>
+    `| ${SETUPS[setup]} | ${path} | ${number(step.connections)} | ${number(step.requestsPerSecond)} | ${ms(step.p50Ms)} | ${ms(step.p99Ms)} | ${number(step.errors)} | ` +
+    `${number(step.loadGeneratorCpu, 2)} | ${number(step.serverCpu, 2)} | ${number(step.serverCpuPerRequestUs)} |`
+  const steps = (what: string, figure: Steps): string => `| ${what} | ${over(figure.hop)} | ${over(figure.secondReplica)} | ${over(figure.both)} |`
+  const counted = chat.twoReplicas.rounds.map(({ counted: each }) => (each ?? []).map((count) => number(count)).join(' + ')).join(', ')
+  const answered = restart.answered.root + restart.answered.sync
+  const httpErrors = total(setups, (setup) => http.setups[setup].root.errors + http.setups[setup].sync.errors)
+  const rows = [
+    `${result.replicas} replicas of the service sharing one Redis (Debian's redis-server), as compose runs them (REDIS_URL, TRUST_PROXY), behind ` +
+      'nginx with the project\'s configuration (deploy/nginx/: http.conf, server.conf, upstream.conf with the replicas\' addresses; a main file ' +
+      'as nginx.conf\'s, a worker a core). ' +
+      (pinning === null
+        ? 'Servers and load generators share the CPUs. '
+        : `Redis, the replicas and nginx all run on CPU ${pinning.server}, where the other scenarios run their one server, the load generators on ` +
+          `CPU ${pinning.load}: the replicas share the processor time one replica has alone, so a second replica splits the work but adds no CPU to ` +
+          'it; the figures show what the hop and the sharing cost, not what a second core would give. ') +
+      `GET / at ${number(http.rootConnections)} connections, then GET /sync at ${number(http.syncConnections)}, on one replica directly, on the same ` +
+      `replica through nginx (the hop) and through nginx on two (the second replica); ${http.rounds === 1 ? 'once each' : `the three take turns ` +
+      `for ${http.rounds} rounds on the same processes, the round with the median req/s kept`}. The servers' CPU is that of every process serving: ` +
+      'Redis, the replicas, nginx (its workers too).',
+    '',
+    '| setup | path | connections | req/s | p50 ms | p99 ms | errors | wrk CPU | servers\' CPU | servers\' CPU µs per request |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...setups.map((setup) => load(setup, 'GET /', http.setups[setup].root)),
+    ...setups.map((setup) => load(setup, 'GET /sync', http.setups[setup].sync)),
+    '',
+    '| measured | the hop: 1 replica through nginx ÷ direct | the second replica: 2 ÷ 1, through nginx | 2 replicas through nginx ÷ 1 direct |',
+    '|---|---:|---:|---:|',
+    steps('GET / req/s', http.ratios.rootPerSecond),
+    steps('GET / p99', http.ratios.rootP99),
+    steps('GET / servers\' CPU per request', http.ratios.rootCpuPerRequest),
+    steps('GET /sync req/s', http.ratios.syncPerSecond),
+    steps('GET /sync p99', http.ratios.syncP99),
+    steps('GET /sync servers\' CPU per request', http.ratios.syncCpuPerRequest),
+    '',
+    `The chat over two replicas: ${number(chat.sockets)} WebSockets (ws, the chat scenario's client) join GET /chat through nginx, which hands ` +
+      `them to the replicas in turn (counted in each replica's room, round by round: ${counted}), against one process of the service alone, its ` +
+      `room in memory, as in the chat scenario. ${turns(chat.rounds, chat.messagesPerRound, 'message', 'socket')}` +
+      `Memory is that of every process serving the room: the replicas', Redis's and nginx's. In the room, round by round: on two replicas ` +
+      `${eachRound(chat.twoReplicas.rounds, (round) => round.opened)}, on one process ${eachRound(chat.oneProcess.rounds, (round) => round.opened)}; ` +
+      `${number(total([...chat.twoReplicas.rounds, ...chat.oneProcess.rounds], (round) => round.failed))} failed.`,
+    '',
+    '| measured | 2 replicas through nginx | 1 process | 2 replicas ÷ 1 process |',
+    '|---|---:|---:|---:|',
+    beside('resident memory per socket, KB', chat.twoReplicas.perSocket.rssKb, chat.oneProcess.perSocket.rssKb, (kb) => number(kb, 1)),
+    ...deliveryRows('a message', 'socket', chat.twoReplicas.delivery, chat.oneProcess.delivery),
+    '',
+    `The rolling restart: ${number(restart.connections)} connections (bench/clients/steady-load.ts, undici) ask GET / and GET /sync in turn ` +
+      `through nginx, one request at a time each, for ${number(restart.durationS, 1)} s; the replicas stop with SHUTDOWN_DELAY_MS ` +
+      `${number(restart.shutdownDelayMs)}. Replica A gets SIGTERM, is started again once it has exited, and once nginx's access log shows it ` +
+      'answering again, B does the same.',
+    '',
+    '| replica | exit code | SIGTERM to exit, ms | start to ready, ms | ready to its first answer through nginx, ms | requests answered from its SIGTERM to that answer |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...restart.replicas.map((replica) => `| ${replica.name} | ${replica.exitCode ?? 'killed'} | ${number(replica.stoppedMs)} | ${number(replica.readyMs)} | ` +
+      `${number(replica.backMs)} | ${number(replica.answeredMeanwhile)} |`),
+    '',
+    '| requests | answered | p50 ms | p99 ms | highest ms |',
+    '|---|---:|---:|---:|---:|',
+    `| GET / | ${number(restart.answered.root)} | ${ms(restart.latency.root.p50Ms)} | ${ms(restart.latency.root.p99Ms)} | ${ms(restart.latency.root.maxMs)} |`,
+    `| GET /sync | ${number(restart.answered.sync)} | ${ms(restart.latency.sync.p50Ms)} | ${ms(restart.latency.sync.p99Ms)} | ${ms(restart.latency.sync.maxMs)} |`,
+    '',
+    `${number(answered)} answered, ${number(restart.failed)} failed${restart.failed === 0 ? '' : ` (${Object.entries(restart.failures).map(([reason, count]) => `${reason}: ${number(count)}`).join('; ')})`}; ` +
+      `nginx moved ${number(restart.retried)} requests from one replica to the other.`,
+    '',
+    '| check | measured | met |',
+    '|---|---:|:---:|',
+    `| every request of the loads above answered, through nginx or not | ${number(httpErrors)} errors | ${httpErrors === 0 ? 'yes' : '**no**'} |`,
+    `| every socket got every message, on two replicas | ${number(chat.twoReplicas.delivery.missed)} missed | ${chat.twoReplicas.delivery.missed === 0 ? 'yes' : '**no**'} |`,
+    `| each replica stopped gracefully on SIGTERM (exit 0) | ${restart.replicas.map(({ name, exitCode }) => `${name}: ${exitCode ?? 'killed'}`).join(', ')} | ` +
+      `${restart.replicas.every(({ exitCode }) => exitCode === 0) ? 'yes' : '**no**'} |`,
+    '',
+    verdictTable(verdictList)
   ]
   return rows.join('\n')
 }

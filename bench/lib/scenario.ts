@@ -40,12 +40,17 @@ export async function settle (run: Run, ms: number): Promise<void> {
 export const middle = <T>(items: T[], by: (item: T) => number): T => [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)] as T
 export const median = (values: number[]): number => middle(values, (value) => value)
 
-/** Loads `path` on a running target that must outlive the load; warns when wrk had no core left to give (the figure is then wrk's limit). */
-export async function measure (target: Target, running: Running, path: string, connections: number, durationS: number, options?: LoadOptions): Promise<LoadResult> {
-  const result = await load(`http://127.0.0.1:${target.port}${path}`, connections, durationS, running.child.pid as number, options)
+/**
+ * Loads `path` on a running target that must outlive the load (where several processes serve together, each of them);
+ * warns when wrk had no core left to give (the figure is then wrk's limit).
+ */
+export async function measure (target: Pick<Target, 'name' | 'port'>, running: Running | Running[], path: string, connections: number, durationS: number, options?: LoadOptions): Promise<LoadResult> {
+  const serving = [running].flat()
+  const result = await load(`http://127.0.0.1:${target.port}${path}`, connections, durationS, serving.map(({ child }) => child.pid as number), options)
   // A server gone mid-load leaves wrk counting refused connects, and its CPU past reading: no figure to keep.
-  const { exitCode, signalCode } = running.child
-  if (exitCode !== null || signalCode !== null) throw new Error(`${target.name} ended under load (${exitCode ?? signalCode}): ${running.stderr()}`)
+  for (const { child: { exitCode, signalCode }, stderr } of serving) {
+    if (exitCode !== null || signalCode !== null) throw new Error(`${target.name} ended under load (${exitCode ?? signalCode}): ${stderr()}`)
+  }
   if (result.loadGeneratorCpu >= SATURATED_CPU) {
     console.error(`# warning: wrk used ${result.loadGeneratorCpu.toFixed(2)} of its core on ${target.name} ${path} at ${connections} connections: ` +
       'its req/s is a floor set by the load generator, not the server\'s ceiling')

@@ -1,14 +1,17 @@
-// fastify.chat: the chat room behind GET /chat (in memory: this process only). A socket joins under a name and gets the
-// latest messages; each message is broadcast to all. A bad frame gets an error frame; a client that keeps sending them,
-// or sends a frame too large to read, is closed. A heartbeat closes dead peers; the drain closes every socket with 1001.
+// fastify.chat: the chat room behind GET /chat, shared by every replica through Redis with REDIS_URL (else in this
+// process). A socket joins under a name and gets the latest messages; each message is broadcast to all. A bad frame gets
+// an error frame; a client that keeps sending them, or sends a frame too large to read, is closed. A heartbeat closes
+// dead peers; the drain closes every socket with 1001. What the room shares is the hub's; what each socket does, here.
 import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat-frames.js'
+import type { ChatHub, Listener } from '../../src/chat-hub.js'
 import { CloseCode, SERVER_STOPPING } from '../../src/close-codes.js'
-import { RingBuffer } from '../../src/ring-buffer.js'
-import type { ErrorFrame, HistoryFrame, JoinFrame, LeaveFrame, MessageFrame } from '../../src/schemas/chat.js'
+import { MemoryChatHub } from '../../src/memory-chat-hub.js'
+import { RedisChatHub } from '../../src/redis-chat-hub.js'
+import type { ErrorFrame } from '../../src/schemas/chat.js'
 import { TokenBucket } from '../../src/token-bucket.js'
 
 /** The window of the limits on messages and on errors. */
@@ -20,14 +23,17 @@ const WINDOW_MS = 10_000
  */
 const MAX_ERRORS_PER_WINDOW = 10
 
-/** Why a frame was refused, or a socket closed for what it sent, as chat_errors_total counts it. */
-type ErrorReason = FrameProblem | 'rate_limited' | 'frame_too_large' | 'abuse'
-const ERROR_REASONS: ErrorReason[] = ['invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse']
-
-type ServerFrame = HistoryFrame | JoinFrame | LeaveFrame | MessageFrame | ErrorFrame
+/**
+ * Why a frame was refused, or a socket closed for what it sent, as chat_errors_total counts it; `unavailable`: a message
+ * not sent, or a newcomer closed, as the room could not be reached (Redis).
+ */
+type ErrorReason = FrameProblem | 'rate_limited' | 'frame_too_large' | 'abuse' | 'unavailable'
+const ERROR_REASONS: ErrorReason[] = ['invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse', 'unavailable']
 
 interface Member {
   readonly name: string
+  /** What the hub hands this socket's frames to. */
+  readonly listener: Listener
   /** Whether it answered the last ping. */
   alive: boolean
   readonly messageLimit: TokenBucket
@@ -38,7 +44,7 @@ export interface ChatRoom {
   /**
    * Seats `socket` in the room under `name` (two sockets may share one): it gets the history, then everyone its join.
    * It leaves when it closes, whoever closes it, and `log` gets a line saying how. Once the service drains, the socket
-   * is closed at once.
+   * is closed at once; while the room cannot be reached (Redis), with 1013 and a reason.
    */
   join: (socket: WebSocket, name: string, log: FastifyBaseLogger) => void
 }
@@ -50,16 +56,18 @@ declare module 'fastify' {
 }
 
 export default fp(async (fastify) => {
-  const { config, shutdown } = fastify
+  const { config, shutdown, redis } = fastify
   const maxTextBytes = config.CHAT_MAX_MESSAGE_BYTES
   const frameLimit = maxFrameBytes(maxTextBytes)
+  /** This process's sockets in the room. */
   const members = new Map<WebSocket, Member>()
-  const history = new RingBuffer<MessageFrame>(config.CHAT_HISTORY)
-  let lastId = 0
+  const hub: ChatHub = redis === undefined
+    ? new MemoryChatHub(config.CHAT_HISTORY)
+    : new RedisChatHub({ client: redis.client, reader: redis.connection('chat'), historySize: config.CHAT_HISTORY, log: fastify.log })
 
   const registers = [fastify.metricsRegistry]
-  new Gauge({ name: 'chat_connections_open', help: 'Sockets in the chat room', registers, collect () { this.set(members.size) } })
-  const messagesBroadcast = new Counter({ name: 'chat_messages_total', help: 'Chat messages broadcast', registers })
+  new Gauge({ name: 'chat_connections_open', help: "This process's sockets in the chat room", registers, collect () { this.set(members.size) } })
+  const messagesBroadcast = new Counter({ name: 'chat_messages_total', help: "Chat messages broadcast from this process's sockets", registers })
   const dropped = new Counter({ name: 'chat_clients_dropped_total', help: 'Chat sockets cut off for reading too slowly', registers })
   const errors = new Counter({ name: 'chat_errors_total', help: 'Chat frames refused, and sockets closed for what they sent, by reason', labelNames: ['reason'], registers })
   // Every reason's series from the start, at 0: a rate over a series that appears only on its first error misses it.
@@ -82,21 +90,15 @@ export default fp(async (fastify) => {
     socket.terminate()
   }
 
-  /** Sends `frame` to one socket. */
-  function send (socket: WebSocket, frame: ServerFrame): void {
-    sendData(socket, JSON.stringify(frame))
-  }
-
-  /** Sends `frame` to every socket in the room, encoded once. */
-  function broadcast (frame: ServerFrame): void {
-    const data = JSON.stringify(frame)
-    for (const socket of members.keys()) sendData(socket, data)
+  /** Sends an error frame saying `message` to one socket. */
+  function sendError (socket: WebSocket, message: string): void {
+    sendData(socket, JSON.stringify({ type: 'error', message } satisfies ErrorFrame))
   }
 
   /** Tells the sender what was wrong; closes it instead once it has been told too often. */
   function refuse (socket: WebSocket, member: Member, reason: ErrorReason, message: string): void {
     counted[reason].inc()
-    if (member.errorLimit.take()) return send(socket, { type: 'error', message })
+    if (member.errorLimit.take()) return sendError(socket, message)
     counted.abuse.inc()
     socket.close(CloseCode.POLICY_VIOLATION, `more than ${MAX_ERRORS_PER_WINDOW} bad frames in 10 s`)
   }
@@ -112,10 +114,11 @@ export default fp(async (fastify) => {
     const frame = readFrame(data, isBinary, maxTextBytes)
     if ('problem' in frame) return refuse(socket, member, frame.problem, frame.message)
     if (!member.messageLimit.take()) return refuse(socket, member, 'rate_limited', `at most ${config.CHAT_RATE_PER_10S} messages per 10 s`)
-    const message: MessageFrame = { type: 'message', id: ++lastId, from: member.name, text: frame.text, at: new Date().toISOString() }
-    history.push(message)
-    messagesBroadcast.inc()
-    broadcast(message)
+    // Not the client's fault: told, but not counted against it as a bad frame is.
+    hub.say(member.name, frame.text).then(() => { messagesBroadcast.inc() }, (error: Error) => {
+      counted.unavailable.inc()
+      sendError(socket, `message not sent: ${error.message}`)
+    })
   }
 
   fastify.decorate('chat', {
@@ -126,6 +129,7 @@ export default fp(async (fastify) => {
       }
       const member: Member = {
         name,
+        listener: (data) => { sendData(socket, data) },
         alive: true,
         messageLimit: new TokenBucket(config.CHAT_RATE_PER_10S, WINDOW_MS),
         errorLimit: new TokenBucket(MAX_ERRORS_PER_WINDOW, WINDOW_MS)
@@ -139,10 +143,12 @@ export default fp(async (fastify) => {
         members.delete(socket)
         // The socket's access line: its upgrade has none, as it ends only now.
         log.info({ name, code, reason: reason.toString(), durationMs: Math.round(performance.now() - joinedAt) }, 'chat socket closed')
-        broadcast({ type: 'leave', name, at: new Date().toISOString(), online: members.size })
+        void hub.leave(member.listener)
       })
-      send(socket, { type: 'history', messages: history.toArray() })
-      broadcast({ type: 'join', name, at: new Date().toISOString(), online: members.size })
+      hub.join(name, member.listener).catch((error: Error) => {
+        counted.unavailable.inc()
+        socket.close(CloseCode.TRY_AGAIN_LATER, error.message)
+      })
     }
   } satisfies ChatRoom)
 
@@ -166,4 +172,7 @@ export default fp(async (fastify) => {
     clearInterval(heartbeat)
     for (const socket of members.keys()) socket.close(CloseCode.GOING_AWAY, SERVER_STOPPING)
   })
-}, { name: 'chat', dependencies: ['config', 'shutdown', 'metrics'] })
+
+  // Before the Redis connections close (registered after them): the hub's reader stops first.
+  fastify.addHook('onClose', async () => { await hub.close() })
+}, { name: 'chat', dependencies: ['config', 'shutdown', 'metrics', 'redis'] })

@@ -1,12 +1,13 @@
 // fastify.dependency: the slow dependency the routes call, the simulator or (with DEPENDENCY_URL) the HTTP client,
-// with its failures turned into HTTP answers and its calls counted. Calls still running at the shutdown's cut-off are
-// cancelled (answered 503 with Retry-After), and the client is closed with the app.
+// with its failures turned into HTTP answers and its calls counted (and traced, when tracing is on). Calls still running
+// at the shutdown's cut-off are cancelled (answered 503 with Retry-After), and the client is closed with the app.
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram } from '@prometheus-io/client'
 import type { Cancellation } from '../../src/cancellation.js'
 import { DependencyError, type Dependency, type DependencyAnswer, type DependencyQuery } from '../../src/dependency.js'
 import { retryLater } from '../../src/retry-later.js'
 import { SimulatedDependency } from '../../src/simulated-dependency.js'
+import type { CallSpan } from '../../src/tracing.js'
 
 /** How a call ended, as dependency_calls_total counts it. */
 type Outcome = 'ok' | 'failed' | 'timed_out' | 'cancelled' | 'rejected'
@@ -31,7 +32,8 @@ declare module 'fastify' {
 }
 
 export default fp(async (fastify) => {
-  const { config, httpErrors } = fastify
+  // Undefined with tracing off, and on a Fastify without the app's tracing plugin (which the app registers first).
+  const { config, httpErrors, tracing } = fastify
   const client: Dependency = config.DEPENDENCY_URL === undefined
     ? new SimulatedDependency({
       jitterMs: config.DEPENDENCY_JITTER_MS,
@@ -44,7 +46,9 @@ export default fp(async (fastify) => {
     : new (await import('../../src/http-dependency.js')).HttpDependency({
       origin: config.DEPENDENCY_URL,
       poolSize: config.DEPENDENCY_POOL_SIZE,
-      queueTimeoutMs: config.DEPENDENCY_QUEUE_TIMEOUT_MS
+      queueTimeoutMs: config.DEPENDENCY_QUEUE_TIMEOUT_MS,
+      // Each request to the upstream names its call's span in a traceparent: the upstream's spans join the trace.
+      ...(tracing === undefined ? {} : { headers: tracing.headers })
     })
 
   const registers = [fastify.metricsRegistry]
@@ -60,9 +64,11 @@ export default fp(async (fastify) => {
   new Gauge({ name: 'dependency_calls_in_flight', help: 'Dependency calls holding a connection', registers, collect () { this.set(client.inFlight) } })
   new Gauge({ name: 'dependency_pool_queue_length', help: 'Dependency calls waiting for a connection', registers, collect () { this.set(client.queued) } })
 
-  function record (outcome: Outcome, startedAt: number): void {
+  /** Counts a call that ended, and ends its span: failed, unless it was cancelled for its request (or the service). */
+  function record (outcome: Outcome, startedAt: number, span?: CallSpan, error?: unknown): void {
     counted[outcome].calls.inc()
     counted[outcome].durations.observe((performance.now() - startedAt) / 1000)
+    span?.end(outcome, outcome === 'ok' || outcome === 'cancelled' ? undefined : error as Error)
   }
 
   /** The outcome a failed call counts as, and the HTTP error it answers with. */
@@ -84,12 +90,14 @@ export default fp(async (fastify) => {
     // then() rather than an async function, which would keep its frame and a promise more for every call in flight.
     call (query, cancellation) {
       const startedAt = performance.now()
-      return client.call(query, cancellation).then((answer) => {
-        record('ok', startedAt)
+      const span = tracing?.startCall(query.latencyMs)
+      const calling = span === undefined ? client.call(query, cancellation) : span.run(() => client.call(query, cancellation))
+      return calling.then((answer) => {
+        record('ok', startedAt, span)
         return answer
       }, (error: unknown) => {
         const [outcome, answer] = failure(error)
-        record(outcome, startedAt)
+        record(outcome, startedAt, span, answer)
         throw answer
       })
     },

@@ -1,12 +1,15 @@
-// fastify.live: the live feed's event streams (GET /events). One feed for every stream, running only while one is open;
-// each update framed once and written to every stream; one heartbeat timer; a client too slow to read is disconnected;
-// on shutdown every stream gets a last event and ends.
+// fastify.live: the live feed's event streams (GET /events). One feed for every stream (with REDIS_URL, for every
+// replica), running only while one is open; each update framed once and written to every stream; one heartbeat timer;
+// a client too slow to read is disconnected; on shutdown every stream gets a last event and ends.
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Cancellation } from '../../src/cancellation.js'
 import { sseComment, sseEvent, sseRetry } from '../../src/event-stream.js'
 import { EventStreams } from '../../src/event-streams.js'
-import { LiveFeed } from '../../src/live-feed.js'
+import { MemoryLiveFeed, type LiveFeed, type LiveUpdate } from '../../src/live-feed.js'
+import { RedisLiveFeed } from '../../src/redis-live-feed.js'
 import { REQUEST_ID_HEADER } from '../../src/request-id.js'
 import { retryLater } from '../../src/retry-later.js'
 
@@ -25,9 +28,10 @@ const CLIENT_CLOSED_REQUEST = 499
 export interface LiveStreams {
   /**
    * Answers with an event stream of the feed: the updates after `lastSeq` first when it is given (with a `lost` event
-   * when some are no longer kept), then each new one. Throws a 503 once the service drains.
+   * when some are no longer kept), then each new one. Rejects with a 503 once the service drains, and with Redis, while
+   * Redis is unreachable (before anything of the stream is written).
    */
-  open: (reply: FastifyReply, lastSeq?: number) => void
+  open: (reply: FastifyReply, lastSeq?: number) => Promise<void>
   /** Streams open. */
   readonly count: number
 }
@@ -40,21 +44,47 @@ declare module 'fastify' {
 
 export default fp(async (fastify) => {
   const { LIVE_INTERVAL_MS, LIVE_CALL_LATENCY_MS, LIVE_HEARTBEAT_MS, LIVE_RETRY_MS, LIVE_REPLAY_SIZE, LIVE_MAX_BUFFERED_BYTES } = fastify.config
+  const { redis } = fastify
   const registers = [fastify.metricsRegistry]
-  const published = new Counter({ name: 'live_updates_total', help: 'Live updates published', registers })
+  const published = new Counter({ name: 'live_updates_total', help: 'Live updates this replica made (with Redis: appended to the shared feed as its producer)', registers })
   const dropped = new Counter({ name: 'live_clients_dropped_total', help: 'Event-stream clients disconnected for reading too slowly', registers })
 
-  const feed = new LiveFeed({
-    intervalMs: LIVE_INTERVAL_MS,
-    replaySize: LIVE_REPLAY_SIZE,
-    call: async (cancellation) => await fastify.dependency.call({ latencyMs: LIVE_CALL_LATENCY_MS }, cancellation),
-    publish: (update) => {
-      published.inc()
-      streams.broadcast(Buffer.from(sseEvent('update', update, update.seq)))
-    }
-  })
+  const call = async (cancellation: Cancellation): Promise<unknown> => await fastify.dependency.call({ latencyMs: LIVE_CALL_LATENCY_MS }, cancellation)
+  const deliver = (update: LiveUpdate): void => { streams.broadcast(Buffer.from(sseEvent('update', update, update.seq))) }
+  const feed: LiveFeed = redis === undefined
+    ? new MemoryLiveFeed({
+      intervalMs: LIVE_INTERVAL_MS,
+      replaySize: LIVE_REPLAY_SIZE,
+      call,
+      publish: (update) => {
+        published.inc()
+        deliver(update)
+      }
+    })
+    : new RedisLiveFeed({
+      client: redis.client,
+      reader: redis.connection('live-feed'),
+      intervalMs: LIVE_INTERVAL_MS,
+      replaySize: LIVE_REPLAY_SIZE,
+      call,
+      deliver,
+      lost: (missed) => { streams.broadcast(Buffer.from(sseEvent('lost', { missed }))) },
+      produced: () => { published.inc() },
+      leaseLost: fastify.httpErrors.conflict('Another replica makes the live feed'),
+      log: fastify.log
+    })
   const everyClientLeft = fastify.httpErrors.createError(CLIENT_CLOSED_REQUEST, 'Every client of the live feed left')
+  // The feed is started by the request of the first stream, but runs for every stream: outside that request's context,
+  // so that its calls' spans (with tracing on) do not all join the trace of a request long answered.
+  const outsideAnyRequest = AsyncLocalStorage.snapshot()
   let heartbeat: NodeJS.Timeout | undefined
+  /** Streams waiting for the feed (with Redis, its reader and replay): the feed runs while one is open or opening. */
+  let opening = 0
+
+  function stopIfNobodyListens (): void {
+    if (streams.size > 0 || opening > 0) return
+    void feed.stop(everyClientLeft)
+  }
 
   const streams = new EventStreams({
     maxBufferedBytes: LIVE_MAX_BUFFERED_BYTES,
@@ -63,11 +93,26 @@ export default fp(async (fastify) => {
       fastify.log.warn({ bufferedBytes }, 'event stream dropped: its client reads too slowly')
     },
     onEmpty: () => {
-      feed.stop(everyClientLeft)
       clearInterval(heartbeat)
+      stopIfNobodyListens()
     }
   })
   new Gauge({ name: 'live_streams_open', help: 'Event streams open', registers, collect () { this.set(streams.size) } })
+
+  /** Starts the feed for a stream about to open; the frames of what it missed since `lastSeq`, if given. */
+  async function join (lastSeq: number | undefined): Promise<string> {
+    opening++
+    try {
+      await outsideAnyRequest(async () => { await feed.start() })
+      if (lastSeq === undefined) return ''
+      const { missed, updates } = await feed.replay(lastSeq)
+      let frames = missed === 0 ? '' : sseEvent('lost', { missed })
+      for (const update of updates) frames += sseEvent('update', update, update.seq)
+      return frames
+    } finally {
+      opening--
+    }
+  }
 
   const HEARTBEAT = Buffer.from(sseComment('heartbeat'))
   // The headers every stream's head has, written once: those every answer carries (past Fastify's hooks, so set here),
@@ -82,9 +127,28 @@ export default fp(async (fastify) => {
     connection: 'close'
   })
   const { draining } = fastify.shutdown
+  const shuttingDown = (): Error => retryLater('The service is shutting down')
   fastify.decorate('live', {
-    open (reply, lastSeq) {
-      if (draining.aborted) throw retryLater('The service is shutting down')
+    async open (reply, lastSeq) {
+      if (draining.aborted) throw shuttingDown()
+      if (redis?.up === false) throw redis.unavailable()
+      const headOnly = reply.request.method === 'HEAD'
+      let replayed = ''
+      if (!headOnly) {
+        try {
+          replayed = await join(lastSeq)
+        } catch (error) {
+          stopIfNobodyListens()
+          // Only the feed shared through Redis fails, when Redis does: the answer says so, the log says how.
+          reply.request.log.warn({ err: error }, 'live feed: Redis failed')
+          throw (redis as NonNullable<typeof redis>).unavailable()
+        }
+        // The drain's last events were sent while this stream waited: it is not opened.
+        if (draining.aborted) {
+          stopIfNobodyListens()
+          throw shuttingDown()
+        }
+      }
       reply.hijack()
       // The head is written on the socket, and the frames after it: a ServerResponse would keep its head as a string
       // per stream, and frame every write as a chunk.
@@ -92,19 +156,15 @@ export default fp(async (fastify) => {
       const head = `HTTP/1.1 200 OK\r\ndate: ${new Date().toUTCString()}\r\n${REQUEST_ID_HEADER}: ${reply.request.id}\r\n` +
         `${headerLines(reply.getHeaders())}${STREAM_HEADERS}\r\n`
       fastify.inFlight.answered(reply)
-      if (reply.request.method === 'HEAD') {
+      if (headOnly) {
         socket.end(head)
         return
       }
-      let first = head + sseRetry(LIVE_RETRY_MS)
-      if (lastSeq !== undefined) {
-        const { missed, updates } = feed.replay(lastSeq)
-        if (missed !== 0) first += sseEvent('lost', { missed })
-        for (const update of updates) first += sseEvent('update', update, update.seq)
+      if (!streams.add(socket, head + sseRetry(LIVE_RETRY_MS) + replayed)) {
+        stopIfNobodyListens()
+        return
       }
-      if (!streams.add(socket, first) || streams.size > 1) return
-      feed.start()
-      if (LIVE_HEARTBEAT_MS > 0) heartbeat = setInterval(() => { streams.broadcast(HEARTBEAT) }, LIVE_HEARTBEAT_MS)
+      if (streams.size === 1 && LIVE_HEARTBEAT_MS > 0) heartbeat = setInterval(() => { streams.broadcast(HEARTBEAT) }, LIVE_HEARTBEAT_MS)
     },
     get count () { return streams.size }
   } satisfies LiveStreams)
@@ -112,8 +172,9 @@ export default fp(async (fastify) => {
   // The drain waits for every connection to close: each stream says why it ends, and ends.
   const SHUTDOWN = sseEvent('shutdown', { reason: 'The service is shutting down' })
   draining.addEventListener('abort', () => { streams.endAll(SHUTDOWN) })
+  // Before the Redis connections close: the reader's blocking read is over first.
   fastify.addHook('onClose', async () => {
-    feed.stop(everyClientLeft)
     clearInterval(heartbeat)
+    await feed.stop(everyClientLeft)
   })
-}, { name: 'live', dependencies: ['@fastify/sensible', 'dependency', 'in-flight', 'metrics', 'security-headers', 'shutdown'] })
+}, { name: 'live', dependencies: ['@fastify/sensible', 'dependency', 'in-flight', 'metrics', 'redis', 'security-headers', 'shutdown'] })

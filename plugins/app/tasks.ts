@@ -1,23 +1,31 @@
 // fastify.tasks: background tasks, each one dependency call that outlives the request that asked for it, kept in a
-// task store (in memory: this process only). A failed task is logged and recorded, never thrown. The app's close waits
-// for the tasks still pending; those left at the shutdown's cut-off are cancelled, and recorded so.
+// task store: in memory (this process only), or in Redis with REDIS_URL (every replica's, run by whichever takes it).
+// A failed task is logged and recorded, never thrown. The app's close waits for the tasks running here; those left at
+// the shutdown's cut-off are cancelled and recorded so in memory, handed back to the queue for another replica in Redis.
 import { STATUS_CODES } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Gauge } from '@prometheus-io/client'
 import fp from 'fastify-plugin'
 import type { Cancellation } from '../../src/cancellation.js'
+import { RedisTaskStore } from '../../src/redis-task-store.js'
 import { retryLater } from '../../src/retry-later.js'
 import type { Task } from '../../src/schemas/tasks.js'
 import { MemoryTaskStore, type TaskStore } from '../../src/task-store.js'
 import { cutOffAfter } from './shutdown.js'
 
+/** The service's own prefix for its keys in Redis. */
+const REDIS_PREFIX = 'async-service'
+
 export interface TaskService {
   /**
    * Accepts a task whose work is one dependency call of `latencyMs`: recorded pending, run in the background. Rejects
-   * with 503 and Retry-After when TASKS_MAX_PENDING tasks are pending, or once the service drains.
+   * with 503 and Retry-After when TASKS_MAX_PENDING tasks are pending, once the service drains, or while Redis is away.
    */
   create: (latencyMs: number) => Promise<Task>
-  /** The task with this id, as it stands; undefined when there is none, or it ended more than TASKS_TTL_MS ago. */
+  /**
+   * The task with this id, as it stands; undefined when there is none, or it ended more than TASKS_TTL_MS ago. Rejects
+   * with 503 and Retry-After while Redis is away.
+   */
   get: (id: string) => Promise<Task | undefined>
 }
 
@@ -28,7 +36,7 @@ declare module 'fastify' {
 }
 
 export default fp(async (fastify) => {
-  const { config, log, shutdown } = fastify
+  const { config, log, redis, shutdown } = fastify
   const production = config.NODE_ENV === 'production'
 
   /** A task's work. A failure is logged with its detail, and recorded as an error answer would say it. */
@@ -36,7 +44,7 @@ export default fp(async (fastify) => {
     try {
       await fastify.dependency.call({ latencyMs: task.latencyMs }, cancellation)
     } catch (error) {
-      // Cancelled by the store, which has recorded it so: nothing failed.
+      // Interrupted by the store, which cancels or hands back the task: nothing failed.
       if (cancellation.reason !== undefined) throw error
       const { statusCode = 500, message } = error as { statusCode?: number, message: string }
       log.warn({ taskId: task.id, statusCode, reason: message }, 'background task failed')
@@ -44,17 +52,47 @@ export default fp(async (fastify) => {
     }
   }
 
-  const store: TaskStore = new MemoryTaskStore({ maxPending: config.TASKS_MAX_PENDING, ttlMs: config.TASKS_TTL_MS, work })
+  /**
+   * What went wrong between the store and Redis. A connection lost (a socket's error, or a connection closed) is the
+   * redis plugin's to say, once, rather than a line per attempt to reconnect; anything else (a task's record that Redis
+   * lost, a hold on a task that could not be renewed) is a warning.
+   */
+  function redisError (error: Error): void {
+    if ('syscall' in error || error.message === 'Connection is closed.') log.debug({ err: error }, 'background tasks: redis connection lost')
+    else log.warn({ err: error }, 'background tasks: redis failed')
+  }
+
+  const limits = { maxPending: config.TASKS_MAX_PENDING, ttlMs: config.TASKS_TTL_MS, work }
+  const store: TaskStore = redis === undefined
+    ? new MemoryTaskStore(limits)
+    : new RedisTaskStore({
+      ...limits,
+      client: redis.client,
+      workerConnection: redis.connection('tasks', { maxRetriesPerRequest: null }),
+      prefix: REDIS_PREFIX,
+      onError: redisError
+    })
+
+  /** Runs what needs the store; with Redis away (before, or as it failed), the 503 that says so instead. */
+  async function reach<T> (operation: () => Promise<T>): Promise<T> {
+    if (redis === undefined) return await operation()
+    if (!redis.up) throw redis.unavailable()
+    try {
+      return await operation()
+    } catch (error) {
+      throw redis.up ? error : redis.unavailable()
+    }
+  }
 
   fastify.decorate('tasks', {
     async create (latencyMs) {
       // A task accepted now could not end before the app closes.
       if (shutdown.draining.aborted) throw retryLater('The service is shutting down')
-      const task = await store.create({ latencyMs })
+      const task = await reach(async () => await store.create({ latencyMs }))
       if (task === undefined) throw retryLater(`${config.TASKS_MAX_PENDING} tasks are pending already`)
       return task
     },
-    get: async (id) => await store.get(id)
+    get: async (id) => await reach(async () => await store.get(id))
   } satisfies TaskService)
 
   new Gauge({
@@ -63,26 +101,42 @@ export default fp(async (fastify) => {
     labelNames: ['state'],
     registers: [fastify.metricsRegistry],
     async collect () {
-      for (const [state, count] of Object.entries(await store.counts())) this.set({ state }, count)
+      // Redis away: no value rather than a stale one, and the rest of the scrape as usual.
+      const counts = await store.counts().catch(() => undefined)
+      if (counts === undefined) {
+        this.reset()
+        return
+      }
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count)
     }
   })
 
-  async function cancelPending (): Promise<void> {
-    const cancelled = await store.cancelAll(new Error('The service is shutting down'))
-    if (cancelled > 0) log.warn({ cancelled }, 'background tasks cancelled: the service is shutting down')
+  async function interrupt (): Promise<void> {
+    const interrupted = await store.interrupt(new Error('The service is shutting down'))
+    if (interrupted === 0) return
+    if (redis === undefined) log.warn({ cancelled: interrupted }, 'background tasks cancelled: the service is shutting down')
+    else log.info({ handedBack: interrupted }, 'background tasks handed back to the queue: the service is shutting down')
   }
-  shutdown.cutOff.addEventListener('abort', () => { void cancelPending() })
+  shutdown.cutOff.addEventListener('abort', () => { void interrupt() })
 
-  // Once the server is closed, and before the dependency's client is (onClose hooks run in reverse order): the tasks
-  // still pending are waited for until the shutdown's cut-off or, when the app is closed without a stop, for as long
-  // as a stop would give them; those left are cancelled.
+  // From the drain on, no task is taken here (a shared store's queue keeps the new ones for the other replicas).
+  let drained: Promise<void> | undefined
+  const drain = async (): Promise<void> => await (drained ??= store.drain())
+  shutdown.draining.addEventListener('abort', () => { void drain() })
+
+  // Once the server is closed, and before the dependency's client and Redis's connections are (onClose hooks run in
+  // reverse order): the tasks running here are waited for until the shutdown's cut-off or, when the app is closed
+  // without a stop, for as long as a stop would give them; those left are interrupted.
   fastify.addHook('onClose', async () => {
-    if (config.SHUTDOWN_TIMEOUT_MS === 0) return await store.settled()
-    const timeUp = new AbortController()
-    await Promise.race([
-      store.settled(),
-      sleep(cutOffAfter(config.SHUTDOWN_TIMEOUT_MS), undefined, { signal: timeUp.signal }).then(cancelPending, () => {})
-    ])
-    timeUp.abort()
+    if (config.SHUTDOWN_TIMEOUT_MS === 0) await drain()
+    else {
+      const timeUp = new AbortController()
+      await Promise.race([
+        drain(),
+        sleep(cutOffAfter(config.SHUTDOWN_TIMEOUT_MS), undefined, { signal: timeUp.signal }).then(interrupt, () => {})
+      ])
+      timeUp.abort()
+    }
+    await store.close()
   })
-}, { name: 'tasks', dependencies: ['@fastify/sensible', 'shutdown', 'metrics', 'dependency'] })
+}, { name: 'tasks', dependencies: ['@fastify/sensible', 'shutdown', 'metrics', 'dependency', 'redis'] })

@@ -1,12 +1,22 @@
 // @fastify/rate-limit, per client address, on only when RATE_LIMIT_MAX is set: one address sends every request of a
-// load test, so a default limit would break them. Probes opt out with `config: { rateLimit: false }`.
-import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit'
-import type { FastifyInstance } from 'fastify'
+// load test, so a default limit would break them. Probes opt out with `config: { rateLimit: false }`. With REDIS_URL the
+// counts live in Redis, so that a client's limit is the same whichever replica it reaches.
+import rateLimit from '@fastify/rate-limit'
+import fp from 'fastify-plugin'
 
-export const autoConfig = (fastify: FastifyInstance): RateLimitPluginOptions => ({
-  global: fastify.config.RATE_LIMIT_MAX > 0,
-  max: fastify.config.RATE_LIMIT_MAX,
-  timeWindow: fastify.config.RATE_LIMIT_WINDOW_MS
-})
-
-export default rateLimit
+export default fp(async (fastify) => {
+  const { RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS } = fastify.config
+  await fastify.register(rateLimit, {
+    global: RATE_LIMIT_MAX > 0,
+    max: RATE_LIMIT_MAX,
+    timeWindow: RATE_LIMIT_WINDOW_MS,
+    ...(fastify.redis === undefined
+      ? {}
+      : {
+          redis: fastify.redis.client,
+          nameSpace: 'async-service:rate-limit:',
+          // While Redis is unreachable no count can be kept: requests go through rather than fail.
+          skipOnError: true
+        })
+  })
+}, { name: 'rate-limit', dependencies: ['config', 'redis'] })

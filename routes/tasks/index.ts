@@ -17,7 +17,7 @@ const tasks: FastifyPluginAsyncTypebox = async (fastify) => {
       response: {
         202: TaskAccepted,
         400: ErrorResponse(`The body is not { "latencyMs": n }, n an integer from 0 to ${TASKS_MAX_LATENCY_MS}, and nothing else`),
-        503: ErrorResponse(`${TASKS_MAX_PENDING} tasks are pending already, the service sheds load, or it is shutting down: retry after Retry-After`)
+        503: ErrorResponse(`${TASKS_MAX_PENDING} tasks are pending already, Redis is unreachable, the service sheds load, or it is shutting down: retry after Retry-After`)
       }
     },
     // TypeBox's own checks for the body, which Fastify's would coerce ("5" to 5) or strip of unknown fields.
@@ -40,7 +40,8 @@ const tasks: FastifyPluginAsyncTypebox = async (fastify) => {
       response: {
         200: Task,
         400: ErrorResponse('The id is not a UUID'),
-        404: ErrorResponse('No such task, or it ended more than TASKS_TTL_MS ago')
+        404: ErrorResponse('No such task, or it ended more than TASKS_TTL_MS ago'),
+        503: ErrorResponse('Redis is unreachable, the service sheds load, or it is shutting down: retry after Retry-After')
       }
     }
   }, async (request) => {

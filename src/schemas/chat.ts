@@ -14,12 +14,12 @@ export const ClientFrame = Type.Object({
 export type ClientFrame = Static<typeof ClientFrame>
 
 const At = Type.String({ format: 'date-time', description: 'when it happened, ISO 8601' })
-const Online = Type.Integer({ minimum: 0, description: 'the sockets in the room after it' })
+const Online = Type.Integer({ minimum: 0, description: 'the sockets in the room after it, across replicas with REDIS_URL' })
 
 /** A message, as broadcast to everyone (its sender included) and kept for the history. */
 export const MessageFrame = Type.Object({
   type: Type.Literal('message'),
-  id: Type.Integer({ minimum: 1, description: 'increasing from 1, per process' }),
+  id: Type.Integer({ minimum: 1, description: 'increasing from 1, across replicas with REDIS_URL' }),
   from: Type.String({ description: "the sender's name" }),
   text: Type.String(),
   at: At

@@ -2,9 +2,12 @@
 // as GET /tasks/:id reports it (the record the task store keeps, typed from here).
 import { Type, type Static } from 'typebox'
 
-/** How a task stands: pending until its work ends, then done, failed or cancelled (by a shutdown). */
+/**
+ * How a task stands: pending until its work ends, then done, failed or cancelled (by a shutdown, in memory; with Redis
+ * a task whose replica stops is pending again, for another replica to run).
+ */
 export const TaskState = Type.Enum(['pending', 'done', 'failed', 'cancelled'], {
-  description: 'pending until its work ends; then done, failed, or cancelled because the service stopped'
+  description: 'pending until its work ends; then done, failed, or cancelled because the service stopped (without Redis: with it, the task goes back to pending for another replica to run)'
 })
 export type TaskState = Static<typeof TaskState>
 

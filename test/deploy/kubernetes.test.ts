@@ -1,6 +1,7 @@
 // The Kubernetes manifests: probes on routes the app serves, one port from the image to the Service, a grace period
-// longer than the shutdown, a non-root read-only container with resources, and selectors that find the pods.
-import { readFile } from 'node:fs/promises'
+// longer than the shutdown, a non-root read-only container with resources, selectors that find the pods, an autoscaler
+// that keeps two or more, and REDIS_URL from a Secret whose template stays out of `kubectl apply -f deploy/kubernetes/`.
+import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { parse } from 'yaml'
@@ -9,13 +10,24 @@ import { build } from '../helper.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
-const manifest = async (file: string): Promise<any> => parse(await readFile(join(ROOT, 'deploy', 'kubernetes', file), 'utf8'))
+const KUBERNETES = join(ROOT, 'deploy', 'kubernetes')
+const manifest = async (file: string): Promise<any> => parse(await readFile(join(KUBERNETES, file), 'utf8'))
 const deployment = await manifest('deployment.yaml')
 const service = await manifest('service.yaml')
 const budget = await manifest('pod-disruption-budget.yaml')
+const autoscaler = await manifest('horizontal-pod-autoscaler.yaml')
+const secret = await manifest('templates/redis-secret.yaml')
 const pod = deployment.spec.template
 const [container] = pod.spec.containers
-const env: Record<string, string> = Object.fromEntries(container.env.map(({ name, value }: { name: string, value: string }) => [name, value]))
+
+interface EnvEntry { name: string, value?: string, valueFrom?: { secretKeyRef: { name: string, key: string } } }
+const entries: EnvEntry[] = container.env
+/** The value of a variable from a Secret: the template's placeholder, when it is that Secret's. */
+const fromSecret = ({ secretKeyRef }: NonNullable<EnvEntry['valueFrom']>): string | undefined =>
+  secretKeyRef.name === secret.metadata.name ? secret.stringData[secretKeyRef.key] : undefined
+/** The manifest's environment, with the template's placeholders. */
+const env: Record<string, string | undefined> = Object.fromEntries(entries.map(({ name, value, valueFrom }) =>
+  [name, value ?? (valueFrom === undefined ? undefined : fromSecret(valueFrom))]))
 
 /** The manifest's environment read by the service's own config loader, defaults filling what it leaves unset. */
 async function manifestConfig (): Promise<Config> {
@@ -30,11 +42,32 @@ function bytes (quantity: string): number {
   return Number(amount) * 1024 ** ['', 'Ki', 'Mi', 'Gi'].indexOf(unit)
 }
 
-t.test('one Deployment, one Service and one PodDisruptionBudget', async (t) => {
+t.test('what kubectl apply -f deploy/kubernetes/ applies: a Deployment, a Service, a PodDisruptionBudget and an autoscaler', async (t) => {
+  t.same((await readdir(KUBERNETES)).filter((file) => file.endsWith('.yaml')).sort(),
+    ['deployment.yaml', 'horizontal-pod-autoscaler.yaml', 'pod-disruption-budget.yaml', 'service.yaml'], 'and no Secret: a placeholder would overwrite the real one')
   t.has(deployment, { apiVersion: 'apps/v1', kind: 'Deployment' })
   t.has(service, { apiVersion: 'v1', kind: 'Service', spec: { type: 'ClusterIP' } })
   t.has(budget, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' })
+  t.has(autoscaler, { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' })
   t.equal(pod.spec.containers.length, 1)
+})
+
+t.test('REDIS_URL comes from the Secret, whose template holds a URL the config accepts', async (t) => {
+  t.same(entries.find(({ name }) => name === 'REDIS_URL'), { name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: 'async-service-redis', key: 'REDIS_URL' } } },
+    'required: without the Secret, the pod waits for it rather than serve alone')
+  t.has(secret, { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'async-service-redis' } })
+  t.same(Object.keys(secret.stringData), ['REDIS_URL'])
+  const config = await manifestConfig()
+  t.match(config.REDIS_URL, /^redis:\/\/:CHANGE-ME@/, 'a placeholder, in the form the config reads')
+})
+
+t.test('the autoscaler scales the Deployment on CPU, from two pods', async (t) => {
+  t.same(autoscaler.spec.scaleTargetRef, { apiVersion: deployment.apiVersion, kind: deployment.kind, name: deployment.metadata.name })
+  t.ok(autoscaler.spec.minReplicas >= 2, `at least two pods (${autoscaler.spec.minReplicas}): one can stop while another serves`)
+  t.ok(autoscaler.spec.maxReplicas > autoscaler.spec.minReplicas, `room to grow (up to ${autoscaler.spec.maxReplicas})`)
+  t.match(autoscaler.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: Number } } }])
+  t.match(container.resources.requests, { cpu: String }, 'utilization is of the CPU request, which the container must have')
+  t.equal(deployment.spec.replicas, undefined, 'the Deployment leaves the count to the autoscaler: kubectl apply would reset it')
 })
 
 t.test('the probes ask for routes the app serves, on its port', async (t) => {
@@ -61,6 +94,7 @@ t.test('one port from the image to the Service: 3000, named http', async (t) => 
 })
 
 t.test('every variable the manifest sets is one the config reads', async (t) => {
+  t.same(Object.keys(env).filter((name) => env[name] === undefined), [], 'each has a value or a value from the Secret')
   t.not(Object.keys(env).length, 0)
   t.same(Object.keys(env).filter((name) => !(name in ConfigSchema.properties)), [], 'no unknown name, which the service would ignore')
 })
@@ -72,8 +106,11 @@ t.test('the pod leaves the endpoints within the shutdown delay, and the kubelet 
   const { periodSeconds, failureThreshold } = container.readinessProbe
   t.equal(failureThreshold, 1)
   t.ok(periodSeconds * failureThreshold * 1000 < config.SHUTDOWN_DELAY_MS, 'not ready, by the probe, before the delay ends')
-  t.ok(pod.spec.terminationGracePeriodSeconds * 1000 > config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS,
-    `terminationGracePeriodSeconds ${pod.spec.terminationGracePeriodSeconds} outlasts SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS`)
+  // A preStop hook runs before SIGTERM, and counts against the same grace period.
+  const preStopMs = (container.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000
+  t.equal(container.lifecycle?.preStop?.exec, undefined, 'no preStop command, whose length no one could check')
+  t.ok(pod.spec.terminationGracePeriodSeconds * 1000 > preStopMs + config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS,
+    `terminationGracePeriodSeconds ${pod.spec.terminationGracePeriodSeconds} outlasts any preStop sleep, SHUTDOWN_DELAY_MS and SHUTDOWN_TIMEOUT_MS`)
 })
 
 t.test('the container runs as the non-root node user, unprivileged, on a read-only file system', async (t) => {
@@ -98,7 +135,8 @@ t.test('cpu and memory are requested and limited, and the service sheds load bef
 })
 
 t.test('rollouts and disruptions keep a pod serving', async (t) => {
-  const { replicas } = deployment.spec
+  // The fewest the autoscaler keeps.
+  const replicas = autoscaler.spec.minReplicas
   t.ok(replicas >= 2, 'two pods or more')
   t.has(deployment.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } })
   const { maxUnavailable, minAvailable } = budget.spec

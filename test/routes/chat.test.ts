@@ -261,11 +261,11 @@ t.test('a stop closes every socket with 1001 and a reason, and completes', async
 t.test('/metrics counts the sockets open, the messages broadcast and the errors by reason, each from 0', async (t) => {
   const { fastify, join } = await room(t, { CHAT_RATE_PER_10S: '2' })
   t.match(await metrics(fastify), [
-    '# HELP chat_connections_open Sockets in the chat room',
+    "# HELP chat_connections_open This process's sockets in the chat room",
     '# TYPE chat_connections_open gauge',
     'chat_connections_open 0',
     '',
-    '# HELP chat_messages_total Chat messages broadcast',
+    "# HELP chat_messages_total Chat messages broadcast from this process's sockets",
     '# TYPE chat_messages_total counter',
     'chat_messages_total 0',
     '',
@@ -275,7 +275,7 @@ t.test('/metrics counts the sockets open, the messages broadcast and the errors 
     '',
     '# HELP chat_errors_total Chat frames refused, and sockets closed for what they sent, by reason',
     '# TYPE chat_errors_total counter',
-    ...['invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse']
+    ...['invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse', 'unavailable']
       .map((reason) => `chat_errors_total{reason="${reason}"} 0`)
   ].join('\n'))
   const ann = await join('ann')
@@ -301,7 +301,8 @@ t.test('/metrics counts the sockets open, the messages broadcast and the errors 
     'chat_errors_total{reason="binary"}': 1,
     'chat_errors_total{reason="rate_limited"}': 1,
     'chat_errors_total{reason="frame_too_large"}': 1,
-    'chat_errors_total{reason="abuse"}': 0
+    'chat_errors_total{reason="abuse"}': 0,
+    'chat_errors_total{reason="unavailable"}': 0
   }
   for (const [series, value] of Object.entries(expected)) t.ok(text.includes(`\n${series} ${value}\n`), `${series} ${value}`)
 })

@@ -258,5 +258,5 @@ t.test('on shutdown every stream gets a shutdown event and ends, and the stop co
 t.test('once the service drains, a new stream is refused with 503 and Retry-After', async (t) => {
   const fastify = await build(t, { env: { SHUTDOWN_DELAY_MS: '0' } })
   await fastify.shutdown.stop()
-  t.throws(() => { fastify.live.open(undefined as never) }, { statusCode: 503, message: 'The service is shutting down', headers: { 'retry-after': '1' } })
+  await t.rejects(fastify.live.open(undefined as never), { statusCode: 503, message: 'The service is shutting down', headers: { 'retry-after': '1' } })
 })

@@ -49,7 +49,8 @@ t.test('with no variables every default applies', async (t) => {
       CHAT_MAX_MESSAGE_BYTES: 2000,
       CHAT_RATE_PER_10S: 20,
       CHAT_HEARTBEAT_MS: 30_000,
-      CHAT_MAX_BUFFERED_BYTES: 1_048_576
+      CHAT_MAX_BUFFERED_BYTES: 1_048_576,
+      OTEL_SERVICE_NAME: 'async-service'
     }
   })
 })
@@ -66,6 +67,36 @@ t.test('DEPENDENCY_URL, an origin, and DEPENDENCY_SEED, an integer, have no defa
   }
   t.match(await loadConfig({ DEPENDENCY_SEED: '42' }), { ok: true, config: { DEPENDENCY_SEED: 42 } })
   t.same(await loadConfig({ DEPENDENCY_SEED: '-1' }), { ok: false, problems: ['DEPENDENCY_SEED must be an integer from 0 to 4294967295 (got "-1")'] })
+})
+
+t.test('REDIS_URL and OTEL_EXPORTER_OTLP_ENDPOINT, URLs, have no default; OTEL_SERVICE_NAME has one', async (t) => {
+  for (const url of ['redis://127.0.0.1:6379', 'rediss://user:secret@redis.example.com:6380/2', 'redis://redis']) {
+    t.match(await loadConfig({ REDIS_URL: url }), { ok: true, config: { REDIS_URL: url } }, url)
+  }
+  for (const url of ['127.0.0.1:6379', 'http://redis:6379', 'redis://', 'redis://a b']) {
+    t.same(await loadConfig({ REDIS_URL: url }), {
+      ok: false,
+      problems: [`REDIS_URL must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379 (got ${JSON.stringify(url)})`]
+    }, url)
+  }
+  t.match(await loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }), { ok: true, config: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' } })
+  t.same(await loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }), {
+    ok: false,
+    problems: ['OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL, such as http://127.0.0.1:4318 (got "collector:4318")']
+  })
+  t.match(await loadConfig({ OTEL_SERVICE_NAME: 'chat-eu' }), { ok: true, config: { OTEL_SERVICE_NAME: 'chat-eu' } })
+})
+
+t.test('TRUST_PROXY names addresses, CIDRs or proxy-addr\'s keywords, comma-separated; nothing else', async (t) => {
+  for (const value of ['127.0.0.1', '10.0.0.0/8, 127.0.0.1', 'uniquelocal', '::1,fd00::/8']) {
+    t.match(await loadConfig({ TRUST_PROXY: value }), { ok: true, config: { TRUST_PROXY: value } }, value)
+  }
+  for (const value of ['10.0.0.0/8;rm', 'a b', ',', 'true?']) {
+    t.same(await loadConfig({ TRUST_PROXY: value }), {
+      ok: false,
+      problems: [`TRUST_PROXY must be addresses or CIDRs, comma-separated, such as 10.0.0.0/8, 127.0.0.1 (got ${JSON.stringify(value)})`]
+    }, value)
+  }
 })
 
 t.test('strings are converted, empty values count as unset, unknown variables are ignored', async (t) => {

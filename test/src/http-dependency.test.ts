@@ -46,6 +46,19 @@ t.test('a call asks the upstream\'s /wait for its latency and resolves after it,
   t.equal(dependency.inFlight, 0)
 })
 
+t.test('each request carries the headers the headers option gives, asked for as it is sent', async (t) => {
+  const received: Array<string | string[] | undefined> = []
+  const up = await serve(t, (request, response) => {
+    received.push(request.headers.traceparent)
+    response.end()
+  })
+  let calls = 0
+  const dependency = client(t, { origin: up.origin, headers: () => ({ traceparent: `call-${++calls}` }) })
+  await dependency.call({ latencyMs: 0 })
+  await dependency.call({ latencyMs: 0 })
+  t.same(received, ['call-1', 'call-2'])
+})
+
 t.test('the origin may end with a slash, as DEPENDENCY_URL allows', async (t) => {
   const up = await upstream(t)
   const dependency = client(t, { origin: `${up.origin}/` })

@@ -1,8 +1,8 @@
-// The live feed: one call at a time, each published as a numbered update; stopping cancels; replay of what was missed.
+// The memory feed: one call at a time, each published as a numbered update; stopping cancels; replay of what was missed.
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type { Cancellation } from '../../src/cancellation.js'
-import { LiveFeed, type LiveUpdate } from '../../src/live-feed.js'
+import { MemoryLiveFeed, type LiveUpdate } from '../../src/live-feed.js'
 
 /** A call the test ends by hand. */
 interface PendingCall {
@@ -16,7 +16,7 @@ function feed (intervalMs: number, replaySize = 100) {
   const calls: PendingCall[] = []
   const published: LiveUpdate[] = []
   let called: (() => void) | undefined
-  const live = new LiveFeed({
+  const live = new MemoryLiveFeed({
     intervalMs,
     replaySize,
     call: async (cancellation) => await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,5 @@
 // The in-memory task store: a task's record through its states and times, the limit on pending tasks, expiry after
-// the TTL, counts, and cancelling or waiting for every pending task.
+// the TTL, counts, and interrupting or waiting for every pending task.
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import t from 'tap'
@@ -114,7 +114,7 @@ t.test('counts say how many tasks are in each state', async (t) => {
   works[2]?.reject(new Error('failed'))
   await settle()
   t.same(await store.counts(), { pending: 2, done: 2, failed: 1, cancelled: 0 })
-  await store.cancelAll(new Error('stopping'))
+  await store.interrupt(new Error('stopping'))
   t.same(await store.counts(), { pending: 0, done: 2, failed: 1, cancelled: 2 })
 })
 
@@ -177,7 +177,7 @@ t.test('with a TTL of 0, ended tasks are kept for as long as the store lives', a
   t.same(await store.counts(), { pending: 0, done: 1, failed: 0, cancelled: 0 })
 })
 
-t.test('cancelAll ends every pending task as cancelled at once and cancels its work; ended tasks keep their state', async (t) => {
+t.test('interrupt ends every pending task as cancelled at once and cancels its work; ended tasks keep their state', async (t) => {
   const { store, works, clock } = controlled()
   const done = await store.create({ latencyMs: 1 }) as Task
   works[0]?.resolve()
@@ -185,7 +185,7 @@ t.test('cancelAll ends every pending task as cancelled at once and cancels its w
   const pending = [await store.create({ latencyMs: 1 }) as Task, await store.create({ latencyMs: 1 }) as Task]
   clock.ms += 500
   const reason = new Error('The service is shutting down')
-  t.equal(await store.cancelAll(reason), 2, 'says how many')
+  t.equal(await store.interrupt(reason), 2, 'says how many')
   const cancelled = (id: string): Task => ({
     id, state: 'cancelled', latencyMs: 1, createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:00.500Z'
   })
@@ -200,30 +200,39 @@ t.test('cancelAll ends every pending task as cancelled at once and cancels its w
   await settle()
   for (const { id } of pending) t.same(await store.get(id), cancelled(id), 'as it was cancelled, whatever its work did next')
   t.same(await store.counts(), { pending: 0, done: 1, failed: 0, cancelled: 2 })
-  t.equal(await store.cancelAll(reason), 0, 'none left')
+  t.equal(await store.interrupt(reason), 0, 'none left')
 })
 
-t.test('settled resolves at once with nothing pending, else once the last pending task ends', async (t) => {
+t.test('drain resolves at once with nothing pending, else once the last pending task ends', async (t) => {
   const { store, works } = controlled()
-  await t.resolves(store.settled(), 'nothing pending')
+  await t.resolves(store.drain(), 'nothing pending')
   await store.create({ latencyMs: 1 })
   await store.create({ latencyMs: 1 })
-  let settled = false
-  const waiting = store.settled().then(() => { settled = true })
-  const alsoWaiting = store.settled()
+  let drained = false
+  const waiting = store.drain().then(() => { drained = true })
+  const alsoWaiting = store.drain()
   works[0]?.resolve()
   await settle()
-  t.equal(settled, false, 'one still pending')
+  t.equal(drained, false, 'one still pending')
   works[1]?.reject(new Error('failed'))
   await waiting
   await alsoWaiting
   t.pass('every waiter released when the last one ended')
 })
 
-t.test('settled resolves when cancelAll ends the last pending tasks, whatever their work does', async (t) => {
+t.test('drain resolves when interrupt ends the last pending tasks, whatever their work does', async (t) => {
   const { store } = controlled()
   await store.create({ latencyMs: 1 })
-  const settled = store.settled()
-  await store.cancelAll(new Error('stopping'))
-  await t.resolves(settled)
+  const drained = store.drain()
+  await store.interrupt(new Error('stopping'))
+  await t.resolves(drained)
+})
+
+t.test('closing holds nothing up, and the tasks stay readable', async (t) => {
+  const { store, works } = controlled()
+  const { id } = await store.create({ latencyMs: 1 }) as Task
+  works[0]?.resolve()
+  await store.drain()
+  await t.resolves(store.close())
+  t.equal((await store.get(id))?.state, 'done')
 })

@@ -1,5 +1,5 @@
 // fastify.chat on a bare Fastify with what it needs (config, a shutdown whose drain the test starts, a metrics
-// registry), for what the whole app cannot show apart: the drain alone closes every socket in the room with 1001 and a
+// registry, no Redis), for what the whole app cannot show apart: the drain alone closes every socket in the room with 1001 and a
 // reason, and a socket that joins after it at once.
 import type { AddressInfo } from 'node:net'
 import websocket from '@fastify/websocket'
@@ -23,6 +23,7 @@ async function bare (t: Test): Promise<{ url: (name: string) => string, drain: (
     fastify.decorate('shutdown', { stopping: false, draining: draining.signal, cutOff: new AbortController().signal, stop: async () => {} })
   }, { name: 'shutdown' }))
   await fastify.register(fp(async (fastify) => { fastify.decorate('metricsRegistry', new Registry()) }, { name: 'metrics' }))
+  await fastify.register(fp(async (fastify) => { fastify.decorate('redis', undefined) }, { name: 'redis' }))
   await fastify.register(websocket)
   await fastify.register(chat)
   fastify.get<{ Querystring: { name: string } }>('/chat', { websocket: true }, (socket, request) => { fastify.chat.join(socket, request.query.name, request.log) })
@@ -32,7 +33,7 @@ async function bare (t: Test): Promise<{ url: (name: string) => string, drain: (
   return { url: (name) => `ws://127.0.0.1:${port}/chat?name=${name}`, drain: () => { draining.abort() } }
 }
 
-t.test('it declares that it needs the config, the shutdown and the metrics', async (t) => {
+t.test('it declares that it needs the config, the shutdown, the metrics and the Redis connection', async (t) => {
   const fastify = Fastify()
   t.teardown(() => fastify.close())
   await t.rejects(async () => { await fastify.register(chat) }, { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })

@@ -9,6 +9,7 @@ import fp from 'fastify-plugin'
 import t, { type Test } from 'tap'
 import configPlugin from '../../../plugins/config.js'
 import dependency from '../../../plugins/app/dependency.js'
+import redis from '../../../plugins/external/redis.js'
 import shutdown from '../../../plugins/app/shutdown.js'
 import tasks from '../../../plugins/app/tasks.js'
 import type { Cancellation } from '../../../src/cancellation.js'
@@ -31,7 +32,7 @@ interface BareOptions {
   pluginTimeout?: number
 }
 
-/** A bare Fastify with what the plugin needs: config, @fastify/sensible, the shutdown, a metrics registry, the dependency. */
+/** A bare Fastify with what the plugin needs: config, @fastify/sensible, the shutdown, a metrics registry, the dependency, Redis's connection. */
 async function bare (t: Test, { env = {}, logLines, fakeDependency, before, pluginTimeout }: BareOptions = {}): Promise<FastifyInstance> {
   const config = await testConfig({ SHUTDOWN_DELAY_MS: '0', ...env })
   const stream = logLines === undefined ? undefined : { write: (line: string) => { logLines.push(line) } }
@@ -41,6 +42,7 @@ async function bare (t: Test, { env = {}, logLines, fakeDependency, before, plug
   await fastify.register(shutdown)
   await fastify.register(fp(async (fastify) => { fastify.decorate('metricsRegistry', new Registry()) }, { name: 'metrics' }))
   await fastify.register(fakeDependency === undefined ? dependency : fp(fakeDependency, { name: 'dependency' }))
+  await fastify.register(redis)
   before?.(fastify)
   await fastify.register(tasks)
   await fastify.ready()
@@ -62,7 +64,7 @@ async function ended (fastify: FastifyInstance, id: string, withinMs = 20_000): 
 /** The JSON log lines written so far. */
 const logged = (logLines: string[]): Array<Record<string, unknown>> => logLines.map((line) => JSON.parse(line))
 
-t.test('it declares that it needs @fastify/sensible, the shutdown, the metrics and the dependency', async (t) => {
+t.test("it declares that it needs @fastify/sensible, the shutdown, the metrics, the dependency and Redis's connection", async (t) => {
   const fastify = Fastify()
   t.teardown(() => fastify.close())
   await t.rejects(async () => { await fastify.register(tasks) }, { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })

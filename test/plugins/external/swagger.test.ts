@@ -113,10 +113,10 @@ t.test('the probes and the errors every route may answer are described for the r
   })
   t.match(operation('/ready'), {
     tags: ['probes'],
-    summary: 'Readiness: 200 while the service takes traffic, 503 once it is stopping or under pressure',
+    summary: 'Readiness: 200 while the service takes traffic, 503 once it is stopping, under pressure, or cannot reach Redis',
     responses: {
       200: { description: 'The service takes traffic' },
-      503: { description: 'Send no traffic: the service is stopping, or under pressure' }
+      503: { description: 'Send no traffic: the service is stopping, under pressure, or cannot reach Redis' }
     }
   })
   t.match(operation('/sync').responses, {

@@ -1,0 +1,89 @@
+// fastify.redis: the connection to Redis when REDIS_URL is set (replicas share state through it), else undefined. The
+// service starts without waiting for Redis, reports it in /ready while it is unreachable, and reconnects by itself.
+import { Redis, type RedisOptions } from 'ioredis'
+import fp from 'fastify-plugin'
+import { retryLater } from '../../src/retry-later.js'
+
+/** The longest wait between two attempts to reconnect, in ms: a Redis back from a restart is found within it. */
+const MAX_RECONNECT_DELAY_MS = 1000
+
+/** How long connecting may take before the attempt counts as failed and the next one is planned, in ms. */
+const CONNECT_TIMEOUT_MS = 2000
+
+export interface RedisConnection {
+  /**
+   * The client for commands. While Redis is unreachable they fail at once rather than queue: a request waits for
+   * nothing that may never come.
+   */
+  readonly client: Redis
+  /**
+   * A connection of its own for a blocking read (XREAD BLOCK), closed with the app. Its commands wait for it to connect;
+   * one in progress when the connection is lost fails, and the reader tries again. With `{ maxRetriesPerRequest: null }`,
+   * as BullMQ's worker needs, it is sent again once Redis is back instead, however long Redis is away.
+   */
+  connection: (name: string, options?: Pick<RedisOptions, 'maxRetriesPerRequest'>) => Redis
+  /** Whether the client is connected and ready now. */
+  readonly up: boolean
+  /** A 503 with Retry-After, saying Redis is unreachable: the answer of a request that needs Redis while it is down. */
+  unavailable: () => Error
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    redis: RedisConnection | undefined
+  }
+}
+
+export default fp(async (fastify) => {
+  const url = fastify.config.REDIS_URL
+  if (url === undefined) {
+    fastify.decorate('redis', undefined)
+    return
+  }
+  const options: RedisOptions = {
+    connectionName: 'async-service',
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS)
+  }
+  const connections: Redis[] = []
+  let down = false
+  function open (name: string, overrides: RedisOptions): Redis {
+    const connection = new Redis(url as string, { ...options, ...overrides, connectionName: `async-service:${name}` })
+    // ioredis reconnects by itself; an error is worth a line only when the connection was up until then.
+    connection.on('error', (error) => { fastify.log.debug({ err: error, connection: name }, 'redis connection error') })
+    connections.push(connection)
+    return connection
+  }
+  const client = open('commands', { enableOfflineQueue: false })
+  client.on('ready', () => {
+    if (down) fastify.log.info('redis reachable again')
+    down = false
+  })
+  client.on('close', () => {
+    if (!down && client.status !== 'end') fastify.log.warn('redis unreachable: requests that need it get 503 until it is back')
+    down = true
+  })
+
+  fastify.decorate('redis', {
+    client,
+    connection: (name, options = {}) => open(name, options),
+    get up () { return client.status === 'ready' },
+    unavailable: () => retryLater('Redis is unreachable')
+  } satisfies RedisConnection)
+
+  // After everything that uses Redis has stopped (onClose hooks run in reverse order of registration). A connection
+  // ends here, unless its user ended it already: ioredis tries to reconnect for ever.
+  fastify.addHook('onClose', async () => {
+    await Promise.all(connections.map(async (connection) => {
+      if (connection.status === 'end') return
+      // Not events.once: it would reject on an error the connection reports as it goes.
+      const ended = new Promise((resolve) => connection.once('end', resolve))
+      // QUIT lets Redis finish what it was sent. Unreachable, there is nothing to finish, and a QUIT would wait for Redis
+      // behind the commands waiting for it: they fail instead.
+      if (connection.status === 'ready') await connection.quit().catch(() => { connection.disconnect() })
+      else connection.disconnect()
+      await ended
+    }))
+  })
+}, { name: 'redis', dependencies: ['config'] })

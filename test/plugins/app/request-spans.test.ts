@@ -1,0 +1,49 @@
+// Tracing on: the spans of requests Fastify does not see to their end are ended all the same: a request its client
+// abandoned, an event stream once its head is sent, a WebSocket once the upgrade is done.
+import { get } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { openEventStream } from '../../event-stream-client.js'
+import { spanNamed, traced } from '../../tracing.js'
+import { until } from '../../upstream.js'
+import { ChatClient } from '../../ws-client.js'
+
+t.setTimeout(60_000)
+
+t.test('a request its client abandoned ends its span as it leaves, marked aborted, with no status', async (t) => {
+  const { app, spans } = await traced(t, { env: { ROOT_DELAY_MS: '10000' } })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const request = get({ host: '127.0.0.1', port: (app.server.address() as AddressInfo).port, path: '/' })
+  request.on('error', () => {})
+  await until(() => app.dependency.inFlight === 1, 20_000)
+  request.destroy()
+  await until(() => spans().some((span) => span.name === 'GET /'), 20_000)
+  const span = spanNamed(spans(), 'GET /')
+  t.equal(span.attributes['request.aborted'], true)
+  t.notOk('http.response.status_code' in span.attributes)
+})
+
+t.test('an event stream\'s span ends once its head is sent, with its status, while the stream goes on', async (t) => {
+  const { app, spans } = await traced(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const stream = await openEventStream((app.server.address() as AddressInfo).port)
+  t.teardown(() => { stream.close() })
+  await until(() => spans().length > 0, 20_000)
+  t.match(spanNamed(spans(), 'GET /events').attributes, { 'http.route': '/events', 'http.response.status_code': 200 })
+  t.notOk('request.aborted' in spanNamed(spans(), 'GET /events').attributes)
+})
+
+t.test('a WebSocket\'s span ends once the upgrade is done, with status 101', async (t) => {
+  const { app, spans } = await traced(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const client = await ChatClient.connect(`ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/chat?name=ann`)
+  t.teardown(() => client.close())
+  await until(() => spans().length > 0, 20_000)
+  t.match(spanNamed(spans(), 'GET /chat').attributes, { 'http.route': '/chat', 'http.response.status_code': 101 })
+})
+
+t.test('a plain GET of the WebSocket route is answered, and its span ended, as any request\'s', async (t) => {
+  const { app, spans } = await traced(t)
+  t.equal((await app.inject('/chat?name=ann')).statusCode, 426)
+  t.match(spanNamed(spans(), 'GET /chat').attributes, { 'http.response.status_code': 426 })
+})

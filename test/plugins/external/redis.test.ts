@@ -1,0 +1,111 @@
+// The Redis connection: none without REDIS_URL; with it, commands against a real Redis, /ready at 503 while it is
+// unreachable (the app started all the same), back by itself when Redis is, every connection closed with the app.
+import t from 'tap'
+import { build } from '../../helper.js'
+import { redisServer } from '../../redis-server.js'
+import { until } from '../../upstream.js'
+
+t.test('without REDIS_URL there is no connection, and /ready does not ask for one', async (t) => {
+  const fastify = await build(t)
+  t.equal(fastify.redis, undefined)
+  t.equal((await fastify.inject('/ready')).statusCode, 200)
+})
+
+t.test('with REDIS_URL, commands reach Redis, and a connection of its own for blocking reads', async (t) => {
+  const redis = await redisServer(t)
+  const fastify = await build(t, { env: { REDIS_URL: redis.url } })
+  const connection = fastify.redis
+  if (connection === undefined) throw new Error('no connection')
+  await until(() => connection.up)
+  t.equal(await connection.client.set('greeting', 'hello'), 'OK')
+  const reader = connection.connection('reader')
+  t.equal(await reader.get('greeting'), 'hello')
+  t.same((await fastify.inject('/ready')).json(), { status: 'ok' })
+  await fastify.close()
+  t.equal(connection.client.status, 'end', 'closed with the app')
+  t.equal(reader.status, 'end', 'closed with the app')
+})
+
+t.test('Redis gone: /ready 503 naming it, commands fail at once, a 503 to answer with; back by itself', async (t) => {
+  const redis = await redisServer(t)
+  const logLines: string[] = []
+  const fastify = await build(t, { env: { REDIS_URL: redis.url, LOG_LEVEL: 'info' }, logLines })
+  const connection = fastify.redis
+  if (connection === undefined) throw new Error('no connection')
+  await until(() => connection.up)
+
+  await redis.stop()
+  await until(() => !connection.up)
+  const ready = await fastify.inject('/ready')
+  t.equal(ready.statusCode, 503)
+  t.same(ready.json(), { status: 'redis unreachable' })
+  t.equal((await fastify.inject('/health')).statusCode, 200, 'alive all the same')
+  const started = performance.now()
+  await t.rejects(connection.client.get('greeting'), 'a command fails rather than waits')
+  t.ok(performance.now() - started < 1000, 'at once')
+  t.match(connection.unavailable(), { statusCode: 503, message: 'Redis is unreachable', headers: { 'retry-after': '1' } })
+
+  await redis.start()
+  await until(() => connection.up, 20_000)
+  t.same((await fastify.inject('/ready')).json(), { status: 'ok' })
+  t.equal(await connection.client.ping(), 'PONG')
+  const messages = logLines.map((line) => JSON.parse(line).msg)
+  t.ok(messages.includes('redis unreachable: requests that need it get 503 until it is back'), 'said when it went')
+  t.ok(messages.includes('redis reachable again'), 'said when it came back')
+})
+
+t.test('a service started while Redis is down starts, not ready until Redis comes', async (t) => {
+  const redis = await redisServer(t)
+  await redis.stop()
+  const fastify = await build(t, { env: { REDIS_URL: redis.url } })
+  t.same((await fastify.inject('/ready')).json(), { status: 'redis unreachable' })
+  await redis.start()
+  await until(() => fastify.redis?.up === true, 20_000)
+  t.equal((await fastify.inject('/ready')).statusCode, 200)
+})
+
+t.test("a connection with BullMQ's setting keeps its command while Redis is away, and sends it once Redis is back", async (t) => {
+  const redis = await redisServer(t)
+  const fastify = await build(t, { env: { REDIS_URL: redis.url } })
+  const connection = fastify.redis?.connection('worker', { maxRetriesPerRequest: null })
+  if (connection === undefined) throw new Error('no connection')
+  t.equal(await connection.ping(), 'PONG')
+  await redis.stop()
+  await until(() => connection.status !== 'ready')
+  let answered: string | undefined
+  const setting = connection.set('greeting', 'hello').then((answer) => { answered = answer })
+  // Longer than a few attempts to reconnect: a connection without the setting fails its command at the first.
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  t.equal(answered, undefined, 'still waiting')
+  await redis.start()
+  await setting
+  t.equal(answered, 'OK')
+  t.equal(await connection.get('greeting'), 'hello')
+})
+
+t.test('the app closes while Redis is away, a connection holding a command for it: the command fails, nothing waits', async (t) => {
+  const redis = await redisServer(t)
+  const fastify = await build(t, { env: { REDIS_URL: redis.url } })
+  const connection = fastify.redis?.connection('worker', { maxRetriesPerRequest: null })
+  if (connection === undefined) throw new Error('no connection')
+  t.equal(await connection.ping(), 'PONG')
+  await redis.stop()
+  await until(() => connection.status !== 'ready')
+  const failed = t.rejects(connection.get('greeting'), { message: 'Connection is closed.' })
+  const started = performance.now()
+  await fastify.close()
+  t.ok(performance.now() - started < 5000, 'closed without waiting for Redis')
+  await failed
+  t.equal(connection.status, 'end')
+})
+
+t.test('a connection its user has ended already is left as it is when the app closes', async (t) => {
+  const redis = await redisServer(t)
+  const fastify = await build(t, { env: { REDIS_URL: redis.url } })
+  const connection = fastify.redis?.connection('worker')
+  if (connection === undefined) throw new Error('no connection')
+  t.equal(await connection.ping(), 'PONG')
+  connection.disconnect()
+  await until(() => connection.status === 'end')
+  await t.resolves(fastify.close())
+})

@@ -1,0 +1,81 @@
+// A real Redis for the tests: Debian's redis-server on a free loopback port, its files in a temporary folder, nothing
+// saved to disk; stopped (and started again on the same port) as a test says, and gone when the test ends.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Test } from 'tap'
+
+export interface RedisServer {
+  /** redis://127.0.0.1:<port> */
+  url: string
+  port: number
+  /** Stops the server (SIGKILL: as a crash or a lost network would), its data gone with it. */
+  stop: () => Promise<void>
+  /** Starts it again on the same port, empty. */
+  start: () => Promise<void>
+}
+
+const MISSING = 'redis-server is not installed: the tests need the Debian package redis-server (npm test installs it: node scripts/system-packages.mjs)'
+
+/** A free TCP port on loopback, as the kernel hands one out. */
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** Whether a Redis on `port` answers PING. */
+export async function answersPing (port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('data', (data) => {
+      socket.destroy()
+      resolve(data.toString().startsWith('+PONG'))
+    })
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('error', () => { resolve(false) })
+  })
+}
+
+/** redis-server's arguments: on `port` of the loopback interface only, its files in `dir`, nothing saved to disk. */
+export const redisArgs = (port: number, dir: string): string[] =>
+  ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no']
+
+/** Starts a Redis for this test; throws naming the Debian package when redis-server is missing. */
+export async function redisServer (t: Test): Promise<RedisServer> {
+  if (spawnSync('redis-server', ['--version']).error !== undefined) throw new Error(MISSING)
+  const dir = mkdtempSync(join(tmpdir(), 'redis-test-'))
+  const port = await freePort()
+  let child: ChildProcess | undefined
+
+  async function start (): Promise<void> {
+    const started = spawn('redis-server', redisArgs(port, dir), { stdio: 'ignore' })
+    child = started
+    const deadline = performance.now() + 20_000
+    while (!(await answersPing(port))) {
+      if (started.exitCode !== null || performance.now() > deadline) throw new Error(`redis-server did not start on port ${port}`)
+      await sleep(20)
+    }
+  }
+
+  async function stop (): Promise<void> {
+    const running = child
+    child = undefined
+    if (running === undefined || running.exitCode !== null) return
+    const exited = new Promise((resolve) => running.once('exit', resolve))
+    running.kill('SIGKILL')
+    await exited
+  }
+
+  await start()
+  t.teardown(async () => {
+    await stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return { url: `redis://127.0.0.1:${port}`, port, stop, start }
+}
