@@ -126,120 +126,111 @@ export interface RedisChatHubOptions {
 }
 
 export class RedisChatHub implements ChatHub {
-  // Declared only, set in the constructor, and private to TypeScript rather than to JavaScript: a class with fields of
-  // its own has a function that sets them, which coverage merged over the test processes counts as never run.
-  declare private readonly client: Redis
-  declare private readonly scripts: Scripts
-  declare private readonly reader: Redis
-  declare private readonly historySize: number
-  declare private readonly log: FastifyBaseLogger
-  declare private readonly countTtlMs: number
+  readonly #client: Redis
+  readonly #scripts: Scripts
+  readonly #reader: Redis
+  readonly #historySize: number
+  readonly #log: FastifyBaseLogger
+  readonly #countTtlMs: number
   /** This replica, among those counting sockets. */
-  declare private readonly replica: string
-  declare private readonly seats: Map<Listener, Seat>
+  readonly #replica = randomUUID()
+  readonly #seats = new Map<Listener, Seat>()
   /** This replica's sockets as the online count counts them: from the start of a join to its leave. */
-  declare private sockets: number
+  #sockets = 0
   /** The last entry read, or where the stream ended when first asked: the next read takes what comes after. */
-  declare private lastRead: string | undefined
+  #lastRead: string | undefined
   /** The highest message id seen: the next is above it even if Redis lost its counter. */
-  declare private lastMessageId: number
+  #lastMessageId = 0
   /** The reader's connection as Redis knows it, to wake it at the close; unknown until it has connected. */
-  declare private readerId: number | undefined
-  declare private readonly closing: AbortController
-  declare private readonly reading: Promise<void>
-  declare private readonly refresh: NodeJS.Timeout
+  #readerId: number | undefined
+  readonly #closing = new AbortController()
+  readonly #reading: Promise<void>
+  readonly #refresh: NodeJS.Timeout
 
   /** A hub that reads the stream from now on, at once. */
   constructor ({ client, reader, historySize, log, countTtlMs = COUNT_TTL_MS }: RedisChatHubOptions) {
-    this.replica = randomUUID()
-    this.seats = new Map()
-    this.sockets = 0
-    this.lastRead = undefined
-    this.lastMessageId = 0
-    this.readerId = undefined
-    this.closing = new AbortController()
     client.defineCommand('chatAnnounce', { numberOfKeys: 3, lua: ANNOUNCE })
     client.defineCommand('chatSay', { numberOfKeys: 3, lua: SAY })
     client.defineCommand('chatRefresh', { numberOfKeys: 2, lua: REFRESH })
-    this.client = client
-    this.scripts = client as unknown as Scripts
-    this.reader = reader
-    this.historySize = historySize
-    this.log = log
-    this.countTtlMs = countTtlMs
-    this.reading = this.read()
+    this.#client = client
+    this.#scripts = client as unknown as Scripts
+    this.#reader = reader
+    this.#historySize = historySize
+    this.#log = log
+    this.#countTtlMs = countTtlMs
+    this.#reading = this.#read()
     // Even unchanged, so that what Redis lost comes back; one that fails, the next makes up for.
-    this.refresh = setInterval(() => {
-      this.scripts.chatRefresh(REPLICAS, LAST_ID, this.replica, this.sockets, this.countTtlMs, this.lastMessageId).catch(ignoreFailure)
+    this.#refresh = setInterval(() => {
+      this.#scripts.chatRefresh(REPLICAS, LAST_ID, this.#replica, this.#sockets, this.#countTtlMs, this.#lastMessageId).catch(ignoreFailure)
     }, countTtlMs / 3).unref()
   }
 
   join (name: string, listener: Listener): Promise<void> {
     const seat: Seat = { name, early: [], joined: Promise.resolve(false) }
-    this.seats.set(listener, seat)
-    this.sockets++
-    const joining = this.seat(seat, listener)
+    this.#seats.set(listener, seat)
+    this.#sockets++
+    const joining = this.#seat(seat, listener)
     seat.joined = joining.then(() => true, () => false)
     return joining
   }
 
   async leave (listener: Listener): Promise<void> {
-    const seat = this.seats.get(listener)
+    const seat = this.#seats.get(listener)
     // Its join failed: nobody heard of it.
     if (seat === undefined) return
-    this.seats.delete(listener)
+    this.#seats.delete(listener)
     if (!(await seat.joined)) return
-    this.sockets--
+    this.#sockets--
     // Not announced, it is lost: the online count is right again at this replica's next announcement or refresh.
-    await this.announce('leave', seat.name).catch((error: unknown) => { this.failure(error) })
+    await this.#announce('leave', seat.name).catch((error: unknown) => { this.#failure(error) })
   }
 
   async say (from: string, text: string): Promise<void> {
     // The frame's JSON as the memory room writes it, the id put in by the script.
     const rest = `,${JSON.stringify({ from, text, at: now() }).slice(1)}`
     try {
-      await this.scripts.chatSay(FRAMES, HISTORY, LAST_ID, this.lastMessageId, '{"type":"message","id":', rest, this.historySize, STREAM_LENGTH)
+      await this.#scripts.chatSay(FRAMES, HISTORY, LAST_ID, this.#lastMessageId, '{"type":"message","id":', rest, this.#historySize, STREAM_LENGTH)
     } catch (error) {
-      throw this.failure(error)
+      throw this.#failure(error)
     }
   }
 
   async close (): Promise<void> {
-    clearInterval(this.refresh)
-    this.closing.abort()
+    clearInterval(this.#refresh)
+    this.#closing.abort()
     // The others count this replica's sockets no more (or, Redis unreachable, once the count expires).
-    await this.client.multi().del(`${REPLICAS}:${this.replica}`).srem(REPLICAS, this.replica).exec().catch(ignoreFailure)
+    await this.#client.multi().del(`${REPLICAS}:${this.#replica}`).srem(REPLICAS, this.#replica).exec().catch(ignoreFailure)
     // A read blocked in Redis returns once woken; one waiting for Redis to come back fails at its next attempt.
     const wake = (): void => {
-      if (this.readerId !== undefined) this.client.client('UNBLOCK', this.readerId).catch(ignoreFailure)
+      if (this.#readerId !== undefined) this.#client.client('UNBLOCK', this.#readerId).catch(ignoreFailure)
     }
     wake()
     const waking = setInterval(wake, WAKE_MS)
-    await this.reading
+    await this.#reading
     clearInterval(waking)
   }
 
-  private async seat (seat: Seat, listener: Listener): Promise<void> {
+  async #seat (seat: Seat, listener: Listener): Promise<void> {
     try {
       // The reader knows where it starts before the join is in the stream: it reads the join and all after it.
-      await this.readFrom(this.client)
-      const [entry, history] = await this.announce('join', seat.name)
+      await this.#readFrom(this.#client)
+      const [entry, history] = await this.#announce('join', seat.name)
       listener(`{"type":"history","messages":[${history.join(',')}]}`)
       const from = entryId(entry)
       for (const [id, data] of seat.early) if (!isBefore(id, from)) listener(data)
       seat.from = from
       seat.early = []
     } catch (error) {
-      this.seats.delete(listener)
-      this.sockets--
-      throw this.failure(error)
+      this.#seats.delete(listener)
+      this.#sockets--
+      throw this.#failure(error)
     }
   }
 
   /** Announces a join or a leave of `name` with the online count: its stream entry and, for a join, the history. */
-  private async announce (type: 'join' | 'leave', name: string): Promise<[entry: string, history: string[]]> {
+  async #announce (type: 'join' | 'leave', name: string): Promise<[entry: string, history: string[]]> {
     const head = `${JSON.stringify({ type, name, at: now() }).slice(0, -1)},"online":`
-    return await this.scripts.chatAnnounce(FRAMES, REPLICAS, HISTORY, this.replica, this.sockets, this.countTtlMs, head, STREAM_LENGTH, type)
+    return await this.#scripts.chatAnnounce(FRAMES, REPLICAS, HISTORY, this.#replica, this.#sockets, this.#countTtlMs, head, STREAM_LENGTH, type)
   }
 
   /**
@@ -247,53 +238,53 @@ export class RedisChatHub implements ChatHub {
    * Redis; the client's fails at once while it is down, as a join must). Of two asked at once, the first answer is the
    * earlier end, and a join is in the stream only after an answer.
    */
-  private async readFrom (connection: Redis): Promise<string> {
-    if (this.lastRead === undefined) {
+  async #readFrom (connection: Redis): Promise<string> {
+    if (this.#lastRead === undefined) {
       const [last] = await connection.xrevrange(FRAMES, '+', '-', 'COUNT', 1)
-      this.lastRead ??= last?.[0] ?? '0-0'
+      this.#lastRead ??= last?.[0] ?? '0-0'
     }
-    return this.lastRead
+    return this.#lastRead
   }
 
   /** The reader: the stream's frames, as they come, to this replica's sockets; after a failure, again until the close. */
-  private async read (): Promise<void> {
+  async #read (): Promise<void> {
     let failing = false
-    while (!this.closing.signal.aborted) {
+    while (!this.#closing.signal.aborted) {
       try {
-        const after = await this.readFrom(this.reader)
-        this.readerId ??= await this.reader.client('ID')
-        if (failing) this.log.info('chat: reading the room from Redis again')
+        const after = await this.#readFrom(this.#reader)
+        this.#readerId ??= await this.#reader.client('ID')
+        if (failing) this.#log.info('chat: reading the room from Redis again')
         failing = false
-        const read = await this.reader.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', FRAMES, after)
-        for (const [id, fields] of read?.[0]?.[1] ?? []) this.deliver(id, fields)
+        const read = await this.#reader.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', FRAMES, after)
+        for (const [id, fields] of read?.[0]?.[1] ?? []) this.#deliver(id, fields)
       } catch (error) {
         // A new connection is a new client to Redis.
-        this.readerId = undefined
+        this.#readerId = undefined
         // Once per outage: the Redis connection says more.
-        if (!failing) this.log.warn({ err: error }, 'chat: cannot read the room from Redis; trying again every second')
+        if (!failing) this.#log.warn({ err: error }, 'chat: cannot read the room from Redis; trying again every second')
         failing = true
-        await sleep(RETRY_MS, undefined, { signal: this.closing.signal }).catch(() => {})
+        await sleep(RETRY_MS, undefined, { signal: this.#closing.signal }).catch(() => {})
       }
     }
   }
 
   /** Hands a frame read from the stream to every seat it is for, or keeps it for a seat whose join is on its way. */
-  private deliver (id: string, fields: string[]): void {
-    this.lastRead = id
+  #deliver (id: string, fields: string[]): void {
+    this.#lastRead = id
     const data = fields[1] as string
     const messageId = fields[3]
-    if (messageId !== undefined) this.lastMessageId = Math.max(this.lastMessageId, Number(messageId))
+    if (messageId !== undefined) this.#lastMessageId = Math.max(this.#lastMessageId, Number(messageId))
     const entry = entryId(id)
-    for (const [listener, seat] of this.seats) {
+    for (const [listener, seat] of this.#seats) {
       if (seat.from === undefined) seat.early.push([entry, data])
       else if (!isBefore(entry, seat.from)) listener(data)
     }
   }
 
   /** The error to tell a client, for what Redis did: unreachable, or an answer that is an error, which is logged. */
-  private failure (error: unknown): Error {
+  #failure (error: unknown): Error {
     if (!(error instanceof ReplyError)) return new Error('Redis is unreachable', { cause: error })
-    this.log.error({ err: error }, 'chat: Redis refused a command')
+    this.#log.error({ err: error }, 'chat: Redis refused a command')
     return new Error('Redis failed', { cause: error })
   }
 }

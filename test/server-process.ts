@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
 
 export const ROOT = join(import.meta.dirname, '..')
@@ -71,6 +72,24 @@ export async function listening (server: ServerProcess): Promise<string> {
     if (server.child.exitCode !== null) throw new Error(`server exited: ${server.stderr}`)
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
+}
+
+/** GET `url`, resolving with the status and body, or with the network error's code when there is no answer. */
+async function get (url: string): Promise<{ status: number, body: string } | { error: string }> {
+  try {
+    const response = await fetch(url)
+    return { status: response.status, body: await response.text() }
+  } catch (error) {
+    return { error: String((error as { cause?: { code?: string } }).cause?.code ?? error) }
+  }
+}
+
+/** Once `server` listens, starts a request to /wait?seconds=`seconds` and gives it time to arrive; `answer` is its end. */
+export async function requestInFlight (server: ServerProcess, seconds: number): Promise<{ answer: ReturnType<typeof get> }> {
+  const url = await listening(server)
+  const answer = get(`${url}/wait?seconds=${seconds}`)
+  await sleep(200)
+  return { answer }
 }
 
 /** The JSON log lines the server has written. */

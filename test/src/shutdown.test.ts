@@ -1,4 +1,4 @@
-// Shutdown: every request sent before the stop answered (delay, drain, cut-off), Ctrl-C under npm start, signals, limits;
+// Shutdown: every request sent before the stop answered (delay, drain, cut-off), signals, limits;
 // event streams and chat sockets ended as they should.
 import { once } from 'node:events'
 import { get as httpGet } from 'node:http'
@@ -6,22 +6,12 @@ import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { openEventStream } from '../event-stream-client.js'
-import { entries, listening, npmStart, signalGroup, startServer, type ServerProcess } from '../server-process.js'
+import { entries, listening, requestInFlight, startServer, type ServerProcess } from '../server-process.js'
 import { readUntilClosed } from '../sockets.js'
 import { ChatClient } from '../ws-client.js'
 
-// npm start builds first when the sources changed, and every test waits on a process: room for a busy machine.
+// Every test waits on a process: room for a busy machine.
 t.setTimeout(240_000)
-
-/** GET `url`, resolving with the status and body, or with the network error's code when there is no answer. */
-async function get (url: string): Promise<{ status: number, body: string } | { error: string }> {
-  try {
-    const response = await fetch(url)
-    return { status: response.status, body: await response.text() }
-  } catch (error) {
-    return { error: String((error as { cause?: { code?: string } }).cause?.code ?? error) }
-  }
-}
 
 /** The port of a base URL such as http://127.0.0.1:3000. */
 const portOf = (url: string): number => Number(new URL(url).port)
@@ -52,23 +42,6 @@ function tally (answers: Answer[]): Record<string, number> {
   }
   return counts
 }
-
-/** Once `server` listens, starts a request to /wait?seconds=`seconds` and gives it time to arrive; `answer` is its end. */
-async function requestInFlight (server: ServerProcess, seconds: number): Promise<{ answer: ReturnType<typeof get> }> {
-  const url = await listening(server)
-  const answer = get(`${url}/wait?seconds=${seconds}`)
-  await sleep(200)
-  return { answer }
-}
-
-t.test('Ctrl-C on npm start (SIGINT to the whole process group) answers the request in flight and exits 0', async (t) => {
-  const server = npmStart(t, {})
-  const { answer } = await requestInFlight(server, 1)
-  signalGroup(server.child, 'SIGINT')
-  t.same(await answer, { status: 200, body: 'Waited 1 seconds!' })
-  t.equal(await server.exit, 0)
-  t.notMatch(server.stderr, /second|exiting/)
-})
 
 t.test('SIGHUP closes gracefully too, as close-with-grace handles it: the request in flight is answered', async (t) => {
   const server = startServer(t, {})
