@@ -1,4 +1,6 @@
 // Builds the real app with tracing on, its spans kept in memory (OpenTelemetry's in-memory exporter) for the test to read.
+import { get } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -6,6 +8,7 @@ import type { Test } from 'tap'
 import app from '../src/app.js'
 import { serverOptions } from '../src/server-options.js'
 import { testConfig } from './helper.js'
+import { until } from './upstream.js'
 
 export interface Traced {
   app: FastifyInstance
@@ -31,4 +34,19 @@ export function spanNamed (spans: ReadableSpan[], name: string): ReadableSpan {
   const span = spans.find((span) => span.name === name)
   if (span === undefined) throw new Error(`no span named ${name}, only ${spans.map((span) => span.name).join(', ')}`)
   return span
+}
+
+/**
+ * The app with tracing on, after a client asked GET / (its dependency call of 10 s in flight) and left; resolves once
+ * the span named `name` has ended, with the spans.
+ */
+export async function abandonedRootRequest (t: Test, name: string): Promise<ReadableSpan[]> {
+  const { app, spans } = await traced(t, { env: { ROOT_DELAY_MS: '10000' } })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const request = get({ host: '127.0.0.1', port: (app.server.address() as AddressInfo).port, path: '/' })
+  request.on('error', () => {})
+  await until(() => app.dependency.inFlight === 1, 20_000)
+  request.destroy()
+  await until(() => spans().some((span) => span.name === name), 20_000)
+  return spans()
 }

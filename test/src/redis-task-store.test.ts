@@ -91,6 +91,17 @@ async function eventually (condition: () => Promise<boolean>, ms = 20_000): Prom
   }
 }
 
+/** A replica whose worker runs a task (its work held), on a Redis of its own, which then stopped: the worker knows it. */
+async function taskRunningRedisGone (t: Test): Promise<Replica> {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis)
+  await a.store.create({ latencyMs: 1 })
+  await until(() => a.works.length === 1, 20_000)
+  await redis.stop()
+  await until(() => a.workerConnection.status !== 'ready')
+  return a
+}
+
 t.test("a task is created pending with a UUID, its latency and when; a replica's worker runs it, saying when it started", async (t) => {
   const redis = await redisServer(t)
   const a = await replica(t, redis)
@@ -297,12 +308,7 @@ t.test('Redis away: create, get and counts fail at once; back, the worker takes 
 })
 
 t.test('closing while Redis is away, the end of a task waiting to be recorded: nothing waits', async (t) => {
-  const redis = await redisServer(t)
-  const a = await replica(t, redis)
-  await a.store.create({ latencyMs: 1 })
-  await until(() => a.works.length === 1, 20_000)
-  await redis.stop()
-  await until(() => a.workerConnection.status !== 'ready')
+  const a = await taskRunningRedisGone(t)
   a.works[0]?.resolve()
   // As the app's close does: the drain waited for until the cut-off, then the rest interrupted, then the close.
   const drained = a.store.drain()
@@ -329,12 +335,7 @@ t.test('Redis gone while the close waits for the end of a task to be recorded: n
 })
 
 t.test('a task interrupted while Redis is away stays held where it was: the hand-back fails, said, and nothing waits', async (t) => {
-  const redis = await redisServer(t)
-  const a = await replica(t, redis)
-  await a.store.create({ latencyMs: 1 })
-  await until(() => a.works.length === 1, 20_000)
-  await redis.stop()
-  await until(() => a.workerConnection.status !== 'ready')
+  const a = await taskRunningRedisGone(t)
   const drained = a.store.drain()
   t.equal(await a.store.interrupt(new Error('stopping')), 1)
   const started = performance.now()

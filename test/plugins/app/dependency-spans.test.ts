@@ -1,13 +1,13 @@
 // Tracing on: a span per dependency call, a child of its request's, with how the call ended; over HTTP, the call's
 // traceparent goes to the upstream, and two instances of the service chained make one trace.
 import { once } from 'node:events'
-import { get, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import t from 'tap'
 import { openEventStream } from '../../event-stream-client.js'
-import { spanNamed, traced } from '../../tracing.js'
+import { abandonedRootRequest, spanNamed, traced } from '../../tracing.js'
 import { serve, until } from '../../upstream.js'
 
 t.setTimeout(60_000)
@@ -41,14 +41,7 @@ t.test('a call cut by the request\'s deadline: outcome timed_out, marked failed'
 })
 
 t.test('a call cancelled because its client left: outcome cancelled, not marked failed', async (t) => {
-  const { app, spans } = await traced(t, { env: { ROOT_DELAY_MS: '10000' } })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const request = get({ host: '127.0.0.1', port: (app.server.address() as AddressInfo).port, path: '/' })
-  request.on('error', () => {})
-  await until(() => app.dependency.inFlight === 1, 20_000)
-  request.destroy()
-  await until(() => spans().some((span) => span.name === 'dependency call'), 20_000)
-  const call = spanNamed(spans(), 'dependency call')
+  const call = spanNamed(await abandonedRootRequest(t, 'dependency call'), 'dependency call')
   t.equal(call.attributes['dependency.outcome'], 'cancelled')
   t.equal(call.status.code, SpanStatusCode.UNSET)
 })

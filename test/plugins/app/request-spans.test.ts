@@ -1,24 +1,16 @@
 // Tracing on: the spans of requests Fastify does not see to their end are ended all the same: a request its client
 // abandoned, an event stream once its head is sent, a WebSocket once the upgrade is done.
-import { get } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { openEventStream } from '../../event-stream-client.js'
-import { spanNamed, traced } from '../../tracing.js'
+import { abandonedRootRequest, spanNamed, traced } from '../../tracing.js'
 import { until } from '../../upstream.js'
 import { ChatClient } from '../../ws-client.js'
 
 t.setTimeout(60_000)
 
 t.test('a request its client abandoned ends its span as it leaves, marked aborted, with no status', async (t) => {
-  const { app, spans } = await traced(t, { env: { ROOT_DELAY_MS: '10000' } })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const request = get({ host: '127.0.0.1', port: (app.server.address() as AddressInfo).port, path: '/' })
-  request.on('error', () => {})
-  await until(() => app.dependency.inFlight === 1, 20_000)
-  request.destroy()
-  await until(() => spans().some((span) => span.name === 'GET /'), 20_000)
-  const span = spanNamed(spans(), 'GET /')
+  const span = spanNamed(await abandonedRootRequest(t, 'GET /'), 'GET /')
   t.equal(span.attributes['request.aborted'], true)
   t.notOk('http.response.status_code' in span.attributes)
 })

@@ -1,9 +1,26 @@
 // The Redis connection: none without REDIS_URL; with it, commands against a real Redis, /ready at 503 while it is
 // unreachable (the app started all the same), back by itself when Redis is, every connection closed with the app.
-import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import t, { type Test } from 'tap'
 import { build } from '../../helper.js'
-import { redisServer } from '../../redis-server.js'
+import { redisServer, type RedisServer } from '../../redis-server.js'
 import { until } from '../../upstream.js'
+
+/**
+ * The app on a Redis of its own, and a connection with BullMQ's setting (a command waits for Redis to come back) that
+ * answered once; then Redis stopped, and the connection knows it.
+ */
+async function workerConnectionRedisGone (t: Test): Promise<{ redis: RedisServer, fastify: FastifyInstance, connection: Redis }> {
+  const redis = await redisServer(t)
+  const fastify = await build(t, { env: { REDIS_URL: redis.url } })
+  const connection = fastify.redis?.connection('worker', { maxRetriesPerRequest: null })
+  if (connection === undefined) throw new Error('no connection')
+  t.equal(await connection.ping(), 'PONG')
+  await redis.stop()
+  await until(() => connection.status !== 'ready')
+  return { redis, fastify, connection }
+}
 
 t.test('without REDIS_URL there is no connection, and /ready does not ask for one', async (t) => {
   const fastify = await build(t)
@@ -65,13 +82,7 @@ t.test('a service started while Redis is down starts, not ready until Redis come
 })
 
 t.test("a connection with BullMQ's setting keeps its command while Redis is away, and sends it once Redis is back", async (t) => {
-  const redis = await redisServer(t)
-  const fastify = await build(t, { env: { REDIS_URL: redis.url } })
-  const connection = fastify.redis?.connection('worker', { maxRetriesPerRequest: null })
-  if (connection === undefined) throw new Error('no connection')
-  t.equal(await connection.ping(), 'PONG')
-  await redis.stop()
-  await until(() => connection.status !== 'ready')
+  const { redis, connection } = await workerConnectionRedisGone(t)
   let answered: string | undefined
   const setting = connection.set('greeting', 'hello').then((answer) => { answered = answer })
   // Longer than a few attempts to reconnect: a connection without the setting fails its command at the first.
@@ -84,13 +95,7 @@ t.test("a connection with BullMQ's setting keeps its command while Redis is away
 })
 
 t.test('the app closes while Redis is away, a connection holding a command for it: the command fails, nothing waits', async (t) => {
-  const redis = await redisServer(t)
-  const fastify = await build(t, { env: { REDIS_URL: redis.url } })
-  const connection = fastify.redis?.connection('worker', { maxRetriesPerRequest: null })
-  if (connection === undefined) throw new Error('no connection')
-  t.equal(await connection.ping(), 'PONG')
-  await redis.stop()
-  await until(() => connection.status !== 'ready')
+  const { fastify, connection } = await workerConnectionRedisGone(t)
   const failed = t.rejects(connection.get('greeting'), { message: 'Connection is closed.' })
   const started = performance.now()
   await fastify.close()
