@@ -10,7 +10,6 @@ import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat-fram
 import type { ChatHub, Listener } from '../../src/chat-hub.js'
 import { CloseCode, SERVER_STOPPING } from '../../src/close-codes.js'
 import { MemoryChatHub } from '../../src/memory-chat-hub.js'
-import { RedisChatHub } from '../../src/redis-chat-hub.js'
 import type { ErrorFrame } from '../../src/schemas/chat.js'
 import { TokenBucket } from '../../src/token-bucket.js'
 
@@ -63,7 +62,8 @@ export default fp(async (fastify) => {
   const members = new Map<WebSocket, Member>()
   const hub: ChatHub = redis === undefined
     ? new MemoryChatHub(config.CHAT_HISTORY)
-    : new RedisChatHub({ client: redis.client, reader: redis.connection('chat'), historySize: config.CHAT_HISTORY, log: fastify.log })
+    // Loaded only to be used: without REDIS_URL the service loads no Redis client.
+    : new (await import('../../src/redis-chat-hub.js')).RedisChatHub({ client: redis.client, reader: redis.connection('chat'), historySize: config.CHAT_HISTORY, log: fastify.log })
 
   const registers = [fastify.metricsRegistry]
   new Gauge({ name: 'chat_connections_open', help: "This process's sockets in the chat room", registers, collect () { this.set(members.size) } })

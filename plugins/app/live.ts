@@ -9,7 +9,6 @@ import type { Cancellation } from '../../src/cancellation.js'
 import { sseComment, sseEvent, sseRetry } from '../../src/event-stream.js'
 import { EventStreams } from '../../src/event-streams.js'
 import { MemoryLiveFeed, type LiveFeed, type LiveUpdate } from '../../src/live-feed.js'
-import { RedisLiveFeed } from '../../src/redis-live-feed.js'
 import { REQUEST_ID_HEADER } from '../../src/request-id.js'
 import { retryLater } from '../../src/retry-later.js'
 
@@ -61,7 +60,8 @@ export default fp(async (fastify) => {
         deliver(update)
       }
     })
-    : new RedisLiveFeed({
+    // Loaded only to be used, as the other Redis-backed parts are.
+    : new (await import('../../src/redis-live-feed.js')).RedisLiveFeed({
       client: redis.client,
       reader: redis.connection('live-feed'),
       intervalMs: LIVE_INTERVAL_MS,

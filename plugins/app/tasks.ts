@@ -7,7 +7,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Gauge } from '@prometheus-io/client'
 import fp from 'fastify-plugin'
 import type { Cancellation } from '../../src/cancellation.js'
-import { RedisTaskStore } from '../../src/redis-task-store.js'
 import { retryLater } from '../../src/retry-later.js'
 import type { Task } from '../../src/schemas/tasks.js'
 import { MemoryTaskStore, type TaskStore } from '../../src/task-store.js'
@@ -63,9 +62,10 @@ export default fp(async (fastify) => {
   }
 
   const limits = { maxPending: config.TASKS_MAX_PENDING, ttlMs: config.TASKS_TTL_MS, work }
+  // The Redis store is loaded only to be used: without REDIS_URL the service loads neither BullMQ nor ioredis.
   const store: TaskStore = redis === undefined
     ? new MemoryTaskStore(limits)
-    : new RedisTaskStore({
+    : new (await import('../../src/redis-task-store.js')).RedisTaskStore({
       ...limits,
       client: redis.client,
       workerConnection: redis.connection('tasks', { maxRetriesPerRequest: null }),

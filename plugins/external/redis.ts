@@ -1,6 +1,6 @@
 // fastify.redis: the connection to Redis when REDIS_URL is set (replicas share state through it), else undefined. The
 // service starts without waiting for Redis, reports it in /ready while it is unreachable, and reconnects by itself.
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
 import fp from 'fastify-plugin'
 import { retryLater } from '../../src/retry-later.js'
 
@@ -40,6 +40,8 @@ export default fp(async (fastify) => {
     fastify.decorate('redis', undefined)
     return
   }
+  // Loaded only when there is a Redis to reach: without REDIS_URL the service loads no Redis client.
+  const { Redis } = await import('ioredis')
   const options: RedisOptions = {
     connectionName: 'async-service',
     connectTimeout: CONNECT_TIMEOUT_MS,
