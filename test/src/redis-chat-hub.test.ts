@@ -142,7 +142,8 @@ t.test('a leave right after its join is announced after it; a closed replica cou
   await joining
   const carol = listener()
   await a.hub.join('carol', carol.listener)
-  await until(() => bob.frames.length === 5)
+  await until(() => bob.frames.length === 5 && carol.frames.length === 2)
+  t.notOk(ann.frames.some((frame) => frame.name === 'carol'), 'once left, ann gets nothing more')
   t.match(bob.frames.slice(2), [
     { type: 'join', name: 'ann', online: 2 },
     { type: 'leave', name: 'ann', online: 1 },
@@ -155,10 +156,11 @@ t.test('a leave right after its join is announced after it; a closed replica cou
   t.match(dave.frames[1], { type: 'join', name: 'dave', online: 2 }, 'bob and dave: carol went with her replica')
 })
 
-t.test('a replica that stops without a close is no longer counted online once its count expires', async (t) => {
+t.test('a replica that stops without a close is no longer counted online once its count expires; one alive stays', async (t) => {
   const redis = await redisServer(t)
   const dying = await replica(t, redis.url, 500)
-  const living = await replica(t, redis.url)
+  // Its count refreshed every 400 ms: it stays counted long past its lifetime.
+  const living = await replica(t, redis.url, 1200)
   const ann = listener()
   await dying.hub.join('ann', ann.listener)
   const bob = listener()
@@ -168,9 +170,10 @@ t.test('a replica that stops without a close is no longer counted online once it
   // Its connections gone, as when its process is killed: nothing refreshes its count.
   dying.client.disconnect()
   dying.reader.disconnect()
-  await new Promise((resolve) => setTimeout(resolve, 1500))
+  await new Promise((resolve) => setTimeout(resolve, 2000))
+  const other = await replica(t, redis.url)
   const carol = listener()
-  await living.hub.join('carol', carol.listener)
+  await other.hub.join('carol', carol.listener)
   await until(() => carol.frames.length === 2)
   t.match(carol.frames[1], { type: 'join', name: 'carol', online: 2 }, 'bob and carol, not ann')
 })
