@@ -1,21 +1,14 @@
 // Tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT): no OpenTelemetry SDK module loaded, no instrumentation registered, no
 // trace ids in the log, no traceparent sent upstream; the service works as without tracing.
-import { registerHooks } from 'node:module'
 import type { IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
 import { build } from '../helper.js'
+import { recordResolvedModules } from '../resolved-modules.js'
 import { serve } from '../upstream.js'
 
 // Every module resolved from here on, by import or require. @opentelemetry/api is not tracing's: the metrics client
 // loads it anyway.
-const resolved: string[] = []
-registerHooks({
-  resolve (specifier, context, nextResolve) {
-    const result = nextResolve(specifier, context)
-    resolved.push(result.url)
-    return result
-  }
-})
+const resolved = recordResolvedModules()
 const TRACING_MODULES = /@fastify\/otel|@opentelemetry\/(?!api\/)|src\/(tracing|otlp-export)\.[jt]s/
 
 t.test('without an endpoint the app loads no tracing module and registers no instrumentation', async (t) => {

@@ -1,18 +1,11 @@
 // Without REDIS_URL the service is one process that needs nothing else, and loads nothing it would need only for Redis:
 // no Redis client, no BullMQ, none of the Redis-backed parts; everything it shares stays in its memory.
-import { registerHooks } from 'node:module'
 import t from 'tap'
 import { build } from '../../helper.js'
+import { recordResolvedModules } from '../../resolved-modules.js'
 
 // Every module resolved from here on, by import or require.
-const resolved: string[] = []
-registerHooks({
-  resolve (specifier, context, nextResolve) {
-    const result = nextResolve(specifier, context)
-    resolved.push(result.url)
-    return result
-  }
-})
+const resolved = recordResolvedModules()
 const REDIS_MODULES = /node_modules\/(ioredis|bullmq)\/|src\/redis-[a-z-]+\.[jt]s/
 
 t.test('without REDIS_URL the app loads no Redis client, no BullMQ and no Redis-backed part, serving or not', async (t) => {
