@@ -1,6 +1,6 @@
 // StrykerJS for npm run test:mutation: mutates the application and runs, for each mutant, the test files that cover it.
-// Test files run under tsx (five times faster to start than tap's TypeScript loader) with tap's mock loader. The tests
-// that start the service as a process of its own (server, shutdown) are left out: Stryker sees coverage only in the
+// Test files run on Node's own type stripping with tap's mock loader. The tests
+// that start the service as a process of its own (test/system/) are left out: Stryker sees coverage only in the
 // test's own process, so it would never pick them for a mutant, and its hook, which child processes inherit, exits on
 // SIGINT, SIGTERM and SIGHUP. For the same reason src/server.ts, which only those tests run, is not mutated; its
 // behaviour is checked by them. The browser test (a Chromium per mutant) is left out too: the page is not mutated. (The build test runs the app from a copy of the mutated sources, in its own process.)
@@ -9,13 +9,13 @@ export default {
   testRunner: 'tap',
   tap: {
     testFiles: [
-      'test/src/{app,config,log-destination,server-options,cancellation,deadline-wheel,simulated-dependency,http-dependency,task-store,primes,primes-worker,ring-buffer,event-stream,event-streams,live-feed,chat-frames,token-bucket,memory-chat-hub,redis-chat-hub,redis-live-feed,redis-task-store,otlp-export}.test.ts',
+      'test/src/**/*.test.ts',
       'test/plugins/**/*.test.ts',
       'test/routes/**/*.test.ts',
-      'test/scripts/build.test.ts',
-      'test/env-example.test.ts'
+      'test/system/build.test.ts',
+      'test/config/*.test.ts'
     ],
-    nodeArgs: ['--import', 'tsx', '--import', '@tapjs/mock/import']
+    nodeArgs: ['--import', '@tapjs/mock/import']
   },
   mutate: ['src/**/*.ts', '!src/server.ts', 'plugins/**/*.ts', 'routes/**/*.ts'],
   coverageAnalysis: 'perTest',

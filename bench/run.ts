@@ -1,24 +1,24 @@
 // npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up; then
 // the service's own scenarios: fan-out, clients that leave, /sync while the CPU is busy, live updates and chat (these two
 // against bare Fastify doing the same), and replicas behind nginx, each in bench/lib/.
-import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
+import { mkdir, stat, truncate, writeFile } from 'node:fs/promises'
 import { constants, cpus, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { chat, SOCKETS } from './lib/chat.js'
-import { cpuBusy } from './lib/cpu-busy.js'
-import { CLIENTS, disconnects } from './lib/disconnects.js'
-import { fanout } from './lib/fanout.js'
-import { live, STREAMS } from './lib/live.js'
-import { load, wrkFound, type LoadResult } from './lib/load.js'
-import { OPEN_FILES, PINNING, freePort, openFileLimit, startServer, stopServer, treeRssKb, type Running } from './lib/processes.js'
-import { ROOT_CONNECTIONS, replicas } from './lib/replicas.js'
+import { chat, SOCKETS } from './lib/chat.ts'
+import { cpuBusy } from './lib/cpu-busy.ts'
+import { CLIENTS, disconnects } from './lib/disconnects.ts'
+import { fanout } from './lib/fanout.ts'
+import { live, STREAMS } from './lib/live.ts'
+import { load, wrkFound, type LoadResult } from './lib/load.ts'
+import { OPEN_FILES, PINNING, freePort, openFileLimit, startServer, stopServer, treeRssKb, type Running } from './lib/processes.ts'
+import { ROOT_CONNECTIONS, replicas } from './lib/replicas.ts'
 import {
   chart, chatTable, cpuBusyTable, disconnectTable, fanoutTable, liveTable, liveVerdicts, replicasTable, replicasVerdicts, table, verdicts, verdictTable,
   type BenchResults, type TargetResult
-} from './lib/report.js'
-import { measure, median, middle, settle, type Run } from './lib/scenario.js'
-import { baseline, buildService, peers, service, type Target } from './lib/targets.js'
+} from './lib/report.ts'
+import { measure, median, middle, settle, type Run } from './lib/scenario.ts'
+import { baseline, buildService, peers, service, type Target } from './lib/targets.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const DELAY_MS = 1000
@@ -59,8 +59,8 @@ const durationFor = (connections: number): number =>
 const syncDuration = flags.smoke ? 1 : durationFor(100)
 const ROUNDS = flags.quick || flags.duration !== undefined ? 1 : 3
 const startups = Number(flags.startups ?? (flags.quick ? 3 : 5))
-// Only a full run, with every default, speaks for the project: it alone writes bench/results/, the README's bench
-// section and dist/ (as production builds it). Any other run keeps all it writes, its build too, in its out folder.
+// Only a full run, with every default, speaks for the project: it alone writes bench/results/ (which the README
+// links to) and dist/ (as production builds it). Any other run keeps all it writes, its build too, in its out folder.
 const full = flags.out === undefined && !flags.quick && !flags['no-peers'] && !flags.smoke &&
   [flags.connections, flags.duration, flags.startups, flags.skip].every((flag) => flag === undefined)
 // Absolute, as the build runs from the project's folder and the servers from this one.
@@ -146,14 +146,6 @@ async function overhead (targets: Target[]): Promise<LoadResult[]> {
   }
   await Promise.all(servers.map(async ({ running }) => { await stopServer(running) }))
   return rounds.map((results) => middle(results, (result) => result.requestsPerSecond))
-}
-
-/** Replaces what stands between the bench markers in README.md. */
-async function updateReadme (section: string): Promise<void> {
-  const file = join(ROOT, 'README.md')
-  const readme = await readFile(file, 'utf8')
-  const updated = readme.replace(/(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/, `$1${section}\n$2`)
-  await writeFile(file, updated)
 }
 
 // The servers and wrk run in process groups of their own, which only the 'exit' hooks of spawnWithLimit stop:
@@ -282,5 +274,4 @@ const markdown = [
 await writeFile(join(outDir, 'latest.json'), JSON.stringify({ ...results, verdicts: [...verdictList, ...liveVerdictList, ...replicasVerdictList] }, null, 2) + '\n')
 await writeFile(join(outDir, 'latest.md'), markdown + '\n')
 await writeFile(join(outDir, 'chart.svg'), await chart(results))
-if (full) await updateReadme(markdown)
 console.log(markdown)

@@ -2,8 +2,8 @@
 // Allow, and for 2xx answers Content-Type, body and how long they took (within 150 ms of each other).
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { freePort, startServer, stopServer } from './lib/processes.js'
-import { flaskDev, pythonWithFlask, service } from './lib/targets.js'
+import { freePort, startServer, stopServer } from './lib/processes.ts'
+import { flaskDev, pythonWithFlask, service } from './lib/targets.ts'
 
 const TOLERANCE_MS = 150
 const REQUESTS: Array<[method: string, path: string]> = [

@@ -1,6 +1,6 @@
 // Makes the validated config available as fastify.config.
 import fp from 'fastify-plugin'
-import type { Config } from '../src/config.js'
+import type { Config } from '../src/config/index.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -3,7 +3,7 @@
 // that a request's span covers every hook, those that answer early (load shed, rate limited) included.
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import fp from 'fastify-plugin'
-import type { Tracing } from '../src/tracing.js'
+import type { Tracing } from '../src/tracing/tracing.ts'
 
 /** How long the close waits for the last spans to reach the collector: a collector that is gone cannot hold the stop. */
 const FLUSH_LIMIT_MS = 2000
@@ -24,12 +24,12 @@ declare module 'fastify' {
 
 export default fp<TracingPluginOptions>(async (fastify, { spanProcessor }) => {
   const { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME } = fastify.config
-  const spans = spanProcessor ?? (endpoint === undefined ? undefined : (await import('../src/otlp-export.js')).otlpSpanProcessor(endpoint, fastify.log))
+  const spans = spanProcessor ?? (endpoint === undefined ? undefined : (await import('../src/tracing/otlp-export.ts')).otlpSpanProcessor(endpoint, fastify.log))
   if (spans === undefined) {
     fastify.decorate('tracing', undefined)
     return
   }
-  const tracing = (await import('../src/tracing.js')).startTracing({ serviceName: OTEL_SERVICE_NAME, spanProcessor: spans })
+  const tracing = (await import('../src/tracing/tracing.ts')).startTracing({ serviceName: OTEL_SERVICE_NAME, spanProcessor: spans })
   fastify.decorate('tracing', tracing)
   await fastify.register(tracing.plugin)
 

@@ -5,9 +5,9 @@ import { STATUS_CODES } from 'node:http'
 import AutoLoad from '@fastify/autoload'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { FastifyError, FastifyInstance } from 'fastify'
-import configPlugin from '../plugins/config.js'
-import tracing from '../plugins/tracing.js'
-import type { Config } from './config.js'
+import configPlugin from '../plugins/config.ts'
+import tracing from '../plugins/tracing.ts'
+import type { Config } from './config/index.ts'
 
 const PLUGINS = join(import.meta.dirname, '..', 'plugins')
 const ROUTES = join(import.meta.dirname, '..', 'routes')

@@ -1,12 +1,13 @@
 // The process: read config (.env first), build Fastify, serve the app, and close gracefully on signals.
+import './server/node-version.ts'
 import { readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
-import app from './app.js'
-import { loadConfig, stopLimitMs } from './config.js'
-import { serverOptions } from './server-options.js'
+import app from './app.ts'
+import { loadConfig, stopLimitMs } from './config/index.ts'
+import { serverOptions } from './server/options.ts'
 
 /**
  * Signals that arrive this soon after the first are the same request to stop: Ctrl-C in a terminal signals the whole

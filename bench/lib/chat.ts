@@ -5,9 +5,9 @@
 // process of their own (bench/clients/), on the load generator's CPU, as wrk is. Needs the service's chat; without it
 // (a 404) the scenario says so and is skipped.
 import { join } from 'node:path'
-import { freePort, startServer, stopServer } from './processes.js'
-import { acrossRounds, delivery, middle, perConnection, ratio, serverMemory, settle, startClient, takeTurns, type Delivery, type Memory, type Run } from './scenario.js'
-import { chatBaseline, type Target } from './targets.js'
+import { freePort, startServer, stopServer } from './processes.ts'
+import { acrossRounds, delivery, middle, perConnection, ratio, serverMemory, settle, startClient, takeTurns, type Delivery, type Memory, type Run } from './scenario.ts'
+import { chatBaseline, type Target } from './targets.ts'
 
 const CLIENT = join(import.meta.dirname, '..', 'clients', 'chat-room.ts')
 export const SOCKETS = 1000

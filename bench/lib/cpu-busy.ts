@@ -4,9 +4,9 @@
 // the blocking counts with it) instead of making it wait, which is what this measures. Needs the CPU routes; without
 // them (a 404) the scenario says so and is skipped.
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { LoadResult } from './load.js'
-import { freePort, startServer, stopServer } from './processes.js'
-import { SYNC_CONNECTIONS, SYNC_PAUSE_MS, measure, middle, settle, type Run } from './scenario.js'
+import type { LoadResult } from './load.ts'
+import { freePort, startServer, stopServer } from './processes.ts'
+import { SYNC_CONNECTIONS, SYNC_PAUSE_MS, measure, middle, settle, type Run } from './scenario.ts'
 
 /** The count's bound: CPU_MAX_N's default, about a second of CPU per request. */
 export const BUSY_N = 8_000_000

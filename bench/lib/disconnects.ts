@@ -4,9 +4,9 @@
 // load generator's CPU, as wrk is.
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { HEAP_USED, scrape, value, type Series } from './metrics.js'
-import { freePort, startServer, stopServer, treeCpuSeconds, treeRssKb } from './processes.js'
-import { settle, startClient, type Client, type Run } from './scenario.js'
+import { HEAP_USED, scrape, value, type Series } from './metrics.ts'
+import { freePort, startServer, stopServer, treeCpuSeconds, treeRssKb } from './processes.ts'
+import { settle, startClient, type Client, type Run } from './scenario.ts'
 
 const CLIENT = join(import.meta.dirname, '..', 'clients', 'hold-and-leave.ts')
 export const CLIENTS = 10_000

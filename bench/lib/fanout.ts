@@ -1,8 +1,8 @@
 // Fan-out: GET /fanout with its dependency calls all at once (parallel) against one after another (sequential), on
 // one fresh service, the two modes taking turns; sequential is the baseline, so the ratios show what parallel gains.
-import type { LoadResult } from './load.js'
-import { freePort, startServer, stopServer } from './processes.js'
-import { measure, middle, settle, type Run } from './scenario.js'
+import type { LoadResult } from './load.ts'
+import { freePort, startServer, stopServer } from './processes.ts'
+import { measure, middle, settle, type Run } from './scenario.ts'
 
 /** Dependency calls per request. */
 export const FANOUT_CALLS = 10

@@ -5,14 +5,14 @@
 // process. The streams are a client process of their own (bench/clients/), on the load generator's CPU, as wrk is.
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { LoadResult } from './load.js'
-import { scrape, value } from './metrics.js'
-import { freePort, startServer, stopServer, treeCpuSeconds, type Running } from './processes.js'
+import type { LoadResult } from './load.ts'
+import { scrape, value } from './metrics.ts'
+import { freePort, startServer, stopServer, treeCpuSeconds, type Running } from './processes.ts'
 import {
   SYNC_CONNECTIONS, SYNC_PAUSE_MS, acrossRounds, delivery, measure, median, middle, perConnection, ratio, serverMemory, settle, startClient, takeTurns,
   type Client, type Delivery, type Memory, type Run
-} from './scenario.js'
-import { eventsBaseline, type Target } from './targets.js'
+} from './scenario.ts'
+import { eventsBaseline, type Target } from './targets.ts'
 
 const CLIENT = join(import.meta.dirname, '..', 'clients', 'event-streams.ts')
 export const STREAMS = 10_000

@@ -1,7 +1,7 @@
 // Drives load with wrk in a process of its own (never the server's), one request at a time per connection.
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { PINNING, treeCpuSeconds, treeRssKb, spawnWithLimit } from './processes.js'
+import { PINNING, treeCpuSeconds, treeRssKb, spawnWithLimit } from './processes.ts'
 
 const REPORT_SCRIPT = join(import.meta.dirname, 'wrk-report.lua')
 /** Share of a core from which the load generator counts as saturated: the server may have had more to give. */

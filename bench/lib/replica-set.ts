@@ -6,11 +6,11 @@
 import { spawnSync } from 'node:child_process'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { nginxCommand, writeNginxFiles, type AccessLine } from '../../test/nginx-files.js'
-import { answersPing, redisArgs } from '../../test/redis-server.js'
-import { freePort, startServer, startServing, stopServer, type Running } from './processes.js'
-import type { Run } from './scenario.js'
-import type { Target } from './targets.js'
+import { nginxCommand, writeNginxFiles, type AccessLine } from '../../test/helpers/nginx-files.ts'
+import { answersPing, redisArgs } from '../../test/helpers/redis-server.ts'
+import { freePort, startServer, startServing, stopServer, type Running } from './processes.ts'
+import type { Run } from './scenario.ts'
+import type { Target } from './targets.ts'
 
 /** Why this machine cannot run replicas behind nginx, or undefined when it can. */
 export function missing (): string | undefined {

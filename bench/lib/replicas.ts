@@ -8,12 +8,12 @@ import { mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { chatRound, chatScale, compared, overRounds, roomRound, type ChatRatios, type ChatTarget } from './chat.js'
-import { load, type LoadResult } from './load.js'
-import { scrape, value } from './metrics.js'
-import { freePort, startServer, stopServer, treeRssKb, type Running } from './processes.js'
-import { missing, startReplicas, STOP_GRACE_MS, type Proxy, type Replica, type Replicas } from './replica-set.js'
-import { measure, middle, percentile, ratio, settle, startClient, takeTurns, type Memory, type Run } from './scenario.js'
+import { chatRound, chatScale, compared, overRounds, roomRound, type ChatRatios, type ChatTarget } from './chat.ts'
+import { load, type LoadResult } from './load.ts'
+import { scrape, value } from './metrics.ts'
+import { freePort, startServer, stopServer, treeRssKb, type Running } from './processes.ts'
+import { missing, startReplicas, STOP_GRACE_MS, type Proxy, type Replica, type Replicas } from './replica-set.ts'
+import { measure, middle, percentile, ratio, settle, startClient, takeTurns, type Memory, type Run } from './scenario.ts'
 
 const STEADY_LOAD = join(import.meta.dirname, '..', 'clients', 'steady-load.ts')
 /** GET / (its 1 s dependency) at a few thousand connections: what the hop costs where connections are many. */

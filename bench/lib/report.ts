@@ -2,14 +2,14 @@
 // is busy, live updates, chat, replicas), the targets' verdicts, and an SVG chart drawn with vega-lite.
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import type { ChatResult, ChatTarget } from './chat.js'
-import type { CpuBusyResult, CpuCondition } from './cpu-busy.js'
-import { IDLE_CPU, type DisconnectResult } from './disconnects.js'
-import type { FanoutResult } from './fanout.js'
-import type { LiveResult, LiveTarget } from './live.js'
-import { SATURATED_CPU, type LoadResult } from './load.js'
-import { SETUPS, type ReplicasResult, type Setup, type Steps } from './replicas.js'
-import { ratio, type Delivery, type Memory } from './scenario.js'
+import type { ChatResult, ChatTarget } from './chat.ts'
+import type { CpuBusyResult, CpuCondition } from './cpu-busy.ts'
+import { IDLE_CPU, type DisconnectResult } from './disconnects.ts'
+import type { FanoutResult } from './fanout.ts'
+import type { LiveResult, LiveTarget } from './live.ts'
+import { SATURATED_CPU, type LoadResult } from './load.ts'
+import { SETUPS, type ReplicasResult, type Setup, type Steps } from './replicas.ts'
+import { ratio, type Delivery, type Memory } from './scenario.ts'
 
 export interface TargetResult {
   name: string

@@ -4,10 +4,10 @@
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { load, SATURATED_CPU, type LoadOptions, type LoadResult } from './load.js'
-import { HEAP_USED, scrape, value } from './metrics.js'
-import { PINNING, spawnWithLimit, treeRssKb, type Running } from './processes.js'
-import type { Target } from './targets.js'
+import { load, SATURATED_CPU, type LoadOptions, type LoadResult } from './load.ts'
+import { HEAP_USED, scrape, value } from './metrics.ts'
+import { PINNING, spawnWithLimit, treeRssKb, type Running } from './processes.ts'
+import type { Target } from './targets.ts'
 
 /**
  * /sync's load where its latency is measured with something else going on: a few connections, each pausing between

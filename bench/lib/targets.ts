@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import type { Server } from './processes.js'
+import type { Server } from './processes.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const FLASK_DIR = join(ROOT, 'bench', 'flask')

@@ -2,8 +2,8 @@
 // leaves. Made on first use, so a request that awaits nothing costs nothing; one timer wheel holds every deadline.
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { Cancellation } from '../../src/cancellation.js'
-import { DeadlineWheel } from '../../src/deadline-wheel.js'
+import { Cancellation } from '../../src/http/cancellation.ts'
+import { DeadlineWheel } from '../../src/http/deadline-wheel.ts'
 
 /** How late a deadline may fire: the wheel's tick. */
 const DEADLINE_TICK_MS = 50
@@ -24,8 +24,11 @@ declare module 'fastify' {
 
 /** A request's cancellation, with the wheel slot of its deadline: one object per request that waits. */
 class RequestCancellation extends Cancellation {
-  constructor (readonly slot: number) {
+  readonly slot: number
+
+  constructor (slot: number) {
     super()
+    this.slot = slot
   }
 }
 

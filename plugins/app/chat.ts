@@ -6,12 +6,12 @@ import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
-import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat-frames.js'
-import type { ChatHub, Listener } from '../../src/chat-hub.js'
-import { CloseCode, SERVER_STOPPING } from '../../src/close-codes.js'
-import { MemoryChatHub } from '../../src/memory-chat-hub.js'
-import type { ErrorFrame } from '../../src/schemas/chat.js'
-import { TokenBucket } from '../../src/token-bucket.js'
+import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat/frames.ts'
+import type { ChatHub, Listener } from '../../src/chat/port.ts'
+import { CloseCode, SERVER_STOPPING } from '../../src/chat/close-codes.ts'
+import { MemoryChatHub } from '../../src/chat/memory.ts'
+import type { ErrorFrame } from '../../src/chat/schemas.ts'
+import { TokenBucket } from '../../src/lib/token-bucket.ts'
 
 /** The window of the limits on messages and on errors. */
 const WINDOW_MS = 10_000
@@ -63,7 +63,7 @@ export default fp(async (fastify) => {
   const hub: ChatHub = redis === undefined
     ? new MemoryChatHub(config.CHAT_HISTORY)
     // Loaded only to be used: without REDIS_URL the service loads no Redis client.
-    : new (await import('../../src/redis-chat-hub.js')).RedisChatHub({ client: redis.client, reader: redis.connection('chat'), historySize: config.CHAT_HISTORY, log: fastify.log })
+    : new (await import('../../src/chat/redis.ts')).RedisChatHub({ client: redis.client, reader: redis.connection('chat'), historySize: config.CHAT_HISTORY, log: fastify.log })
 
   const registers = [fastify.metricsRegistry]
   new Gauge({ name: 'chat_connections_open', help: "This process's sockets in the chat room", registers, collect () { this.set(members.size) } })

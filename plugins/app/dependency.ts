@@ -3,11 +3,11 @@
 // at the shutdown's cut-off are cancelled (answered 503 with Retry-After), and the client is closed with the app.
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram } from '@prometheus-io/client'
-import type { Cancellation } from '../../src/cancellation.js'
-import { DependencyError, type Dependency, type DependencyAnswer, type DependencyQuery } from '../../src/dependency.js'
-import { retryLater } from '../../src/retry-later.js'
-import { SimulatedDependency } from '../../src/simulated-dependency.js'
-import type { CallSpan } from '../../src/tracing.js'
+import type { Cancellation } from '../../src/http/cancellation.ts'
+import { DependencyError, type Dependency, type DependencyAnswer, type DependencyQuery } from '../../src/dependency/port.ts'
+import { retryLater } from '../../src/http/errors.ts'
+import { SimulatedDependency } from '../../src/dependency/simulated.ts'
+import type { CallSpan } from '../../src/tracing/tracing.ts'
 
 /** How a call ended, as dependency_calls_total counts it. */
 type Outcome = 'ok' | 'failed' | 'timed_out' | 'cancelled' | 'rejected'
@@ -43,7 +43,7 @@ export default fp(async (fastify) => {
       queueTimeoutMs: config.DEPENDENCY_QUEUE_TIMEOUT_MS
     })
     // Loaded only when used: undici takes longer to load than Fastify itself, a cost the simulator's users need not pay.
-    : new (await import('../../src/http-dependency.js')).HttpDependency({
+    : new (await import('../../src/dependency/http.ts')).HttpDependency({
       origin: config.DEPENDENCY_URL,
       poolSize: config.DEPENDENCY_POOL_SIZE,
       queueTimeoutMs: config.DEPENDENCY_QUEUE_TIMEOUT_MS,

@@ -1,7 +1,7 @@
 // Adds to every route's schema the errors any route can answer, so that the OpenAPI document lists them: 503 (load
 // shed, or cut off by a shutdown) and, when rate limiting is on, 429. A route exempt from either gets neither.
 import fp from 'fastify-plugin'
-import { ErrorResponse } from '../../src/schemas/errors.js'
+import { ErrorResponse } from '../../src/http/schemas.ts'
 
 export default fp(async (fastify) => {
   const rateLimited = fastify.config.RATE_LIMIT_MAX > 0

@@ -5,12 +5,12 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Cancellation } from '../../src/cancellation.js'
-import { sseComment, sseEvent, sseRetry } from '../../src/event-stream.js'
-import { EventStreams } from '../../src/event-streams.js'
-import { MemoryLiveFeed, type LiveFeed, type LiveUpdate } from '../../src/live-feed.js'
-import { REQUEST_ID_HEADER } from '../../src/request-id.js'
-import { retryLater } from '../../src/retry-later.js'
+import type { Cancellation } from '../../src/http/cancellation.ts'
+import { sseComment, sseEvent, sseRetry } from '../../src/live/event-stream.ts'
+import { EventStreams } from '../../src/live/event-streams.ts'
+import { MemoryLiveFeed, type LiveFeed, type LiveUpdate } from '../../src/live/memory.ts'
+import { REQUEST_ID_HEADER } from '../../src/server/request-id.ts'
+import { retryLater } from '../../src/http/errors.ts'
 
 /** Headers as the lines of an HTTP head. */
 function headerLines (headers: Record<string, string | number | readonly string[] | undefined>): string {
@@ -61,7 +61,7 @@ export default fp(async (fastify) => {
       }
     })
     // Loaded only to be used, as the other Redis-backed parts are.
-    : new (await import('../../src/redis-live-feed.js')).RedisLiveFeed({
+    : new (await import('../../src/live/redis.ts')).RedisLiveFeed({
       client: redis.client,
       reader: redis.connection('live-feed'),
       intervalMs: LIVE_INTERVAL_MS,

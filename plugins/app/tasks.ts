@@ -6,11 +6,11 @@ import { STATUS_CODES } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Gauge } from '@prometheus-io/client'
 import fp from 'fastify-plugin'
-import type { Cancellation } from '../../src/cancellation.js'
-import { retryLater } from '../../src/retry-later.js'
-import type { Task } from '../../src/schemas/tasks.js'
-import { MemoryTaskStore, type TaskStore } from '../../src/task-store.js'
-import { cutOffAfter } from './shutdown.js'
+import type { Cancellation } from '../../src/http/cancellation.ts'
+import { retryLater } from '../../src/http/errors.ts'
+import type { Task } from '../../src/tasks/schemas.ts'
+import { MemoryTaskStore, type TaskStore } from '../../src/tasks/memory.ts'
+import { cutOffAfter } from './shutdown.ts'
 
 /** The service's own prefix for its keys in Redis. */
 const REDIS_PREFIX = 'async-service'
@@ -65,7 +65,7 @@ export default fp(async (fastify) => {
   // The Redis store is loaded only to be used: without REDIS_URL the service loads neither BullMQ nor ioredis.
   const store: TaskStore = redis === undefined
     ? new MemoryTaskStore(limits)
-    : new (await import('../../src/redis-task-store.js')).RedisTaskStore({
+    : new (await import('../../src/tasks/redis.ts')).RedisTaskStore({
       ...limits,
       client: redis.client,
       workerConnection: redis.connection('tasks', { maxRetriesPerRequest: null }),

@@ -2,7 +2,7 @@
 // service starts without waiting for Redis, reports it in /ready while it is unreachable, and reconnects by itself.
 import type { Redis, RedisOptions } from 'ioredis'
 import fp from 'fastify-plugin'
-import { retryLater } from '../../src/retry-later.js'
+import { retryLater } from '../../src/http/errors.ts'
 
 /** The longest wait between two attempts to reconnect, in ms: a Redis back from a restart is found within it. */
 const MAX_RECONNECT_DELAY_MS = 1000

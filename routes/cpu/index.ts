@@ -2,9 +2,9 @@
 // /cpu/blocking?n=N counts them inline, on the event loop, so that every other request waits meanwhile.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { timedCount } from '../../src/primes.js'
-import { ErrorResponse } from '../../src/schemas/errors.js'
-import { PlainInteger } from '../../src/schemas/parameters.js'
+import { timedCount } from '../../src/cpu/primes.ts'
+import { ErrorResponse } from '../../src/http/schemas.ts'
+import { PlainInteger } from '../../src/http/parameters.ts'
 
 /** A count's answer. */
 const PrimesResponse = Type.Object({

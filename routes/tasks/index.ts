@@ -1,8 +1,8 @@
 // POST /tasks: accepts a background task (one dependency call of latencyMs) and answers 202 at once with where to poll
 // it; GET /tasks/:id: the task as it stands, until TASKS_TTL_MS after it ends.
 import { TypeBoxValidatorCompiler, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ErrorResponse } from '../../src/schemas/errors.js'
-import { Task, TaskAccepted, TaskBody, TaskParams } from '../../src/schemas/tasks.js'
+import { ErrorResponse } from '../../src/http/schemas.ts'
+import { Task, TaskAccepted, TaskBody, TaskParams } from '../../src/tasks/schemas.ts'
 
 const tasks: FastifyPluginAsyncTypebox = async (fastify) => {
   const { TASKS_MAX_LATENCY_MS, TASKS_MAX_PENDING } = fastify.config

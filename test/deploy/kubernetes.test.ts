@@ -5,8 +5,8 @@ import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { parse } from 'yaml'
-import { ConfigSchema, loadConfig, type Config } from '../../src/config.js'
-import { build } from '../helper.js'
+import { ConfigSchema, loadConfig, type Config } from '../../src/config/index.ts'
+import { build } from '../helpers/app.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 

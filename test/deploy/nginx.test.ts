@@ -5,9 +5,9 @@ import { readFile } from 'node:fs/promises'
 import { Agent, request, type IncomingHttpHeaders } from 'node:http'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { NGINX_DIR } from '../nginx-files.js'
-import { startNginx } from '../nginx.js'
-import { nothingListening, serve, until, type Seen } from '../upstream.js'
+import { NGINX_DIR } from '../helpers/nginx-files.ts'
+import { startNginx } from '../helpers/nginx.ts'
+import { nothingListening, serve, until, type Seen } from '../helpers/upstream.ts'
 
 // nginx and a few hundred requests: room for a busy machine.
 t.setTimeout(120_000)

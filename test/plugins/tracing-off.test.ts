@@ -2,9 +2,9 @@
 // trace ids in the log, no traceparent sent upstream; the service works as without tracing.
 import type { IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
-import { build } from '../helper.js'
-import { recordResolvedModules } from '../resolved-modules.js'
-import { serve } from '../upstream.js'
+import { build } from '../helpers/app.ts'
+import { recordResolvedModules } from '../helpers/resolved-modules.ts'
+import { serve } from '../helpers/upstream.ts'
 
 // Every module resolved from here on, by import or require. @opentelemetry/api is not tracing's: the metrics client
 // loads it anyway.

@@ -2,8 +2,8 @@
 // and a collector that does not answer holds the close no longer than its limit.
 import type { IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
-import { build } from '../helper.js'
-import { serve } from '../upstream.js'
+import { build } from '../helpers/app.ts'
+import { serve } from '../helpers/upstream.ts'
 
 t.setTimeout(60_000)
 

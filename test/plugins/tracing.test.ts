@@ -2,8 +2,8 @@
 // request's trace and span ids on its log lines; the service's name on its spans.
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import t from 'tap'
-import { spanNamed, traced } from '../tracing.js'
-import { until } from '../upstream.js'
+import { spanNamed, traced } from '../helpers/tracing.ts'
+import { until } from '../helpers/upstream.ts'
 
 const CALLER_TRACE = '0af7651916cd43dd8448eb211c80319c'
 const CALLER_SPAN = 'b7ad6b7169203331'

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { readFile, readdir } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import t from 'tap'
-import { build } from '../helper.js'
+import { build } from '../helpers/app.ts'
 
 const PUBLIC = join(import.meta.dirname, '..', '..', 'public')
 const files = (await readdir(PUBLIC, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile())

@@ -3,7 +3,7 @@ import type { RouteOptions } from 'fastify'
 import t from 'tap'
 import type { TSchema } from 'typebox'
 import { Value } from 'typebox/value'
-import { build } from '../helper.js'
+import { build } from '../helpers/app.ts'
 
 /** The schema each GET route of the app was registered with, by URL. */
 async function routeSchemas (t: Parameters<typeof build>[0]): Promise<Map<string, RouteOptions['schema']>> {

@@ -1,7 +1,7 @@
 // The app's error answers: always JSON, detailed for 4xx, generic for 5xx in production with the detail in the log.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build } from '../helper.js'
+import { build } from '../helpers/app.ts'
 
 function failingRoutes (fastify: FastifyInstance): void {
   fastify.get('/crash', async () => { throw new Error('database password is hunter2') })

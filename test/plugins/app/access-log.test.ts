@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout } from 'node:timers/promises'
 import Fastify from 'fastify'
 import t from 'tap'
-import accessLog from '../../../plugins/app/access-log.js'
-import inFlight from '../../../plugins/app/in-flight.js'
-import { build } from '../../helper.js'
+import accessLog from '../../../plugins/app/access-log.ts'
+import inFlight from '../../../plugins/app/in-flight.ts'
+import { build } from '../../helpers/app.ts'
 
 t.test('each request writes exactly one access line with method, url, status, time and id', async (t) => {
   const logLines: string[] = []

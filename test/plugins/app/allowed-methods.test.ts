@@ -1,8 +1,8 @@
 // 405 with Allow for a known path and another method, OPTIONS answered with Allow, 404 for unknown paths.
 import Fastify from 'fastify'
 import t from 'tap'
-import allowedMethods from '../../../plugins/app/allowed-methods.js'
-import { build, HTML } from '../../helper.js'
+import allowedMethods from '../../../plugins/app/allowed-methods.ts'
+import { build, HTML } from '../../helpers/app.ts'
 
 const SEED_ALLOW = 'GET, HEAD, OPTIONS'
 

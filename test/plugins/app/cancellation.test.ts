@@ -4,7 +4,7 @@ import { get } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { build } from '../../helper.js'
+import { build } from '../../helpers/app.ts'
 
 /** How many timers are keeping the process alive. */
 const timers = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length

@@ -7,11 +7,11 @@ import { Registry } from '@prometheus-io/client'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import t, { type Test } from 'tap'
-import chat from '../../../plugins/app/chat.js'
-import configPlugin from '../../../plugins/config.js'
-import { serverOptions } from '../../../src/server-options.js'
-import { testConfig } from '../../helper.js'
-import { ChatClient } from '../../ws-client.js'
+import chat from '../../../plugins/app/chat.ts'
+import configPlugin from '../../../plugins/config.ts'
+import { serverOptions } from '../../../src/server/options.ts'
+import { testConfig } from '../../helpers/app.ts'
+import { ChatClient } from '../../helpers/ws-client.ts'
 
 /** The room on a bare Fastify, listening, with GET /chat?name= joining it; `drain` starts the drain. */
 async function bare (t: Test): Promise<{ url: (name: string) => string, drain: () => void }> {

@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import t from 'tap'
-import { openEventStream } from '../../event-stream-client.js'
-import { abandonedRootRequest, spanNamed, traced } from '../../tracing.js'
-import { serve, until } from '../../upstream.js'
+import { openEventStream } from '../../helpers/event-stream-client.ts'
+import { abandonedRootRequest, spanNamed, traced } from '../../helpers/tracing.ts'
+import { serve, until } from '../../helpers/upstream.ts'
 
 t.setTimeout(60_000)
 

@@ -2,12 +2,12 @@
 import sensible from '@fastify/sensible'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
-import dependency from '../../../plugins/app/dependency.js'
-import inFlight from '../../../plugins/app/in-flight.js'
-import metrics from '../../../plugins/app/metrics.js'
-import configPlugin from '../../../plugins/config.js'
-import shutdown from '../../../plugins/app/shutdown.js'
-import { build, testConfig } from '../../helper.js'
+import dependency from '../../../plugins/app/dependency.ts'
+import inFlight from '../../../plugins/app/in-flight.ts'
+import metrics from '../../../plugins/app/metrics.ts'
+import configPlugin from '../../../plugins/config.ts'
+import shutdown from '../../../plugins/app/shutdown.ts'
+import { build, testConfig } from '../../helpers/app.ts'
 
 /** A bare Fastify with what the plugin needs: config, @fastify/sensible, the shutdown and the metrics. */
 async function bare (): Promise<FastifyInstance> {

@@ -1,9 +1,9 @@
 // The error-responses plugin on a bare Fastify: which routes' schemas get 503 and 429, and that it needs config.
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import t from 'tap'
-import configPlugin from '../../../plugins/config.js'
-import errorResponses from '../../../plugins/app/error-responses.js'
-import { testConfig } from '../../helper.js'
+import configPlugin from '../../../plugins/config.ts'
+import errorResponses from '../../../plugins/app/error-responses.ts'
+import { testConfig } from '../../helpers/app.ts'
 
 /** The statuses each route's response schema lists once the plugin has seen the routes, by URL. */
 async function responseStatuses (env: Record<string, string>): Promise<Record<string, string[]>> {

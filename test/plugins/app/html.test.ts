@@ -1,7 +1,7 @@
 // reply.html on a bare Fastify: the text as Flask sends a view's string.
 import Fastify from 'fastify'
 import t from 'tap'
-import html from '../../../plugins/app/html.js'
+import html from '../../../plugins/app/html.ts'
 
 t.test('reply.html(text) answers text/html; charset=utf-8 with the text as it is', async (t) => {
   const fastify = Fastify()

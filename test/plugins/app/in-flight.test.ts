@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import inFlight from '../../../plugins/app/in-flight.js'
+import inFlight from '../../../plugins/app/in-flight.ts'
 
 /**
  * A bare Fastify with the plugin, a route that answers after ?ms and one that writes a stream past Fastify (saying so

@@ -1,8 +1,8 @@
 // x-request-id: a well-formed one is echoed and logged, anything else replaced by a generated id.
 import Fastify from 'fastify'
 import t from 'tap'
-import requestId from '../../../plugins/app/request-id.js'
-import { build } from '../../helper.js'
+import requestId from '../../../plugins/app/request-id.ts'
+import { build } from '../../helpers/app.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 

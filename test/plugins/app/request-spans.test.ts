@@ -2,10 +2,10 @@
 // abandoned, an event stream once its head is sent, a WebSocket once the upgrade is done.
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { openEventStream } from '../../event-stream-client.js'
-import { abandonedRootRequest, spanNamed, traced } from '../../tracing.js'
-import { until } from '../../upstream.js'
-import { ChatClient } from '../../ws-client.js'
+import { openEventStream } from '../../helpers/event-stream-client.ts'
+import { abandonedRootRequest, spanNamed, traced } from '../../helpers/tracing.ts'
+import { until } from '../../helpers/upstream.ts'
+import { ChatClient } from '../../helpers/ws-client.ts'
 
 t.setTimeout(60_000)
 

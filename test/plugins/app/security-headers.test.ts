@@ -1,6 +1,6 @@
 // Security headers from helmet on every answer, and a policy under which Swagger UI loads only its own files.
 import t from 'tap'
-import { build } from '../../helper.js'
+import { build } from '../../helpers/app.ts'
 
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';" +

@@ -5,11 +5,11 @@ import { connect, type AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
-import configPlugin from '../../../plugins/config.js'
-import shutdown, { cutOffAfter } from '../../../plugins/app/shutdown.js'
-import { serverOptions } from '../../../src/server-options.js'
-import { testConfig } from '../../helper.js'
-import { readUntilClosed } from '../../sockets.js'
+import configPlugin from '../../../plugins/config.ts'
+import shutdown, { cutOffAfter } from '../../../plugins/app/shutdown.ts'
+import { serverOptions } from '../../../src/server/options.ts'
+import { testConfig } from '../../helpers/app.ts'
+import { readUntilClosed } from '../../helpers/sockets.ts'
 
 // One test drains for 11 s, past Fastify's limit on a close hook; on a busy machine the file may take several times that.
 t.setTimeout(120_000)

@@ -1,9 +1,9 @@
 // Rate limiting: off by default; with RATE_LIMIT_MAX, per client address, 429 JSON with Retry-After, probes exempt;
 // with REDIS_URL, counts shared by the replicas, and no count while Redis is away.
 import t from 'tap'
-import { build } from '../../helper.js'
-import { redisServer } from '../../redis-server.js'
-import { until } from '../../upstream.js'
+import { build } from '../../helpers/app.ts'
+import { redisServer } from '../../helpers/redis-server.ts'
+import { until } from '../../helpers/upstream.ts'
 
 t.test('off by default: many requests from one address are all served, with no rate-limit headers', async (t) => {
   const fastify = await build(t)

@@ -1,8 +1,8 @@
 // Without REDIS_URL the service is one process that needs nothing else, and loads nothing it would need only for Redis:
 // no Redis client, no BullMQ, none of the Redis-backed parts; everything it shares stays in its memory.
 import t from 'tap'
-import { build } from '../../helper.js'
-import { recordResolvedModules } from '../../resolved-modules.js'
+import { build } from '../../helpers/app.ts'
+import { recordResolvedModules } from '../../helpers/resolved-modules.ts'
 
 // Every module resolved from here on, by import or require.
 const resolved = recordResolvedModules()

@@ -3,9 +3,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
-import { build } from '../../helper.js'
-import { redisServer, type RedisServer } from '../../redis-server.js'
-import { until } from '../../upstream.js'
+import { build } from '../../helpers/app.ts'
+import { redisServer, type RedisServer } from '../../helpers/redis-server.ts'
+import { until } from '../../helpers/upstream.ts'
 
 /**
  * The app on a Redis of its own, and a connection with BullMQ's setting (a command waits for Redis to come back) that

@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
-import { build } from '../../helper.js'
-import { readUntilClosed } from '../../sockets.js'
+import { build } from '../../helpers/app.ts'
+import { readUntilClosed } from '../../helpers/sockets.ts'
 
 const PUBLIC = join(import.meta.dirname, '..', '..', '..', 'public')
 

@@ -3,7 +3,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { build } from '../../helper.js'
+import { build } from '../../helpers/app.ts'
 
 interface Operation {
   tags?: string[]

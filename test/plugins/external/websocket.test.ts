@@ -5,11 +5,11 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import websocket, { autoConfig } from '../../../plugins/external/websocket.js'
-import configPlugin from '../../../plugins/config.js'
-import { serverOptions } from '../../../src/server-options.js'
-import { testConfig } from '../../helper.js'
-import { ChatClient } from '../../ws-client.js'
+import websocket, { autoConfig } from '../../../plugins/external/websocket.ts'
+import configPlugin from '../../../plugins/config.ts'
+import { serverOptions } from '../../../src/server/options.ts'
+import { testConfig } from '../../helpers/app.ts'
+import { ChatClient } from '../../helpers/ws-client.ts'
 
 /** The wrapper on a bare Fastify, listening, with routes: /echo answers each frame with its length, /fail throws. */
 async function bare (t: Test, env: Record<string, string>, logLines: string[] = []): Promise<{ fastify: FastifyInstance, url: (path: string) => string }> {

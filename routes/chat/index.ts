@@ -1,0 +1,31 @@
+// GET /chat?name=: joins the chat room over a WebSocket (plugins/app/chat.ts); a plain GET, without the upgrade, is 426.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ChatQuery } from '../../src/chat/schemas.ts'
+import { ErrorResponse } from '../../src/http/schemas.ts'
+
+const chat: FastifyPluginAsyncTypebox = async (fastify) => {
+  // wsHandler rather than `websocket: true`, with which @fastify/websocket would answer a plain GET 404 itself and
+  // hide the route from the OpenAPI document.
+  fastify.route({
+    method: 'GET',
+    url: '',
+    schema: {
+      tags: ['chat'],
+      summary: 'Joins the chat room under ?name, over a WebSocket: frames of JSON text (README, "Chat")',
+      querystring: ChatQuery,
+      response: {
+        101: { type: 'null', description: 'Switching Protocols: the socket is in the room' },
+        400: ErrorResponse('?name is missing, or not 1 to 32 letters, digits, _ or -'),
+        426: ErrorResponse('A plain GET: /chat speaks WebSocket only')
+      }
+    },
+    handler: async () => {
+      throw fastify.httpErrors.createError(426, '/chat speaks WebSocket only: ask for an upgrade (Connection: Upgrade, Upgrade: websocket)', {
+        headers: { upgrade: 'websocket' }
+      })
+    },
+    wsHandler: (socket, request) => { fastify.chat.join(socket, request.query.name, request.log) }
+  })
+}
+
+export default chat

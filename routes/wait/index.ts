@@ -1,0 +1,35 @@
+// GET /wait[?seconds=N]: awaits the slow dependency for N seconds (WAIT_DELAY_MS without N), then says how long.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { DependencyErrors, ErrorResponse } from '../../src/http/schemas.ts'
+import { HtmlResponse } from '../../src/http/pages.ts'
+import { PlainDecimal } from '../../src/http/parameters.ts'
+
+const wait: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { WAIT_DELAY_MS, MAX_WAIT_SECONDS } = fastify.config
+  const expected = `a decimal number of seconds from 0 to ${MAX_WAIT_SECONDS}`
+  // One message for every refused value, whether the schema or the range refused it, with the schema's error code.
+  const refused = `querystring/seconds must be ${expected}`
+
+  fastify.get('', {
+    schema: {
+      tags: ['seed'],
+      summary: `Awaits the slow dependency for ?seconds (${WAIT_DELAY_MS / 1000} s without it), then says how long`,
+      querystring: Type.Object({ seconds: Type.Optional(PlainDecimal(expected)) }),
+      response: {
+        200: HtmlResponse('Waited N seconds!'),
+        400: ErrorResponse(`?seconds is not ${expected}`),
+        ...DependencyErrors
+      }
+    },
+    schemaErrorFormatter: () => new Error(refused)
+  }, async (request, reply) => {
+    const given = request.query.seconds
+    const waitSeconds = given === undefined ? WAIT_DELAY_MS / 1000 : Number(given)
+    if (waitSeconds > MAX_WAIT_SECONDS) throw fastify.httpErrors.createError(400, refused, { code: 'FST_ERR_VALIDATION' })
+    await fastify.dependency.call({ latencyMs: waitSeconds * 1000 }, request.cancellation)
+    return reply.html(`Waited ${waitSeconds} seconds!`)
+  })
+}
+
+export default wait

@@ -1,0 +1,290 @@
+// The chat room shared by replicas through Redis: every frame is an entry of one stream that each replica reads with one
+// blocking reader and hands to its own sockets, so that all see one order; the history is a list kept to its size; ids
+// come from one counter; the online count adds up each replica's count, which expires unless the replica refreshes it.
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyBaseLogger } from 'fastify'
+import { ReplyError, type Redis } from 'ioredis'
+import type { ChatHub, Listener } from './port.ts'
+import { now } from './port.ts'
+
+/** The stream of every frame, in the room's one order: `frame` (its JSON), and `id` for a message. */
+const FRAMES = 'chat:frames'
+/** The latest messages, each its frame's JSON, oldest first. */
+const HISTORY = 'chat:history'
+/** The last message id given. */
+const LAST_ID = 'chat:last-id'
+/** The replicas with a count of sockets, each count under `chat:replicas:<replica>`, expiring unless refreshed. */
+const REPLICAS = 'chat:replicas'
+
+/** About how many frames the stream keeps: a reader further behind than that loses the oldest it had not read. */
+const STREAM_LENGTH = 10_000
+/** The most frames one read takes. */
+const READ_COUNT = 1000
+/** How long one read waits for a frame. The close wakes the reader; this only bounds a wake-up that went astray. */
+const BLOCK_MS = 30_000
+/** The pause before the reader tries again after a failure. */
+const RETRY_MS = 1000
+/** How often the close asks Redis to wake the reader, until it has stopped: the first may come before the read. */
+const WAKE_MS = 100
+/** How long a replica's count of sockets counts without a refresh: one that died without a close is forgotten then. */
+const COUNT_TTL_MS = 15_000
+
+/**
+ * A join or a leave, at once: this replica's count of sockets set (expiring unless refreshed), the online count added
+ * up over the replicas whose count has not expired (the others forgotten), the frame added to the stream with it, and
+ * for a join the history as it was then (none for a leave). KEYS: the stream, the replicas, the history. ARGV: this
+ * replica, its sockets, the count's lifetime in ms, the frame up to its online count, the stream's length, the type.
+ */
+const ANNOUNCE = `
+redis.call('SET', KEYS[2] .. ':' .. ARGV[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[1])
+local online = 0
+for _, replica in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local sockets = redis.call('GET', KEYS[2] .. ':' .. replica)
+  if sockets then online = online + tonumber(sockets) else redis.call('SREM', KEYS[2], replica) end
+end
+local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', 'frame', ARGV[4] .. online .. '}')
+if ARGV[6] == 'join' then return { entry, redis.call('LRANGE', KEYS[3], 0, -1) } end
+return { entry, {} }
+`
+
+/**
+ * A message, at once: the next id (above the highest this replica has seen, should Redis have lost the counter), the
+ * frame kept in the history and added to the stream. KEYS: the stream, the history, the last id. ARGV: the highest id
+ * seen, the frame up to its id, the rest of it, the history's size, the stream's length.
+ */
+const SAY = `
+local id = redis.call('INCR', KEYS[3])
+if id <= tonumber(ARGV[1]) then
+  id = tonumber(ARGV[1]) + 1
+  redis.call('SET', KEYS[3], id)
+end
+local frame = ARGV[2] .. id .. ARGV[3]
+local size = tonumber(ARGV[4])
+if size > 0 then
+  redis.call('RPUSH', KEYS[2], frame)
+  redis.call('LTRIM', KEYS[2], -size, -1)
+end
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', 'frame', frame, 'id', id)
+return id
+`
+
+/**
+ * A replica's refresh: its count of sockets set again (expiring unless refreshed), and the last id raised to the
+ * highest it has seen, should Redis have lost the counter. KEYS: the replicas, the last id. ARGV: this replica, its
+ * sockets, the count's lifetime in ms, the highest id seen.
+ */
+const REFRESH = `
+redis.call('SET', KEYS[1] .. ':' .. ARGV[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SADD', KEYS[1], ARGV[1])
+if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[4]) then redis.call('SET', KEYS[2], ARGV[4]) end
+`
+
+/** What a failed command that is tried again, or no longer needed, calls for: nothing. */
+function ignoreFailure (): void {}
+
+/** The scripts, as ioredis adds them to the client. */
+interface Scripts {
+  chatAnnounce: (...args: Array<string | number>) => Promise<[entry: string, history: string[]]>
+  chatSay: (...args: Array<string | number>) => Promise<number>
+  chatRefresh: (...args: Array<string | number>) => Promise<null>
+}
+
+/** A stream entry's id, milliseconds and sequence, to compare. */
+type EntryId = readonly [number, number]
+
+function entryId (id: string): EntryId {
+  const [ms, sequence] = id.split('-')
+  return [Number(ms), Number(sequence)]
+}
+
+function isBefore (a: EntryId, b: EntryId): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1])
+}
+
+interface Seat {
+  readonly name: string
+  /** The entry of its join, once announced: the frames before it are not its own. */
+  from?: EntryId
+  /** Until then, the frames read meanwhile: those from its join on follow its history. */
+  early: Array<[EntryId, string]>
+  /** Whether its join was announced, once that is known. */
+  joined: Promise<boolean>
+}
+
+export interface RedisChatHubOptions {
+  /** For commands: they fail at once while Redis is unreachable. */
+  client: Redis
+  /** A connection of its own for the blocking reads, whose commands wait for it to connect. */
+  reader: Redis
+  /** The latest messages kept for a newcomer. */
+  historySize: number
+  log: FastifyBaseLogger
+  /** How long this replica's count of sockets counts without a refresh, in ms; refreshed three times as often. */
+  countTtlMs?: number
+}
+
+export class RedisChatHub implements ChatHub {
+  readonly #client: Redis
+  readonly #scripts: Scripts
+  readonly #reader: Redis
+  readonly #historySize: number
+  readonly #log: FastifyBaseLogger
+  readonly #countTtlMs: number
+  /** This replica, among those counting sockets. */
+  readonly #replica = randomUUID()
+  readonly #seats = new Map<Listener, Seat>()
+  /** This replica's sockets as the online count counts them: from the start of a join to its leave. */
+  #sockets = 0
+  /** The last entry read, or where the stream ended when first asked: the next read takes what comes after. */
+  #lastRead: string | undefined
+  /** The highest message id seen: the next is above it even if Redis lost its counter. */
+  #lastMessageId = 0
+  /** The reader's connection as Redis knows it, to wake it at the close; unknown until it has connected. */
+  #readerId: number | undefined
+  readonly #closing = new AbortController()
+  readonly #reading: Promise<void>
+  readonly #refresh: NodeJS.Timeout
+
+  /** A hub that reads the stream from now on, at once. */
+  constructor ({ client, reader, historySize, log, countTtlMs = COUNT_TTL_MS }: RedisChatHubOptions) {
+    client.defineCommand('chatAnnounce', { numberOfKeys: 3, lua: ANNOUNCE })
+    client.defineCommand('chatSay', { numberOfKeys: 3, lua: SAY })
+    client.defineCommand('chatRefresh', { numberOfKeys: 2, lua: REFRESH })
+    this.#client = client
+    this.#scripts = client as unknown as Scripts
+    this.#reader = reader
+    this.#historySize = historySize
+    this.#log = log
+    this.#countTtlMs = countTtlMs
+    this.#reading = this.#read()
+    // Even unchanged, so that what Redis lost comes back; one that fails, the next makes up for.
+    this.#refresh = setInterval(() => {
+      this.#scripts.chatRefresh(REPLICAS, LAST_ID, this.#replica, this.#sockets, this.#countTtlMs, this.#lastMessageId).catch(ignoreFailure)
+    }, countTtlMs / 3).unref()
+  }
+
+  join (name: string, listener: Listener): Promise<void> {
+    const seat: Seat = { name, early: [], joined: Promise.resolve(false) }
+    this.#seats.set(listener, seat)
+    this.#sockets++
+    const joining = this.#seat(seat, listener)
+    seat.joined = joining.then(() => true, () => false)
+    return joining
+  }
+
+  async leave (listener: Listener): Promise<void> {
+    const seat = this.#seats.get(listener)
+    // Its join failed: nobody heard of it.
+    if (seat === undefined) return
+    this.#seats.delete(listener)
+    if (!(await seat.joined)) return
+    this.#sockets--
+    // Not announced, it is lost: the online count is right again at this replica's next announcement or refresh.
+    await this.#announce('leave', seat.name).catch((error: unknown) => { this.#failure(error) })
+  }
+
+  async say (from: string, text: string): Promise<void> {
+    // The frame's JSON as the memory room writes it, the id put in by the script.
+    const rest = `,${JSON.stringify({ from, text, at: now() }).slice(1)}`
+    try {
+      await this.#scripts.chatSay(FRAMES, HISTORY, LAST_ID, this.#lastMessageId, '{"type":"message","id":', rest, this.#historySize, STREAM_LENGTH)
+    } catch (error) {
+      throw this.#failure(error)
+    }
+  }
+
+  async close (): Promise<void> {
+    clearInterval(this.#refresh)
+    this.#closing.abort()
+    // The others count this replica's sockets no more (or, Redis unreachable, once the count expires).
+    await this.#client.multi().del(`${REPLICAS}:${this.#replica}`).srem(REPLICAS, this.#replica).exec().catch(ignoreFailure)
+    // A read blocked in Redis returns once woken; one waiting for Redis to come back fails at its next attempt.
+    const wake = (): void => {
+      if (this.#readerId !== undefined) this.#client.client('UNBLOCK', this.#readerId).catch(ignoreFailure)
+    }
+    wake()
+    const waking = setInterval(wake, WAKE_MS)
+    await this.#reading
+    clearInterval(waking)
+  }
+
+  async #seat (seat: Seat, listener: Listener): Promise<void> {
+    try {
+      // The reader knows where it starts before the join is in the stream: it reads the join and all after it.
+      await this.#readFrom(this.#client)
+      const [entry, history] = await this.#announce('join', seat.name)
+      listener(`{"type":"history","messages":[${history.join(',')}]}`)
+      const from = entryId(entry)
+      for (const [id, data] of seat.early) if (!isBefore(id, from)) listener(data)
+      seat.from = from
+      seat.early = []
+    } catch (error) {
+      this.#seats.delete(listener)
+      this.#sockets--
+      throw this.#failure(error)
+    }
+  }
+
+  /** Announces a join or a leave of `name` with the online count: its stream entry and, for a join, the history. */
+  async #announce (type: 'join' | 'leave', name: string): Promise<[entry: string, history: string[]]> {
+    const head = `${JSON.stringify({ type, name, at: now() }).slice(0, -1)},"online":`
+    return await this.#scripts.chatAnnounce(FRAMES, REPLICAS, HISTORY, this.#replica, this.#sockets, this.#countTtlMs, head, STREAM_LENGTH, type)
+  }
+
+  /**
+   * Where the reader goes on from: the stream's end when first asked, through `connection` (the reader's own waits for
+   * Redis; the client's fails at once while it is down, as a join must). Of two asked at once, the first answer is the
+   * earlier end, and a join is in the stream only after an answer.
+   */
+  async #readFrom (connection: Redis): Promise<string> {
+    if (this.#lastRead === undefined) {
+      const [last] = await connection.xrevrange(FRAMES, '+', '-', 'COUNT', 1)
+      this.#lastRead ??= last?.[0] ?? '0-0'
+    }
+    return this.#lastRead
+  }
+
+  /** The reader: the stream's frames, as they come, to this replica's sockets; after a failure, again until the close. */
+  async #read (): Promise<void> {
+    let failing = false
+    while (!this.#closing.signal.aborted) {
+      try {
+        const after = await this.#readFrom(this.#reader)
+        this.#readerId ??= await this.#reader.client('ID')
+        if (failing) this.#log.info('chat: reading the room from Redis again')
+        failing = false
+        const read = await this.#reader.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', FRAMES, after)
+        for (const [id, fields] of read?.[0]?.[1] ?? []) this.#deliver(id, fields)
+      } catch (error) {
+        // A new connection is a new client to Redis.
+        this.#readerId = undefined
+        // Once per outage: the Redis connection says more.
+        if (!failing) this.#log.warn({ err: error }, 'chat: cannot read the room from Redis; trying again every second')
+        failing = true
+        await sleep(RETRY_MS, undefined, { signal: this.#closing.signal }).catch(() => {})
+      }
+    }
+  }
+
+  /** Hands a frame read from the stream to every seat it is for, or keeps it for a seat whose join is on its way. */
+  #deliver (id: string, fields: string[]): void {
+    this.#lastRead = id
+    const data = fields[1] as string
+    const messageId = fields[3]
+    if (messageId !== undefined) this.#lastMessageId = Math.max(this.#lastMessageId, Number(messageId))
+    const entry = entryId(id)
+    for (const [listener, seat] of this.#seats) {
+      if (seat.from === undefined) seat.early.push([entry, data])
+      else if (!isBefore(entry, seat.from)) listener(data)
+    }
+  }
+
+  /** The error to tell a client, for what Redis did: unreachable, or an answer that is an error, which is logged. */
+  #failure (error: unknown): Error {
+    if (!(error instanceof ReplyError)) return new Error('Redis is unreachable', { cause: error })
+    this.#log.error({ err: error }, 'chat: Redis refused a command')
+    return new Error('Redis failed', { cause: error })
+  }
+}

@@ -1,0 +1,43 @@
+// What the routes need of a slow dependency (a database, an API), whichever client stands behind it: the simulator, the
+// HTTP client, or a client of your own. Errors say what went wrong in the dependency's terms; plugins/app/dependency.ts
+// turns them into HTTP answers.
+import type { Cancellation } from '../http/cancellation.ts'
+
+/** What a call asks of the dependency: here, work that takes `latencyMs`, as the seed's `asyncio.sleep` does. */
+export interface DependencyQuery {
+  latencyMs: number
+}
+
+/** What the dependency answered, and how long the call took from the moment it held a connection. */
+export interface DependencyAnswer {
+  latencyMs: number
+}
+
+/** How a call failed: the dependency failed or is unreachable, it was too slow, or no connection was free in time. */
+export type DependencyFailure = 'failed' | 'timed_out' | 'rejected'
+
+export class DependencyError extends Error {
+  readonly failure: DependencyFailure
+
+  constructor (failure: DependencyFailure, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.failure = failure
+    this.name = 'DependencyError'
+  }
+}
+
+export interface Dependency {
+  /**
+   * Makes one call. Rejects with a DependencyError, or with the cancellation's reason as soon as it is cancelled,
+   * freeing its connection (or its place in the queue for one) and its timers at once.
+   */
+  call: (query: DependencyQuery, cancellation?: Cancellation) => Promise<DependencyAnswer>
+  /** Calls holding a connection. */
+  readonly inFlight: number
+  /** Calls waiting for a connection. */
+  readonly queued: number
+  /** Cancels every call in flight or waiting, with `reason`. */
+  cancelAll: (reason: Error) => void
+  /** Releases the connections; called once no call is left. */
+  close: () => Promise<void>
+}

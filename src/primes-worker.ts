@@ -1,3 +1,0 @@
-// The task the CPU pool's worker threads run (plugins/app/cpu-pool.ts): piscina calls this module's default export
-// with ?n, on a thread of its own.
-export { timedCount as default } from './primes.js'
