@@ -3,7 +3,8 @@
 // that start the service as a process of its own (test/system/) are left out: Stryker sees coverage only in the
 // test's own process, so it would never pick them for a mutant, and its hook, which child processes inherit, exits on
 // SIGINT, SIGTERM and SIGHUP. For the same reason src/server.ts, which only those tests run, is not mutated; its
-// behaviour is checked by them. The browser test (a Chromium per mutant) is left out too: the page is not mutated. (The build test runs the app from a copy of the mutated sources, in its own process.)
+// behaviour is checked by them. The browser test (a Chromium per mutant) is left out too: the page is not mutated.
+// (The build test runs the app from a copy of the mutated sources, in its own process.)
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'tap',

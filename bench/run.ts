@@ -1,6 +1,6 @@
 // npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up; then
-// the service's own scenarios: fan-out, clients that leave, /sync while the CPU is busy, live updates and chat (these two
-// against bare Fastify doing the same), and replicas behind nginx, each in bench/lib/.
+// the service's own scenarios: fan-out, clients that leave, /sync while the CPU is busy, live updates and chat (these
+// two against bare Fastify doing the same), and replicas behind nginx, each in bench/lib/.
 import { mkdir, stat, truncate, writeFile } from 'node:fs/promises'
 import { constants, cpus, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -11,11 +11,13 @@ import { CLIENTS, disconnects } from './lib/disconnects.ts'
 import { fanout } from './lib/fanout.ts'
 import { live, STREAMS } from './lib/live.ts'
 import { load, wrkFound, type LoadResult } from './lib/load.ts'
-import { OPEN_FILES, PINNING, freePort, openFileLimit, startServer, stopServer, treeRssKb, type Running } from './lib/processes.ts'
+import {
+  OPEN_FILES, PINNING, freePort, openFileLimit, startServer, stopServer, treeRssKb, type Running
+} from './lib/processes.ts'
 import { ROOT_CONNECTIONS, replicas } from './lib/replicas.ts'
 import {
-  chart, chatTable, cpuBusyTable, disconnectTable, fanoutTable, liveTable, liveVerdicts, replicasTable, replicasVerdicts, table, verdicts, verdictTable,
-  type BenchResults, type TargetResult
+  chart, chatTable, cpuBusyTable, disconnectTable, fanoutTable, liveTable, liveVerdicts, replicasTable,
+  replicasVerdicts, table, verdicts, verdictTable, type BenchResults, type TargetResult
 } from './lib/report.ts'
 import { measure, median, middle, settle, type Run } from './lib/scenario.ts'
 import { baseline, buildService, peers, service, type Target } from './lib/targets.ts'
@@ -24,7 +26,8 @@ const ROOT = join(import.meta.dirname, '..')
 const DELAY_MS = 1000
 
 if (!wrkFound()) {
-  console.error('wrk not found: install the Debian package wrk (apt-get install wrk; npm test installs it), the load generator of these benchmarks')
+  console.error('wrk not found: install the Debian package wrk (apt-get install wrk; npm test installs it), ' +
+    'the load generator of these benchmarks')
   process.exit(1)
 }
 
@@ -98,7 +101,11 @@ async function rung (target: Target, running: Running, connections: number): Pro
   const idle = treeRssKb(running.child.pid as number)
   const result = await measure(target, running, '/', connections, durationFor(connections))
   await settle(run, 1000)
-  return { ...result, idealPerSecond: connections / (DELAY_MS / 1000), rssPerRequestKb: (result.peakRssKb - idle) / connections }
+  return {
+    ...result,
+    idealPerSecond: connections / (DELAY_MS / 1000),
+    rssPerRequestKb: (result.peakRssKb - idle) / connections
+  }
 }
 
 /**
@@ -169,7 +176,8 @@ const held = Object.entries(HELD).map(([name, count]) => skipped.has(name) ? 0 :
 const needed = Math.max(...ladder, ...held) + 100
 const limit = openFileLimit()
 if (limit < needed) {
-  console.error(`# warning: the hard open-file limit is ${limit}; ${needed} are needed, so the top of the ladder, the clients that leave and the event streams will see errors. Raise it (ulimit -Hn) as root.`)
+  console.error(`# warning: the hard open-file limit is ${limit}; ${needed} are needed, so the top of the ladder, ` +
+    'the clients that leave and the event streams will see errors. Raise it (ulimit -Hn) as root.')
 } else {
   console.error(`# open-file limit raised to ${Math.min(OPEN_FILES, limit)} for servers and load generator`)
 }
@@ -245,17 +253,22 @@ const results: BenchResults = {
 }
 const verdictList = verdicts(results)
 const liveVerdictList = results.live === undefined ? [] : liveVerdicts(results.live)
-const replicasVerdictList = results.replicas === undefined || 'skipped' in results.replicas ? [] : replicasVerdicts(results.replicas)
+const replicasVerdictList = results.replicas === undefined || 'skipped' in results.replicas
+  ? []
+  : replicasVerdicts(results.replicas)
 const loads = (averages: number[]): string => averages.map((average) => average.toFixed(2)).join(' ')
 const notMeasured = [
   ...results.missingPeers,
-  ...(results.cpuBusy !== undefined && 'skipped' in results.cpuBusy ? [`/sync while the CPU is busy: ${results.cpuBusy.skipped}`] : []),
+  ...(results.cpuBusy !== undefined && 'skipped' in results.cpuBusy
+    ? [`/sync while the CPU is busy: ${results.cpuBusy.skipped}`]
+    : []),
   ...(results.chat !== undefined && 'skipped' in results.chat ? [`chat: ${results.chat.skipped}`] : []),
   ...(results.replicas !== undefined && 'skipped' in results.replicas ? [`replicas: ${results.replicas.skipped}`] : [])
 ]
 const markdown = [
-  `Measured ${results.date.slice(0, 10)} on ${results.cores} cores (${results.cpu}), Node ${results.node}, load average ` +
-    `${loads(results.loadAverage.start)} at the start and ${loads(results.loadAverage.end)} at the end (1, 5, 15 min); ` +
+  `Measured ${results.date.slice(0, 10)} on ${results.cores} cores (${results.cpu}), Node ${results.node}, ` +
+    `load average ${loads(results.loadAverage.start)} at the start and ${loads(results.loadAverage.end)} at the end ` +
+    '(1, 5, 15 min); ' +
     `GET / awaits a ${DELAY_MS} ms dependency, so the ideal is connections ÷ 1 s.`,
   '',
   table(results),
@@ -263,15 +276,22 @@ const markdown = [
   verdictTable(verdictList),
   ...(results.fanout === undefined ? [] : ['', '**Fan-out.** ' + fanoutTable(results.fanout)]),
   ...(results.disconnects === undefined ? [] : ['', '**Clients that leave.** ' + disconnectTable(results.disconnects)]),
-  ...(results.cpuBusy === undefined || 'skipped' in results.cpuBusy ? [] : ['', '**/sync while the CPU is busy.** ' + cpuBusyTable(results.cpuBusy, results.pinning !== null)]),
+  ...(results.cpuBusy === undefined || 'skipped' in results.cpuBusy
+    ? []
+    : ['', '**/sync while the CPU is busy.** ' + cpuBusyTable(results.cpuBusy, results.pinning !== null)]),
   ...(results.live === undefined ? [] : ['', '**Live updates.** ' + liveTable(results.live, liveVerdictList)]),
   ...(results.chat === undefined || 'skipped' in results.chat ? [] : ['', '**Chat.** ' + chatTable(results.chat)]),
-  ...(results.replicas === undefined || 'skipped' in results.replicas ? [] : ['', '**Replicas.** ' + replicasTable(results.replicas, results.pinning, replicasVerdictList)]),
+  ...(results.replicas === undefined || 'skipped' in results.replicas
+    ? []
+    : ['', '**Replicas.** ' + replicasTable(results.replicas, results.pinning, replicasVerdictList)]),
   ...(notMeasured.length === 0 ? [] : ['', ...notMeasured.map((reason) => `- not measured: ${reason}`)])
 ].join('\n')
 
 // Every target of the run in one list: the ladder's, the live updates', then the replicas'.
-await writeFile(join(outDir, 'latest.json'), JSON.stringify({ ...results, verdicts: [...verdictList, ...liveVerdictList, ...replicasVerdictList] }, null, 2) + '\n')
+await writeFile(
+  join(outDir, 'latest.json'),
+  JSON.stringify({ ...results, verdicts: [...verdictList, ...liveVerdictList, ...replicasVerdictList] }, null, 2) + '\n'
+)
 await writeFile(join(outDir, 'latest.md'), markdown + '\n')
 await writeFile(join(outDir, 'chart.svg'), await chart(results))
 console.log(markdown)

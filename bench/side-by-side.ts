@@ -26,7 +26,13 @@ async function ask (port: number, method: string, path: string): Promise<Answer>
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { method })
   const body = await response.text()
   const allow = (response.headers.get('allow') ?? '').split(/,\s*/).filter(Boolean).sort().join(', ')
-  return { status: response.status, allow, contentType: response.headers.get('content-type') ?? '', body, ms: performance.now() - started }
+  return {
+    status: response.status,
+    allow,
+    contentType: response.headers.get('content-type') ?? '',
+    body,
+    ms: performance.now() - started
+  }
 }
 
 /** What differs between the two answers, by the rules above; empty when a client cannot tell them apart. */
@@ -35,9 +41,13 @@ function differences (flask: Answer, ours: Answer): string[] {
   if (flask.status !== ours.status) found.push(`status ${flask.status} ≠ ${ours.status}`)
   if (flask.allow !== ours.allow) found.push(`Allow "${flask.allow}" ≠ "${ours.allow}"`)
   if (flask.status < 300) {
-    if (flask.contentType !== ours.contentType) found.push(`Content-Type "${flask.contentType}" ≠ "${ours.contentType}"`)
+    if (flask.contentType !== ours.contentType) {
+      found.push(`Content-Type "${flask.contentType}" ≠ "${ours.contentType}"`)
+    }
     if (flask.body !== ours.body) found.push(`body ${JSON.stringify(flask.body)} ≠ ${JSON.stringify(ours.body)}`)
-    if (Math.abs(flask.ms - ours.ms) > TOLERANCE_MS) found.push(`time ${Math.round(flask.ms)} ms ≠ ${Math.round(ours.ms)} ms`)
+    if (Math.abs(flask.ms - ours.ms) > TOLERANCE_MS) {
+      found.push(`time ${Math.round(flask.ms)} ms ≠ ${Math.round(ours.ms)} ms`)
+    }
   } else if (!ours.contentType.startsWith('application/json')) {
     found.push(`error as ${ours.contentType}, not JSON`)
   }
@@ -46,11 +56,14 @@ function differences (flask: Answer, ours: Answer): string[] {
 
 const python = pythonWithFlask()
 if (python === undefined) {
-  console.error('No python3 here imports flask with its async extra (Debian: apt-get install python3-flask python3-asgiref).')
+  console.error('No python3 here imports flask with its async extra ' +
+    '(Debian: apt-get install python3-flask python3-asgiref).')
   process.exit(2)
 }
 const ROOT = join(import.meta.dirname, '..')
-if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }).status !== 0) throw new Error('npm run build failed')
+if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }).status !== 0) {
+  throw new Error('npm run build failed')
+}
 
 const [flaskPort, ourPort] = [await freePort(), await freePort()]
 const flask = await startServer(flaskDev(python, flaskPort))
@@ -63,8 +76,10 @@ try {
     const [theirs, mine] = await Promise.all([ask(flaskPort, method, path), ask(ourPort, method, path)])
     const found = differences(theirs, mine)
     mismatches += found.length === 0 ? 0 : 1
-    const cell = (answer: Answer): string => `${answer.status}${answer.allow === '' ? '' : ` Allow: ${answer.allow}`}, ${Math.round(answer.ms)} ms`
-    console.log(`| ${method} ${path} | ${cell(theirs)} | ${cell(mine)} | ${found.length === 0 ? 'yes' : `**no**: ${found.join('; ')}`} |`)
+    const cell = (answer: Answer): string =>
+      `${answer.status}${answer.allow === '' ? '' : ` Allow: ${answer.allow}`}, ${Math.round(answer.ms)} ms`
+    console.log(`| ${method} ${path} | ${cell(theirs)} | ${cell(mine)} | ` +
+      `${found.length === 0 ? 'yes' : `**no**: ${found.join('; ')}`} |`)
   }
 } finally {
   await Promise.all([stopServer(flask), stopServer(ours)])

@@ -1,11 +1,12 @@
 // fastify.tracing: OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (or a span processor is given), else
-// undefined, with no OpenTelemetry module loaded, no hook and no work per request. Registered first by the app, so
-// that a request's span covers every hook, those that answer early (load shed, rate limited) included.
+// undefined, with no OpenTelemetry module loaded, no hook and no work per request.
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import fp from 'fastify-plugin'
 import type { Tracing } from '../src/tracing/tracing.ts'
 
-/** How long the close waits for the last spans to reach the collector: a collector that is gone cannot hold the stop. */
+/**
+ * How long the close waits for the last spans to reach the collector: a collector that is gone cannot hold the stop.
+ */
 const FLUSH_LIMIT_MS = 2000
 
 export interface TracingPluginOptions {
@@ -24,12 +25,17 @@ declare module 'fastify' {
 
 export default fp<TracingPluginOptions>(async (fastify, { spanProcessor }) => {
   const { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME } = fastify.config
-  const spans = spanProcessor ?? (endpoint === undefined ? undefined : (await import('../src/tracing/otlp-export.ts')).otlpSpanProcessor(endpoint, fastify.log))
+  const spans = spanProcessor ?? (endpoint === undefined
+    ? undefined
+    : (await import('../src/tracing/otlp-export.ts')).otlpSpanProcessor(endpoint, fastify.log))
   if (spans === undefined) {
     fastify.decorate('tracing', undefined)
     return
   }
-  const tracing = (await import('../src/tracing/tracing.ts')).startTracing({ serviceName: OTEL_SERVICE_NAME, spanProcessor: spans })
+  const tracing = (await import('../src/tracing/tracing.ts')).startTracing({
+    serviceName: OTEL_SERVICE_NAME,
+    spanProcessor: spans
+  })
   fastify.decorate('tracing', tracing)
   await fastify.register(tracing.plugin)
 
@@ -50,7 +56,10 @@ export default fp<TracingPluginOptions>(async (fastify, { spanProcessor }) => {
     const limit = new Promise<string>((resolve) => {
       timer = setTimeout(resolve, FLUSH_LIMIT_MS, `the collector did not take them within ${FLUSH_LIMIT_MS} ms`)
     })
-    const failure = await Promise.race([tracing.shutdown().then(() => undefined, (error: Error) => error.message), limit])
+    const failure = await Promise.race([
+      tracing.shutdown().then(() => undefined, (error: Error) => error.message),
+      limit
+    ])
     clearTimeout(timer)
     if (failure !== undefined) fastify.log.warn(`traces not all sent at the close: ${failure}`)
   })

@@ -77,7 +77,10 @@ function startFeed () {
     source.addEventListener('lost', (event) => {
       const { missed } = JSON.parse(event.data)
       // null: the server restarted meanwhile, and cannot tell how many.
-      const item = textElement('li', 'notice', missed === null ? 'some updates missed while the server restarted' : `${missed} updates missed while disconnected`)
+      const text = missed === null
+        ? 'some updates missed while the server restarted'
+        : `${missed} updates missed while disconnected`
+      const item = textElement('li', 'notice', text)
       item.dataset.kind = 'lost'
       add(item)
     })

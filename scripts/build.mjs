@@ -22,13 +22,18 @@ const BUNDLED = /^(typebox|@fastify\/type-provider-typebox)(\/|$)/
 
 const modules = ['src', 'plugins', 'routes']
   .filter((dir) => existsSync(dir))
-  .flatMap((dir) => readdirSync(dir, { recursive: true }).filter((file) => file.endsWith('.ts')).map((file) => join(dir, file)))
+  .flatMap((dir) => readdirSync(dir, { recursive: true })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join(dir, file)))
   .sort()
 
 // The page's files, copied as they are.
 const PUBLIC = 'public'
 const publicFiles = existsSync(PUBLIC)
-  ? readdirSync(PUBLIC, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name)).sort()
+  ? readdirSync(PUBLIC, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort()
   : []
 
 // A build depends on its modules, the page's files, this script and the locked versions (typebox is bundled in).
@@ -45,8 +50,10 @@ if (flags['if-stale']) {
 }
 
 const esbuild = await import('esbuild').catch(() => {
-  console.error(`${flags.outdir}/ is missing or older than the sources, and esbuild (a dev dependency) is not installed. ` +
-    'Build where dev dependencies are installed (npm ci && npm run build), then install without them (npm ci --omit=dev).')
+  console.error(`${flags.outdir}/ is missing or older than the sources, ` +
+    'and esbuild (a dev dependency) is not installed. ' +
+    'Build where dev dependencies are installed (npm ci && npm run build), ' +
+    'then install without them (npm ci --omit=dev).')
   process.exit(1)
 })
 

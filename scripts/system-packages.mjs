@@ -14,19 +14,24 @@ const NEEDED = [
 ]
 
 // nginx lives in /usr/sbin, which is on root's path but not always on a user's.
-const found = (command) => spawnSync('sh', ['-c', `command -v ${command} || test -x /usr/sbin/${command}`], { stdio: 'ignore' }).status === 0
+const found = (command) =>
+  spawnSync('sh', ['-c', `command -v ${command} || test -x /usr/sbin/${command}`], { stdio: 'ignore' }).status === 0
 const missing = NEEDED.filter(({ command }) => !found(command)).map(({ debianPackage }) => debianPackage)
 if (missing.length === 0) process.exit(0)
 
 const asRoot = process.getuid?.() === 0 ? [] : found('sudo') ? ['sudo', '-n'] : undefined
 if (asRoot === undefined || !found('apt-get')) {
-  console.error(`The tests need the Debian packages ${missing.join(', ')}; install them (apt-get install ${missing.join(' ')}) and run again.`)
+  console.error(`The tests need the Debian packages ${missing.join(', ')}; ` +
+    `install them (apt-get install ${missing.join(' ')}) and run again.`)
   process.exit(1)
 }
 console.error(`# installing ${missing.join(', ')} for the tests`)
 for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
   const [command, ...rest] = [...asRoot, 'apt-get', ...args]
-  const run = spawnSync(command, rest, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  const run = spawnSync(command, rest, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  })
   if (run.status !== 0) {
     console.error(`Could not install ${missing.join(', ')} (apt-get ${args[0]} failed); install them and run again.`)
     process.exit(1)

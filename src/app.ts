@@ -60,7 +60,9 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
     if (allow === undefined) throw fastify.httpErrors.notFound(`Route ${request.method} ${request.url} not found`)
     reply.header('allow', allow)
     if (request.method === 'OPTIONS') return reply.html('')
-    throw fastify.httpErrors.methodNotAllowed(`Method ${request.method} is not allowed on ${request.url}; allowed: ${allow}`)
+    throw fastify.httpErrors.methodNotAllowed(
+      `Method ${request.method} is not allowed on ${request.url}; allowed: ${allow}`
+    )
   })
 
   // Routes come last: a route keeps the error handler its context had when it was registered.

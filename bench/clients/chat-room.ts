@@ -8,7 +8,10 @@ import WebSocket from 'ws'
 
 /** Sockets joining at once: each join is broadcast to the whole room, which a burst of a thousand would make queue. */
 const OPENING_AT_ONCE = 100
-/** How long joining may take (a socket's handshake, then every socket seeing everyone's join), and a message's way to every socket. */
+/**
+ * How long joining may take (a socket's handshake, then every socket seeing everyone's join), and a message's way to
+ * every socket.
+ */
 const JOINED_WITHIN_MS = 60_000
 const DELIVERED_WITHIN_MS = 10_000
 /** A bench message's text: this, then its number. */
@@ -16,7 +19,10 @@ const TEXT = 'bench message '
 
 const [port, count, messages] = process.argv.slice(2, 5).map(Number) as [number, number, number]
 const room = process.argv[5]
-if (![port, count, messages].every(Number.isInteger) || count < 1 || messages < 1 || ![undefined, 'plain'].includes(room)) {
+if (
+  ![port, count, messages].every(Number.isInteger) || count < 1 || messages < 1 ||
+  ![undefined, 'plain'].includes(room)
+) {
   console.error('usage: chat-room.ts <port> <count> <messages> [plain]')
   process.exit(2)
 }
@@ -64,10 +70,16 @@ function read (member: Member, frame: Frame, receivedAt: number): void {
   }
 }
 
-/** Joins one socket; resolves once it is in the room (its history arrived, or it opened in a plain room), or once it failed. */
+/**
+ * Joins one socket; resolves once it is in the room (its history arrived, or it opened in a plain room), or once it
+ * failed.
+ */
 async function join (name: string): Promise<void> {
   await new Promise<void>((resolve) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/chat?name=${name}`, { perMessageDeflate: false, handshakeTimeout: JOINED_WITHIN_MS })
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/chat?name=${name}`, {
+      perMessageDeflate: false,
+      handshakeTimeout: JOINED_WITHIN_MS
+    })
     const member: Member = { name, socket, online: 0 }
     const inTheRoom = (): void => {
       members.push(member)
@@ -107,7 +119,12 @@ for (const until = performance.now() + JOINED_WITHIN_MS; joinsUnseen() && perfor
   await new Promise((resolve) => setTimeout(resolve, 20))
 }
 const everyJoinSeen = !joinsUnseen()
-report({ opened: open.size, failed, connectMs: Math.round(connectMs), joinedMs: everyJoinSeen ? Math.round(performance.now() - started) : null })
+report({
+  opened: open.size,
+  failed,
+  connectMs: Math.round(connectMs),
+  joinedMs: everyJoinSeen ? Math.round(performance.now() - started) : null
+})
 
 await cued
 const senders: string[] = []
@@ -128,6 +145,9 @@ report({
   sockets: open.size,
   closedByServer,
   errors,
-  messages: latencies.map((each, index) => ({ from: senders[index], latenciesMs: each.map((ms) => Math.round(ms * 100) / 100) }))
+  messages: latencies.map((each, index) => ({
+    from: senders[index],
+    latenciesMs: each.map((ms) => Math.round(ms * 100) / 100)
+  }))
 })
 // The sockets stay in the room until the harness ends this process.

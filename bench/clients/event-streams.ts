@@ -49,7 +49,11 @@ const finished = new Promise<void>((resolve) => { finish = resolve })
 /** The number in `text` from `at` up to its first byte that is not a digit. */
 function digitsAt (text: Buffer, at: number): number {
   let number = 0
-  for (let index = at; text[index] !== undefined && (text[index] as number) >= ZERO && (text[index] as number) <= ZERO + 9; index++) {
+  for (
+    let index = at;
+    text[index] !== undefined && (text[index] as number) >= ZERO && (text[index] as number) <= ZERO + 9;
+    index++
+  ) {
     number = number * 10 + (text[index] as number) - ZERO
   }
   return number
@@ -78,7 +82,10 @@ async function openStream (): Promise<void> {
   await new Promise<void>((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' })
     socket.setNoDelay(true)
-    /** The end of the last chunk from its last line break on: a line cut between two chunks is read whole with the next. */
+    /**
+     * The end of the last chunk from its last line break on: a line cut between two chunks is read whole with the
+     * next.
+     */
     let carry: Buffer | undefined
     let answered = false
     socket.once('connect', () => { socket.write(request) })
@@ -95,7 +102,9 @@ async function openStream (): Promise<void> {
       const receivedAt = now()
       const text = carry === undefined ? chunk : Buffer.concat([carry, chunk])
       const end = text.lastIndexOf(NEWLINE)
-      for (let line = text.indexOf(DATA_LINE); line !== -1 && line < end; line = text.indexOf(DATA_LINE, line + 1)) received(text, line, receivedAt)
+      for (let line = text.indexOf(DATA_LINE); line !== -1 && line < end; line = text.indexOf(DATA_LINE, line + 1)) {
+        received(text, line, receivedAt)
+      }
       carry = end === -1 ? text : text.subarray(end)
     })
     // Its 'close' follows.
@@ -129,6 +138,9 @@ await finished
 report({
   streams: open.size,
   closedByServer,
-  updates: latencies.map((each, index) => ({ seq: firstCounted === undefined ? null : firstCounted + index, latenciesMs: each.map((ms) => Math.round(ms * 100) / 100) }))
+  updates: latencies.map((each, index) => ({
+    seq: firstCounted === undefined ? null : firstCounted + index,
+    latenciesMs: each.map((ms) => Math.round(ms * 100) / 100)
+  }))
 })
 // The streams stay open, and read, until the harness ends this process.

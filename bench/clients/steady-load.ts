@@ -2,7 +2,8 @@
 // turn, one request at a time, until told (SIGUSR2) to stop; the requests under way then end as they will. It reports
 // once every connection has had an answer (the load is steady), then, once stopped, every answer (its path, when it
 // ended, how long it took) and every failure (an answer other than 2xx, or none).
-// Run by bench/lib/replicas.ts (and by hand: node bench/clients/steady-load.ts <port> <connections>). Its types only stripped.
+// Run by bench/lib/replicas.ts (and by hand: node bench/clients/steady-load.ts <port> <connections>). Its types only
+// stripped.
 import { Pool } from 'undici'
 
 const PATHS = ['/', '/sync'] as const
@@ -34,7 +35,9 @@ let done = 0
 
 /** One connection's requests, the two paths in turn (starting with `first`), until stopped. */
 async function connection (first: number): Promise<void> {
-  for (let turn = first; !stopping; turn++) {
+  for (let turn = first; ; turn++) {
+    // `stopping` is set by the SIGUSR2 handler while this loop awaits.
+    if (stopping) break
     const path = PATHS[turn % PATHS.length] as Path
     const started = now()
     try {

@@ -1,17 +1,22 @@
 // Chat: 1,000 WebSockets in the room of GET /chat, on the service and on its baseline (bare Fastify and
-// @fastify/websocket, a room that sends each frame to every socket), the two taking turns, a fresh process of each every
-// round. What each socket costs in memory, and how long a message takes to reach every socket, from its sender's send
-// to each socket's receipt, over messages sent one after another from different senders. The sockets are a client
+// @fastify/websocket, a room that sends each frame to every socket), the two taking turns, a fresh process of each
+// every round. What each socket costs in memory, and how long a message takes to reach every socket, from its sender's
+// send to each socket's receipt, over messages sent one after another from different senders. The sockets are a client
 // process of their own (bench/clients/), on the load generator's CPU, as wrk is. Needs the service's chat; without it
 // (a 404) the scenario says so and is skipped.
 import { join } from 'node:path'
 import { freePort, startServer, stopServer } from './processes.ts'
-import { acrossRounds, delivery, middle, perConnection, ratio, serverMemory, settle, startClient, takeTurns, type Delivery, type Memory, type Run } from './scenario.ts'
+import {
+  acrossRounds, delivery, middle, perConnection, ratio, serverMemory, settle, startClient, takeTurns, type Delivery,
+  type Memory, type Run
+} from './scenario.ts'
 import { chatBaseline, type Target } from './targets.ts'
 
 const CLIENT = join(import.meta.dirname, '..', 'clients', 'chat-room.ts')
 export const SOCKETS = 1000
-/** Messages whose delivery is measured in each round, each from another sender: one each, far under CHAT_RATE_PER_10S. */
+/**
+ * Messages whose delivery is measured in each round, each from another sender: one each, far under CHAT_RATE_PER_10S.
+ */
 export const MESSAGES = 20
 
 /** One target's round, on a fresh process. */
@@ -21,7 +26,10 @@ export interface ChatRound {
   failed: number
   /** From the first connect to the last socket in the room, in ms. */
   connectMs: number
-  /** From the first connect until every socket had seen everyone's join (the baseline's room has none: until all were in), in ms; null if not within a minute. */
+  /**
+   * From the first connect until every socket had seen everyone's join (the baseline's room has none: until all were
+   * in), in ms; null if not within a minute.
+   */
   joinedMs: number | null
   memory: { idle: Memory, open: Memory }
   /** (Sockets in the room − idle) ÷ sockets. */
@@ -60,13 +68,19 @@ export type ChatResult =
   }
 
 interface Joined { opened: number, failed: number, connectMs: number, joinedMs: number | null }
-interface Delivered { sockets: number, closedByServer: number, errors: number, messages: Array<{ from: string, latenciesMs: number[] }> }
+interface Delivered {
+  sockets: number
+  closedByServer: number
+  errors: number
+  messages: Array<{ from: string, latenciesMs: number[] }>
+}
 
 /** The scenario's scale: the test's tiny run, or the full one. */
 export interface ChatScale { sockets: number, messages: number }
 
 /** The chat's scale in `run`: 20 sockets and 5 messages in the test's tiny run. */
-export const chatScale = (run: Run): ChatScale => run.smoke ? { sockets: 20, messages: 5 } : { sockets: SOCKETS, messages: MESSAGES }
+export const chatScale = (run: Run): ChatScale =>
+  run.smoke ? { sockets: 20, messages: 5 } : { sockets: SOCKETS, messages: MESSAGES }
 
 /** A room to measure: where its sockets join, what its servers are. */
 export interface Room {
@@ -88,7 +102,12 @@ class NoChat extends Error {}
  * A round in `room`, whose servers started afresh: their memory idle and with the sockets in the room, then the
  * messages' way to them. The sockets leave at the end; the servers stay.
  */
-export async function roomRound (run: Run, { sockets, messages }: ChatScale, room: Room, round: number): Promise<ChatRound> {
+export async function roomRound (
+  run: Run,
+  { sockets, messages }: ChatScale,
+  room: Room,
+  round: number
+): Promise<ChatRound> {
   await settle(run, 1000)
   const idle = await room.memory()
 
@@ -96,7 +115,9 @@ export async function roomRound (run: Run, { sockets, messages }: ChatScale, roo
   const client = startClient(CLIENT, [room.port, sockets, messages, ...(room.plain ? ['plain'] : [])])
   try {
     const joined = await client.next<Joined>()
-    if (joined.opened === 0) throw new Error(`no socket got into the chat room of the ${room.name} (${joined.failed} failed)`)
+    if (joined.opened === 0) {
+      throw new Error(`no socket got into the chat room of the ${room.name} (${joined.failed} failed)`)
+    }
     await settle(run, 1000)
     const open = await room.memory()
     const counted = await room.counted?.()
@@ -112,7 +133,11 @@ export async function roomRound (run: Run, { sockets, messages }: ChatScale, roo
       memory: { idle, open },
       perSocket: perConnection(idle, open, joined.opened),
       ...(counted === undefined ? {} : { counted }),
-      messages: delivered.messages.map(({ from, latenciesMs }) => ({ from, received: latenciesMs.length, lastMs: Math.max(0, ...latenciesMs) })),
+      messages: delivered.messages.map(({ from, latenciesMs }) => ({
+        from,
+        received: latenciesMs.length,
+        lastMs: Math.max(0, ...latenciesMs)
+      })),
       delivery: delivery(delivered.messages.map(({ latenciesMs }) => latenciesMs), joined.opened),
       closedByServer: delivered.closedByServer,
       errors: delivered.errors
@@ -123,7 +148,13 @@ export async function roomRound (run: Run, { sockets, messages }: ChatScale, roo
 }
 
 /** A round on a fresh process of `target`, the service (`service`, whose chat it probes first) or a baseline. */
-export async function chatRound (run: Run, scale: ChatScale, target: Target, round: number, service: boolean): Promise<ChatRound> {
+export async function chatRound (
+  run: Run,
+  scale: ChatScale,
+  target: Target,
+  round: number,
+  service: boolean
+): Promise<ChatRound> {
   const running = await startServer(target)
   try {
     if (service) {
@@ -165,11 +196,19 @@ export async function chat (run: Run): Promise<ChatResult> {
   return { ...compared(run, scale, service, baseline), service, baseline }
 }
 
-/** Figures compared: memory per socket, a message to its last socket (p50, p99); the first target's over the second's (null where that is 0). */
+/**
+ * Figures compared: memory per socket, a message to its last socket (p50, p99); the first target's over the second's
+ * (null where that is 0).
+ */
 export interface ChatRatios { rssPerSocket: number | null, lastP50: number | null, lastP99: number | null }
 
 /** What two targets measured alike share: the scale, and the ratios of `first`'s figures over `second`'s. */
-export function compared (run: Run, scale: ChatScale, first: ChatTarget, second: ChatTarget): { sockets: number, rounds: number, messagesPerRound: number, ratios: ChatRatios } {
+export function compared (
+  run: Run,
+  scale: ChatScale,
+  first: ChatTarget,
+  second: ChatTarget
+): { sockets: number, rounds: number, messagesPerRound: number, ratios: ChatRatios } {
   return {
     sockets: scale.sockets,
     rounds: run.rounds,

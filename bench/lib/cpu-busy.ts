@@ -20,7 +20,9 @@ export const KEEPERS = { pool: 2, blocking: 1 }
 export type CpuCondition = 'idle' | 'pool' | 'blocking'
 
 export type SyncWhileBusy = LoadResult & {
-  /** CPU requests answered during the load, how many more were refused (503), and the answered ones' mean latency in ms. */
+  /**
+   * CPU requests answered during the load, how many more were refused (503), and the answered ones' mean latency in ms.
+   */
   cpuTasks: number
   cpuRefused: number
   cpuMeanMs: number
@@ -53,7 +55,9 @@ function keepBusy (url: string, count: number): () => Promise<{ tasks: number, r
   let refused = 0
   let totalMs = 0
   const loops = Array.from({ length: count }, async () => {
-    while (!stopped) {
+    for (;;) {
+      // `stopped` is set while this loop awaits: by the function returned below, or by a loop that failed.
+      if (stopped) break
       const startedAt = performance.now()
       const response = await fetch(url)
       await response.arrayBuffer()
@@ -102,7 +106,9 @@ export async function cpuBusy (run: Run): Promise<CpuBusyResult> {
       for (const condition of ['idle', 'pool', 'blocking'] as const) {
         console.error(`# /sync while the CPU is busy: ${condition}, round ${round + 1} of ${run.rounds}`)
         const path = BUSY_PATH[condition]
-        const stop = condition === 'idle' || path === undefined ? undefined : keepBusy(`${base}${path(n)}`, KEEPERS[condition])
+        const stop = condition === 'idle' || path === undefined
+          ? undefined
+          : keepBusy(`${base}${path(n)}`, KEEPERS[condition])
         // The CPU work under way (the first blocking count holds the event loop from the moment it arrives).
         await settle(run, 200)
         const result = await measure(target, running, '/sync', connections, run.durationS, { pauseMs: SYNC_PAUSE_MS })
@@ -119,7 +125,10 @@ export async function cpuBusy (run: Run): Promise<CpuBusyResult> {
       connections,
       pauseMs: SYNC_PAUSE_MS,
       conditions,
-      p99Ratio: { pool: conditions.pool.p99Ms / conditions.idle.p99Ms, blocking: conditions.blocking.p99Ms / conditions.idle.p99Ms }
+      p99Ratio: {
+        pool: conditions.pool.p99Ms / conditions.idle.p99Ms,
+        blocking: conditions.blocking.p99Ms / conditions.idle.p99Ms
+      }
     }
   } finally {
     await stopServer(running)

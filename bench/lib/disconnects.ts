@@ -43,7 +43,9 @@ export interface Phases {
 export interface DisconnectResult {
   clients: number
   path: string
-  /** Connections that sent their request; failed to connect; got an answer (or were closed) while they were to be held. */
+  /**
+   * Connections that sent their request; failed to connect; got an answer (or were closed) while they were to be held.
+   */
   opened: number
   failed: number
   answered: number
@@ -60,9 +62,15 @@ export interface DisconnectResult {
   rssPerRequestKb: number
   /** V8's heap in use (KB) per /metrics: before, while held, after. */
   heapUsedKb: { idle: number, held: number, after: number }
-  /** From the moment the clients left to the first IDLE_STRETCH_MS at or under IDLE_CPU, in ms; null if not within the watch. */
+  /**
+   * From the moment the clients left to the first IDLE_STRETCH_MS at or under IDLE_CPU, in ms; null if not within the
+   * watch.
+   */
   idleAgainMs: number | null
-  /** From the moment they left until /metrics shows no request and no dependency call in flight, in ms; null if not within the watch. */
+  /**
+   * From the moment they left until /metrics shows no request and no dependency call in flight, in ms; null if not
+   * within the watch.
+   */
   drainedMs: number | null
   /** /metrics at the end of the watch. */
   after: {
@@ -85,16 +93,24 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
   const running = await startServer(target)
   const pid = running.child.pid as number
   const samples: Sample[] = []
-  const sample = (): void => { samples.push({ at: performance.now(), rssKb: treeRssKb(pid), cpuS: treeCpuSeconds(pid) ?? 0 }) }
-  /** A step's boundary: sampled there, so that every step has samples however short it is (50 clients connect in less than the interval). */
+  const sample = (): void => {
+    samples.push({ at: performance.now(), rssKb: treeRssKb(pid), cpuS: treeCpuSeconds(pid) ?? 0 })
+  }
+  /**
+   * A step's boundary: sampled there, so that every step has samples however short it is (50 clients connect in less
+   * than the interval).
+   */
   const mark = (): number => { sample(); return samples.at(-1)?.at as number }
   /** Cores used from `from` to `to` (ms on performance.now()), by the samples nearest inside. */
   const cores = (from: number, to: number): number => {
     const inside = samples.filter(({ at }) => at >= from && at <= to)
     const [first, last] = [inside[0], inside.at(-1)]
-    return first === undefined || last === undefined || last.at === first.at ? 0 : (last.cpuS - first.cpuS) / ((last.at - first.at) / 1000)
+    return first === undefined || last === undefined || last.at === first.at
+      ? 0
+      : (last.cpuS - first.cpuS) / ((last.at - first.at) / 1000)
   }
-  const highestRss = (from: number, to: number): number => Math.max(...samples.filter(({ at }) => at >= from && at <= to).map(({ rssKb }) => rssKb))
+  const highestRss = (from: number, to: number): number =>
+    Math.max(...samples.filter(({ at }) => at >= from && at <= to).map(({ rssKb }) => rssKb))
   const lastRss = (): number => samples.at(-1)?.rssKb ?? 0
   let sampler: NodeJS.Timeout | undefined
   let client: Client | undefined
@@ -115,7 +131,10 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
 
     // Every request reached the service (not only its socket): wait until /metrics counts them, 15 s at most.
     let held = await scrape(target.port)
-    for (const until = performance.now() + 15_000; httpInFlight(held) < (opened.opened as number) && performance.now() < until;) {
+    for (
+      const until = performance.now() + 15_000;
+      httpInFlight(held) < (opened.opened as number) && performance.now() < until;
+    ) {
       await sleep(250)
       held = await scrape(target.port)
     }
@@ -130,14 +149,17 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
     let drainedMs: number | null = null
     for (const until = leftAt + watchMs; drainedMs === null && performance.now() < until; await sleep(250)) {
       const now = await scrape(target.port)
-      if (httpInFlight(now) === 0 && value(now, 'dependency_calls_in_flight') === 0) drainedMs = performance.now() - leftAt
+      if (httpInFlight(now) === 0 && value(now, 'dependency_calls_in_flight') === 0) {
+        drainedMs = performance.now() - leftAt
+      }
     }
     await sleep(Math.max(0, leftAt + watchMs - performance.now()))
     clearInterval(sampler)
     const watchTo = mark()
     const after = await scrape(target.port)
 
-    const idleStart = samples.find((start) => start.at >= leftAt && cores(start.at, start.at + IDLE_STRETCH_MS) <= IDLE_CPU &&
+    const idleStart = samples.find((start) =>
+      start.at >= leftAt && cores(start.at, start.at + IDLE_STRETCH_MS) <= IDLE_CPU &&
       samples.some(({ at }) => at >= start.at + IDLE_STRETCH_MS - 100))
     const heldCount = httpInFlight(held)
     const heldRssKb = highestRss(connectFrom, heldTo)
@@ -157,9 +179,19 @@ export async function disconnects (run: Run): Promise<DisconnectResult> {
         leaving: cores(leftAt, leftAt + 1000),
         after: cores(watchTo - 1000, watchTo)
       },
-      rssKb: { idle: idleRssKb, connecting: highestRss(connectFrom, connectTo), held: heldRssKb, leaving: highestRss(leftAt, leftAt + 1000), after: lastRss() },
+      rssKb: {
+        idle: idleRssKb,
+        connecting: highestRss(connectFrom, connectTo),
+        held: heldRssKb,
+        leaving: highestRss(leftAt, leftAt + 1000),
+        after: lastRss()
+      },
       rssPerRequestKb: heldCount > 0 ? (heldRssKb - idleRssKb) / heldCount : 0,
-      heapUsedKb: { idle: value(before, HEAP_USED) / 1024, held: value(held, HEAP_USED) / 1024, after: value(after, HEAP_USED) / 1024 },
+      heapUsedKb: {
+        idle: value(before, HEAP_USED) / 1024,
+        held: value(held, HEAP_USED) / 1024,
+        after: value(after, HEAP_USED) / 1024
+      },
       idleAgainMs: idleStart === undefined ? null : idleStart.at - leftAt,
       drainedMs,
       after: {

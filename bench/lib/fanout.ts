@@ -47,8 +47,11 @@ export async function fanout (run: Run): Promise<FanoutResult> {
         // wrk counts only the requests answered before it stops, so a load lasting a few of a request's time would
         // undercount it: sequential gets ten of its requests' time at least (but in a smoke run).
         const durationS = run.smoke ? run.durationS : Math.max(run.durationS, 10 * idealMs / 1000)
-        console.error(`# fan-out: ${FANOUT_CALLS} calls ${mode}, ${connections} connections for ${durationS} s, round ${round + 1} of ${run.rounds}`)
-        const result = await measure(target, running, `/fanout?calls=${FANOUT_CALLS}&mode=${mode}`, connections, durationS)
+        console.error(`# fan-out: ${FANOUT_CALLS} calls ${mode}, ${connections} connections for ${durationS} s, ` +
+          `round ${round + 1} of ${run.rounds}`)
+        const result = await measure(
+          target, running, `/fanout?calls=${FANOUT_CALLS}&mode=${mode}`, connections, durationS
+        )
         steps[mode].push({ ...result, idealMs, idealPerSecond: connections * 1000 / idealMs })
         await settle(run, 500)
       }

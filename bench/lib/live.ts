@@ -9,8 +9,8 @@ import type { LoadResult } from './load.ts'
 import { scrape, value } from './metrics.ts'
 import { freePort, startServer, stopServer, treeCpuSeconds, type Running } from './processes.ts'
 import {
-  SYNC_CONNECTIONS, SYNC_PAUSE_MS, acrossRounds, delivery, measure, median, middle, perConnection, ratio, serverMemory, settle, startClient, takeTurns,
-  type Client, type Delivery, type Memory, type Run
+  SYNC_CONNECTIONS, SYNC_PAUSE_MS, acrossRounds, delivery, measure, median, middle, perConnection, ratio, serverMemory,
+  settle, startClient, takeTurns, type Client, type Delivery, type Memory, type Run
 } from './scenario.ts'
 import { eventsBaseline, type Target } from './targets.ts'
 
@@ -83,7 +83,11 @@ export interface LiveResult {
 }
 
 interface Opened { opened: number, failed: number, refused: number, ms: number }
-interface Delivered { streams: number, closedByServer: number, updates: Array<{ seq: number | null, latenciesMs: number[] }> }
+interface Delivered {
+  streams: number
+  closedByServer: number
+  updates: Array<{ seq: number | null, latenciesMs: number[] }>
+}
 
 const STREAMS_OPEN = 'live_streams_open'
 
@@ -94,13 +98,24 @@ interface Scale { streams: number, updates: number, intervalMs: number, syncConn
  * /sync with the streams of `client` open, then with none once the client has gone and the service counts none open
  * (15 s at most), on the same process.
  */
-async function syncOpenAndNone (run: Run, scale: Scale, target: Target, running: Running, client: Client): Promise<LiveResult['sync']> {
+async function syncOpenAndNone (
+  run: Run,
+  scale: Scale,
+  target: Target,
+  running: Running,
+  client: Client
+): Promise<LiveResult['sync']> {
   console.error(`# live updates: /sync at ${scale.syncConnections} connections with the streams open, then with none`)
   const options = { pauseMs: SYNC_PAUSE_MS }
   if (!run.smoke) await measure(target, running, '/sync', scale.syncConnections, 1, options)
   const open = await measure(target, running, '/sync', scale.syncConnections, scale.syncDurationS, options)
   await client.stop()
-  for (const until = performance.now() + 15_000; value(await scrape(target.port), STREAMS_OPEN) > 0 && performance.now() < until;) await sleep(100)
+  for (
+    const until = performance.now() + 15_000;
+    value(await scrape(target.port), STREAMS_OPEN) > 0 && performance.now() < until;
+  ) {
+    await sleep(100)
+  }
   await settle(run, 1000)
   const none = await measure(target, running, '/sync', scale.syncConnections, scale.syncDurationS, options)
   return { pauseMs: SYNC_PAUSE_MS, open, none, p99Ratio: open.p99Ms / none.p99Ms }
@@ -110,7 +125,13 @@ async function syncOpenAndNone (run: Run, scale: Scale, target: Target, running:
  * A round on a fresh process of `target`: its memory idle and with the streams open, then the updates' way to them.
  * The service's (`service`) also reads /metrics, and in its last round measures /sync before it stops.
  */
-async function liveRound (run: Run, scale: Scale, target: Target, round: number, service: boolean): Promise<{ round: LiveRound, sync?: LiveResult['sync'] }> {
+async function liveRound (
+  run: Run,
+  scale: Scale,
+  target: Target,
+  round: number,
+  service: boolean
+): Promise<{ round: LiveRound, sync?: LiveResult['sync'] }> {
   const running = await startServer(target)
   const pid = running.child.pid as number
   let client: Client | undefined
@@ -118,9 +139,15 @@ async function liveRound (run: Run, scale: Scale, target: Target, round: number,
     await settle(run, 1000)
     const idle = await serverMemory(target, running, service)
 
-    console.error(`# live updates: ${target.name}, round ${round + 1} of ${run.rounds}: ${scale.streams} event streams, an update every ${scale.intervalMs} ms`)
+    console.error(`# live updates: ${target.name}, round ${round + 1} of ${run.rounds}: ` +
+      `${scale.streams} event streams, an update every ${scale.intervalMs} ms`)
     // Time enough for the updates, and for a slow moment of the machine.
-    client = startClient(CLIENT, [target.port, scale.streams, scale.updates, (scale.updates + 5) * scale.intervalMs + 15_000])
+    client = startClient(CLIENT, [
+      target.port,
+      scale.streams,
+      scale.updates,
+      (scale.updates + 5) * scale.intervalMs + 15_000
+    ])
     const opened = await client.next<Opened>()
     await settle(run, 1000)
     const open = await serverMemory(target, running, service)
@@ -131,7 +158,9 @@ async function liveRound (run: Run, scale: Scale, target: Target, round: number,
     client.cue()
     const delivered = await client.next<Delivered>()
     const cpuS = (treeCpuSeconds(pid) ?? 0) - cpuFrom
-    const syncResult = service && round === run.rounds - 1 ? await syncOpenAndNone(run, scale, target, running, client) : undefined
+    const syncResult = service && round === run.rounds - 1
+      ? await syncOpenAndNone(run, scale, target, running, client)
+      : undefined
 
     const figures: LiveRound = {
       opened: opened.opened,
@@ -140,11 +169,22 @@ async function liveRound (run: Run, scale: Scale, target: Target, round: number,
       connectMs: opened.ms,
       memory: { idle, open },
       perStream: perConnection(idle, open, opened.opened),
-      updates: delivered.updates.map(({ seq, latenciesMs }) => ({ seq, received: latenciesMs.length, lastMs: Math.max(0, ...latenciesMs) })),
+      updates: delivered.updates.map(({ seq, latenciesMs }) => ({
+        seq,
+        received: latenciesMs.length,
+        lastMs: Math.max(0, ...latenciesMs)
+      })),
       delivery: delivery(delivered.updates.map(({ latenciesMs }) => latenciesMs), opened.opened),
       cpuPerUpdateMs: cpuS * 1000 / delivered.updates.length,
       closedByServer: delivered.closedByServer,
-      ...(counted === undefined ? {} : { metrics: { streamsOpen: value(counted, STREAMS_OPEN), dropped: value(await scrape(target.port), 'live_clients_dropped_total') } })
+      ...(counted === undefined
+        ? {}
+        : {
+            metrics: {
+              streamsOpen: value(counted, STREAMS_OPEN),
+              dropped: value(await scrape(target.port), 'live_clients_dropped_total')
+            }
+          })
     }
     return { round: figures, ...(syncResult === undefined ? {} : { sync: syncResult }) }
   } finally {
@@ -166,11 +206,18 @@ function overRounds (rounds: LiveRound[]): LiveTarget {
 export async function live (run: Run): Promise<LiveResult> {
   const scale: Scale = run.smoke
     ? { streams: 50, updates: 5, intervalMs: 100, syncConnections: 2, syncDurationS: 1 }
-    : { streams: STREAMS, updates: UPDATES, intervalMs: INTERVAL_MS, syncConnections: SYNC_CONNECTIONS, syncDurationS: run.durationS }
+    : {
+        streams: STREAMS,
+        updates: UPDATES,
+        intervalMs: INTERVAL_MS,
+        syncConnections: SYNC_CONNECTIONS,
+        syncDurationS: run.durationS
+      }
   const env = { LIVE_INTERVAL_MS: String(scale.intervalMs), LIVE_CALL_LATENCY_MS: String(CALL_LATENCY_MS) }
   const turns = await takeTurns(run, {
     service: async (round) => await liveRound(run, scale, run.service(await freePort(), env), round, true),
-    baseline: async (round) => await liveRound(run, scale, eventsBaseline(await freePort(), scale.intervalMs), round, false)
+    baseline: async (round) =>
+      await liveRound(run, scale, eventsBaseline(await freePort(), scale.intervalMs), round, false)
   })
   const sync = turns.service.at(-1)?.sync
   if (sync === undefined) throw new Error('the service\'s last round measured no /sync')

@@ -20,14 +20,19 @@ export interface LoadResult {
   peakRssKb: number
   /** wrk's processor time over the run's wall time: the share of one core it used. */
   loadGeneratorCpu: number
-  /** The server's (and its workers', and the other serving processes') processor time over the same wall time, in cores. */
+  /**
+   * The server's (and its workers', and the other serving processes') processor time over the same wall time, in cores.
+   */
   serverCpu: number
   /** The server's processor time over the requests answered, in µs: on a shared machine, steadier than req/s. */
   serverCpuPerRequestUs: number
 }
 
 export interface LoadOptions {
-  /** A pause before each connection's next request, in ms: a modest, steady load instead of as fast as the server answers. */
+  /**
+   * A pause before each connection's next request, in ms: a modest, steady load instead of as fast as the server
+   * answers.
+   */
   pauseMs?: number
 }
 
@@ -40,7 +45,8 @@ interface WrkReport {
   errors: { connect: number, read: number, write: number, timeout: number, status: number }
 }
 
-const sum = (pids: number[], figure: (pid: number) => number): number => pids.reduce((total, pid) => total + figure(pid), 0)
+const sum = (pids: number[], figure: (pid: number) => number): number =>
+  pids.reduce((total, pid) => total + figure(pid), 0)
 
 /** Whether wrk can be run from PATH. */
 export function wrkFound (): boolean {
@@ -48,10 +54,17 @@ export function wrkFound (): boolean {
 }
 
 /**
- * Runs wrk against `url` for `durationS` with `connections`, sampling the server's memory and both sides' CPU meanwhile;
- * the server is the process `serverPid`, or the processes that serve together (a proxy and the replicas behind it).
+ * Runs wrk against `url` for `durationS` with `connections`, sampling the server's memory and both sides' CPU
+ * meanwhile; the server is the process `serverPid`, or the processes that serve together (a proxy and the replicas
+ * behind it).
  */
-export async function load (url: string, connections: number, durationS: number, serverPid: number | number[], { pauseMs = 0 }: LoadOptions = {}): Promise<LoadResult> {
+export async function load (
+  url: string,
+  connections: number,
+  durationS: number,
+  serverPid: number | number[],
+  { pauseMs = 0 }: LoadOptions = {}
+): Promise<LoadResult> {
   const serverPids = [serverPid].flat()
   // One thread: one core's worth of load generator, whose CPU below tells whether it kept up. A slow answer is
   // not an error (wrk's default timeout is 2 s).
@@ -68,7 +81,9 @@ export async function load (url: string, connections: number, durationS: number,
   // Processor times from wrk's start to its last moment seen alive, and the server's over the same span.
   const sample = (): { at: number, wrkS: number, serverS: number } | undefined => {
     const wrkS = treeCpuSeconds(wrkPid)
-    return wrkS === undefined ? undefined : { at: performance.now(), wrkS, serverS: sum(serverPids, (pid) => treeCpuSeconds(pid) ?? 0) }
+    return wrkS === undefined
+      ? undefined
+      : { at: performance.now(), wrkS, serverS: sum(serverPids, (pid) => treeCpuSeconds(pid) ?? 0) }
   }
   const first = sample()
   let last = first
@@ -81,7 +96,9 @@ export async function load (url: string, connections: number, durationS: number,
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   clearInterval(sampler)
   if (code !== 0) throw new Error(`wrk exited with ${code}: ${stderr}${stdout}`)
-  if (first === undefined || last === undefined) throw new Error(`wrk (pid ${wrkPid}) ended before its processor time could be read`)
+  if (first === undefined || last === undefined) {
+    throw new Error(`wrk (pid ${wrkPid}) ended before its processor time could be read`)
+  }
   const wallS = (last.at - first.at) / 1000
   const report = JSON.parse(stdout.trim().split('\n').at(-1) as string) as WrkReport
   const { connect, read, write, timeout, status } = report.errors

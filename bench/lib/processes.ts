@@ -1,4 +1,5 @@
-// Servers under test as child processes: start with a raised open-file limit, wait for the first 200, measure memory, stop.
+// Servers under test as child processes: start with a raised open-file limit, wait for the first 200, measure memory,
+// stop.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs'
@@ -44,13 +45,18 @@ export const PINNING = cpus().length > 1 && spawnSync('taskset', ['-c', '0', 'tr
   : undefined
 
 /** Spawns `command` under `sh` with the open-file limit raised (and pinned to `cpuList`), for node, python or wrk. */
-export function spawnWithLimit ({ command, args, env, cwd }: Command, stdout: 'pipe' | 'ignore' | number = 'ignore', cpuList?: string): ChildProcess {
+export function spawnWithLimit (
+  { command, args, env, cwd }: Command,
+  stdout: 'pipe' | 'ignore' | number = 'ignore',
+  cpuList?: string
+): ChildProcess {
   const limit = Math.min(OPEN_FILES, openFileLimit())
   const pin = cpuList === undefined ? '' : `taskset -c ${cpuList} `
   // A process group of its own, so that stopping it stops its workers too (gunicorn's).
   // Without NODE_OPTIONS, so that nothing preloaded weighs on the figures: under tap, its process tracker (which it
   // puts back into the environment of every process spawned, hence the unset in the shell) slows each start by 0.2 s.
-  const child = spawn('sh', ['-c', `ulimit -n ${limit} && unset NODE_OPTIONS && exec ${pin}"$@"`, 'sh', command, ...args], {
+  const script = `ulimit -n ${limit} && unset NODE_OPTIONS && exec ${pin}"$@"`
+  const child = spawn('sh', ['-c', script, 'sh', command, ...args], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', stdout, 'pipe'],
@@ -84,7 +90,10 @@ export async function startServer (server: Server, readyPath = '/sync'): Promise
   })
 }
 
-/** Starts a server (pinned to the servers' CPU) and resolves once `serves` says it does, asked every 5 ms for 30 s at most. */
+/**
+ * Starts a server (pinned to the servers' CPU) and resolves once `serves` says it does, asked every 5 ms for 30 s at
+ * most.
+ */
 export async function startServing (server: Server, serves: () => Promise<boolean>): Promise<Running> {
   const started = performance.now()
   const fd = server.logFile === undefined ? 'ignore' : openSync(server.logFile, 'a')
@@ -123,7 +132,8 @@ function readProc (pid: number, file: string): string {
 /** A process and all its descendants (gunicorn's workers, say), read from /proc; empty once the process has ended. */
 function processTree (pid: number): number[] {
   try {
-    const children = readdirSync(`/proc/${pid}/task`).flatMap((task) => readProc(pid, `task/${task}/children`).split(' ').filter(Boolean))
+    const children = readdirSync(`/proc/${pid}/task`)
+      .flatMap((task) => readProc(pid, `task/${task}/children`).split(' ').filter(Boolean))
     return [pid, ...children.flatMap((child) => processTree(Number(child)))]
   } catch {
     return []

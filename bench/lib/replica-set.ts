@@ -14,8 +14,12 @@ import type { Target } from './targets.ts'
 
 /** Why this machine cannot run replicas behind nginx, or undefined when it can. */
 export function missing (): string | undefined {
-  if (spawnSync('redis-server', ['--version']).error !== undefined) return 'redis-server is not installed (Debian: apt-get install redis-server; npm test installs it)'
-  if (nginxCommand() === undefined) return 'nginx is not installed (Debian: apt-get install nginx-light; npm test installs it)'
+  if (spawnSync('redis-server', ['--version']).error !== undefined) {
+    return 'redis-server is not installed (Debian: apt-get install redis-server; npm test installs it)'
+  }
+  if (nginxCommand() === undefined) {
+    return 'nginx is not installed (Debian: apt-get install nginx-light; npm test installs it)'
+  }
   return undefined
 }
 
@@ -32,7 +36,10 @@ export interface Replicas {
   replicas: Replica[]
   /** Every process serving: Redis and the replicas, then the proxies started in front of them. */
   serving: () => Running[]
-  /** nginx in front of `replicas` (all of them unless said), on a port of its own; ready once a request through it is answered. */
+  /**
+   * nginx in front of `replicas` (all of them unless said), on a port of its own; ready once a request through it is
+   * answered.
+   */
   proxy: (replicas?: Replica[]) => Promise<Proxy>
   /** Stops every process of the set: proxies, replicas, then Redis. */
   stop: () => Promise<void>
@@ -50,20 +57,33 @@ export interface Proxy {
  * worker, under the open-file limit the harness gives its servers (OPEN_FILES, 20,000), which nginx checks it against.
  */
 const WORKER_CONNECTIONS = 16_384
-/** Longer than a replica's stop may last (SHUTDOWN_DELAY_MS and SHUTDOWN_TIMEOUT_MS, 5 s and 10 s by default): a stop is never cut short. */
+/**
+ * Longer than a replica's stop may last (SHUTDOWN_DELAY_MS and SHUTDOWN_TIMEOUT_MS, 5 s and 10 s by default): a stop is
+ * never cut short.
+ */
 export const STOP_GRACE_MS = 20_000
 
 /**
  * Starts Redis and `count` replicas of the service sharing it, each ready (its /ready answering 200: Redis reached), in
  * `dir` (which must exist); `env` over the service's settings.
  */
-export async function startReplicas (run: Run, dir: string, count: number, env: Record<string, string>): Promise<Replicas> {
+export async function startReplicas (
+  run: Run,
+  dir: string,
+  count: number,
+  env: Record<string, string>
+): Promise<Replicas> {
   const redisPort = await freePort()
-  const redis = await startServing({ command: 'redis-server', args: redisArgs(redisPort, dir), port: redisPort }, async () => await answersPing(redisPort))
+  const redis = await startServing(
+    { command: 'redis-server', args: redisArgs(redisPort, dir), port: redisPort },
+    async () => await answersPing(redisPort)
+  )
   const proxies: Running[] = []
   const replicas: Replica[] = []
   const stop = async (): Promise<void> => {
-    await Promise.all([...proxies, ...replicas.map(({ running }) => running)].map(async (each) => { await stopServer(each, STOP_GRACE_MS) }))
+    await Promise.all([...proxies, ...replicas.map(({ running }) => running)].map(async (each) => {
+      await stopServer(each, STOP_GRACE_MS)
+    }))
     await stopServer(redis)
   }
   try {
@@ -84,10 +104,22 @@ export async function startReplicas (run: Run, dir: string, count: number, env: 
       const port = await freePort()
       const files = join(dir, `nginx-${proxies.length + 1}`)
       await mkdir(files)
-      const { args, accessLog } = await writeNginxFiles(files, port, behind.map(({ target }) => `127.0.0.1:${target.port}`), WORKER_CONNECTIONS)
+      const { args, accessLog } = await writeNginxFiles(
+        files,
+        port,
+        behind.map(({ target }) => `127.0.0.1:${target.port}`),
+        WORKER_CONNECTIONS
+      )
       const running = await startServer({ command: nginxCommand() as string, args, port }, '/ready')
       proxies.push(running)
-      return { port, running, accessLog: async () => (await readFile(accessLog, 'utf8')).split('\n').slice(0, -1).map((line) => JSON.parse(line) as AccessLine) }
+      return {
+        port,
+        running,
+        accessLog: async () => (await readFile(accessLog, 'utf8'))
+          .split('\n')
+          .slice(0, -1)
+          .map((line) => JSON.parse(line) as AccessLine)
+      }
     },
     stop
   }

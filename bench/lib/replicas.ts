@@ -1,8 +1,9 @@
-// Replicas: the service as compose runs it, two replicas sharing one Redis behind nginx (bench/lib/replica-set.ts), with
-// every process of it on the servers' CPU. GET / and GET /sync on one replica directly, on the same replica through
-// nginx (the hop), and through nginx on two replicas (the second replica), taking turns; a chat message's way to 1,000
-// sockets that joined through nginx, and so are spread over the two replicas, against one process of the service alone;
-// a rolling restart of the two under steady load through nginx (bench/clients/steady-load.ts): every request answered.
+// Replicas: the service as compose runs it, two replicas sharing one Redis behind nginx (bench/lib/replica-set.ts),
+// with every process of it on the servers' CPU. GET / and GET /sync on one replica directly, on the same replica
+// through nginx (the hop), and through nginx on two replicas (the second replica), taking turns; a chat message's way
+// to 1,000 sockets that joined through nginx, and so are spread over the two replicas, against one process of the
+// service alone; a rolling restart of the two under steady load through nginx (bench/clients/steady-load.ts): every
+// request answered.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,7 +14,9 @@ import { load, type LoadResult } from './load.ts'
 import { scrape, value } from './metrics.ts'
 import { freePort, startServer, stopServer, treeRssKb, type Running } from './processes.ts'
 import { missing, startReplicas, STOP_GRACE_MS, type Proxy, type Replica, type Replicas } from './replica-set.ts'
-import { measure, middle, percentile, ratio, settle, startClient, takeTurns, type Memory, type Run } from './scenario.ts'
+import {
+  measure, middle, percentile, ratio, settle, startClient, takeTurns, type Memory, type Run
+} from './scenario.ts'
 
 const STEADY_LOAD = join(import.meta.dirname, '..', 'clients', 'steady-load.ts')
 /** GET / (its 1 s dependency) at a few thousand connections: what the hop costs where connections are many. */
@@ -25,7 +28,10 @@ export const RESTART_CONNECTIONS = 100
 export const RESTART_LEAST_S = 20
 /** The replicas' settings behind nginx, as compose's: Redis shared, nginx's X-Forwarded-For believed. */
 const REPLICA_ENV = { TRUST_PROXY: 'loopback' }
-/** SHUTDOWN_DELAY_MS of the replicas restarted: the service's default, as compose runs it; a second in the test's tiny run. */
+/**
+ * SHUTDOWN_DELAY_MS of the replicas restarted: the service's default, as compose runs it; a second in the test's tiny
+ * run.
+ */
 const SHUTDOWN_DELAY_MS = 5000
 
 /** Where the load goes: one replica directly, the same one through nginx, or two through nginx. */
@@ -36,7 +42,10 @@ export const SETUPS: Record<Setup, string> = {
   twoThroughNginx: '2 replicas through nginx'
 }
 
-/** A figure's ratio for each step: the hop (one replica through nginx ÷ directly), the second replica (two ÷ one, both through nginx), and both. */
+/**
+ * A figure's ratio for each step: the hop (one replica through nginx ÷ directly), the second replica (two ÷ one, both
+ * through nginx), and both.
+ */
 export interface Steps { hop: number | null, secondReplica: number | null, both: number | null }
 
 /** GET / and GET /sync on a setup. */
@@ -48,7 +57,14 @@ export interface ReplicasHttp {
   rounds: number
   /** Each setup's loads, each the round whose req/s is the median. */
   setups: Record<Setup, Loads>
-  ratios: { rootPerSecond: Steps, rootP99: Steps, rootCpuPerRequest: Steps, syncPerSecond: Steps, syncP99: Steps, syncCpuPerRequest: Steps }
+  ratios: {
+    rootPerSecond: Steps
+    rootP99: Steps
+    rootCpuPerRequest: Steps
+    syncPerSecond: Steps
+    syncP99: Steps
+    syncCpuPerRequest: Steps
+  }
 }
 
 export interface ReplicasChat {
@@ -81,7 +97,14 @@ export interface RollingRestart {
    * Each replica in turn: its exit code after SIGTERM and how long it took to exit, to be ready again once started,
    * and then to answer a request through nginx; the requests answered from its SIGTERM to that answer.
    */
-  replicas: Array<{ name: string, exitCode: number | null, stoppedMs: number, readyMs: number, backMs: number, answeredMeanwhile: number }>
+  replicas: Array<{
+    name: string
+    exitCode: number | null
+    stoppedMs: number
+    readyMs: number
+    backMs: number
+    answeredMeanwhile: number
+  }>
 }
 
 export type ReplicasResult =
@@ -124,21 +147,34 @@ async function http (run: Run, dir: string): Promise<ReplicasHttp> {
     const turn = (setup: Setup) => async (round: number): Promise<Loads> => {
       const name = SETUPS[setup]
       const { port, serving } = setups[setup]
-      console.error(`# replicas: ${name}, GET / at ${rootConnections} connections then /sync at ${SYNC_CONNECTIONS}, round ${round + 1} of ${run.rounds}`)
+      console.error(`# replicas: ${name}, GET / at ${rootConnections} connections then /sync at ${SYNC_CONNECTIONS}, ` +
+        `round ${round + 1} of ${run.rounds}`)
       const root = await measure({ name, port }, serving(), '/', rootConnections, rootS)
       await settle(run, 1000)
       const sync = await measure({ name, port }, serving(), '/sync', SYNC_CONNECTIONS, syncS)
       await settle(run, 500)
       return { root, sync }
     }
-    const turns = await takeTurns(run, { oneDirect: turn('oneDirect'), oneThroughNginx: turn('oneThroughNginx'), twoThroughNginx: turn('twoThroughNginx') })
+    const turns = await takeTurns(run, {
+      oneDirect: turn('oneDirect'),
+      oneThroughNginx: turn('oneThroughNginx'),
+      twoThroughNginx: turn('twoThroughNginx')
+    })
     const median = (setup: Setup): Loads => ({
       root: middle(turns[setup].map(({ root }) => root), (result) => result.requestsPerSecond),
       sync: middle(turns[setup].map(({ sync }) => sync), (result) => result.requestsPerSecond)
     })
-    const medians = { oneDirect: median('oneDirect'), oneThroughNginx: median('oneThroughNginx'), twoThroughNginx: median('twoThroughNginx') }
+    const medians = {
+      oneDirect: median('oneDirect'),
+      oneThroughNginx: median('oneThroughNginx'),
+      twoThroughNginx: median('twoThroughNginx')
+    }
     const over = (figure: (loads: Loads) => number): Steps =>
-      steps({ oneDirect: figure(medians.oneDirect), oneThroughNginx: figure(medians.oneThroughNginx), twoThroughNginx: figure(medians.twoThroughNginx) })
+      steps({
+        oneDirect: figure(medians.oneDirect),
+        oneThroughNginx: figure(medians.oneThroughNginx),
+        twoThroughNginx: figure(medians.twoThroughNginx)
+      })
     return {
       rootConnections,
       syncConnections: SYNC_CONNECTIONS,
@@ -159,7 +195,9 @@ async function http (run: Run, dir: string): Promise<ReplicasHttp> {
 }
 
 /** Resident memory of every process of a set, together (V8's heap is the replicas' alone: left out). */
-const setMemory = (set: Replicas): Memory => ({ rssKb: set.serving().reduce((total, { child }) => total + treeRssKb(child.pid as number), 0) })
+const setMemory = (set: Replicas): Memory => ({
+  rssKb: set.serving().reduce((total, { child }) => total + treeRssKb(child.pid as number), 0)
+})
 
 /**
  * The chat's sockets in one process of the service alone, and in two replicas sharing Redis, joining through nginx
@@ -176,8 +214,15 @@ async function chat (run: Run, dir: string): Promise<ReplicasChat> {
       try {
         const proxy = await set.proxy()
         const counted = async (): Promise<number[]> =>
-          await Promise.all(set.replicas.map(async ({ target }) => value(await scrape(target.port), 'chat_connections_open')))
-        return await roomRound(run, scale, { name: '2 replicas through nginx', port: proxy.port, plain: false, memory: async () => setMemory(set), counted }, round)
+          await Promise.all(set.replicas.map(async ({ target }) =>
+            value(await scrape(target.port), 'chat_connections_open')))
+        return await roomRound(run, scale, {
+          name: '2 replicas through nginx',
+          port: proxy.port,
+          plain: false,
+          memory: async () => setMemory(set),
+          counted
+        }, round)
       } finally {
         await set.stop()
       }
@@ -229,9 +274,17 @@ async function restartOne (replica: Replica, proxy: Proxy): Promise<Restarted> {
   replica.running = await startServer(replica.target, '/ready')
   const ready = now()
   const back = await servedThrough(proxy, replica, linesBefore)
-  console.error(`# replicas: ${replica.name} exited (${exitCode}) ${Math.round(exited - signalled)} ms after SIGTERM, ` +
+  console.error(`# replicas: ${replica.name} exited (${exitCode}) ` +
+    `${Math.round(exited - signalled)} ms after SIGTERM, ` +
     `ready ${Math.round(ready - exited)} ms after its start, served through nginx ${Math.round(back - ready)} ms later`)
-  return { name: replica.name, exitCode, stoppedMs: exited - signalled, readyMs: ready - exited, backMs: back - ready, out: { from: signalled, until: back } }
+  return {
+    name: replica.name,
+    exitCode,
+    stoppedMs: exited - signalled,
+    readyMs: ready - exited,
+    backMs: back - ready,
+    out: { from: signalled, until: back }
+  }
 }
 
 /**
@@ -257,9 +310,15 @@ async function restart (run: Run, dir: string): Promise<RollingRestart> {
       const { answers, failures } = await steadyLoad.next<Stopped>()
       const durationS = (now() - started) / 1000
       const answeredAt = [...answers['/'].at, ...answers['/sync'].at]
-      const latency = ({ ms }: { ms: number[] }): Latency => ({ p50Ms: percentile(ms, 0.5), p99Ms: percentile(ms, 0.99), maxMs: Math.max(0, ...ms) })
+      const latency = ({ ms }: { ms: number[] }): Latency => ({
+        p50Ms: percentile(ms, 0.5),
+        p99Ms: percentile(ms, 0.99),
+        maxMs: Math.max(0, ...ms)
+      })
       const reasons: Record<string, number> = {}
-      for (const { path, reason } of failures) reasons[`GET ${path}: ${reason}`] = (reasons[`GET ${path}: ${reason}`] ?? 0) + 1
+      for (const { path, reason } of failures) {
+        reasons[`GET ${path}: ${reason}`] = (reasons[`GET ${path}: ${reason}`] ?? 0) + 1
+      }
       return {
         connections,
         shutdownDelayMs,
@@ -269,7 +328,10 @@ async function restart (run: Run, dir: string): Promise<RollingRestart> {
         failures: reasons,
         latency: { root: latency(answers['/']), sync: latency(answers['/sync']) },
         retried: (await proxy.accessLog()).filter(({ upstream }) => upstream.includes(',')).length,
-        replicas: restarted.map(({ out, ...figures }) => ({ ...figures, answeredMeanwhile: answeredAt.filter((at) => at >= out.from && at <= out.until).length }))
+        replicas: restarted.map(({ out, ...figures }) => ({
+          ...figures,
+          answeredMeanwhile: answeredAt.filter((at) => at >= out.from && at <= out.until).length
+        }))
       }
     } finally {
       await steadyLoad.stop()

@@ -50,37 +50,51 @@ export interface Verdict {
   met: boolean
 }
 
-const number = (value: number, digits = 0): string => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const number = (value: number, digits = 0): string =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 /** The ladder, overhead and start-up of every target, as Markdown. */
 export function table (results: BenchResults): string {
   const rows = [
-    '| target | connections | req/s | ideal | p50 ms | p99 ms | errors | KB per request in flight | wrk CPU | server CPU | server CPU µs per request |',
+    '| target | connections | req/s | ideal | p50 ms | p99 ms | errors | KB per request in flight | wrk CPU | ' +
+      'server CPU | server CPU µs per request |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
   ]
-  const cpu = (step: LoadResult): string => `${number(step.loadGeneratorCpu, 2)} | ${number(step.serverCpu, 2)} | ${number(step.serverCpuPerRequestUs)}`
+  const cpu = (step: LoadResult): string =>
+    `${number(step.loadGeneratorCpu, 2)} | ${number(step.serverCpu, 2)} | ${number(step.serverCpuPerRequestUs)}`
   // Latencies of a step that got no answer at all would read 0 ms: show a dash instead.
   const latency = (step: LoadResult, value: number): string => step.requests === 0 ? '–' : number(value)
   for (const target of results.targets) {
     for (const step of target.ladder) {
-      rows.push(`| ${target.name} | ${number(step.connections)} | ${number(step.requestsPerSecond)} | ${number(step.idealPerSecond)} | ${latency(step, step.p50Ms)} | ${latency(step, step.p99Ms)} | ${number(step.errors)} | ${number(step.rssPerRequestKb, 1)} | ${cpu(step)} |`)
+      rows.push(`| ${target.name} | ${number(step.connections)} | ${number(step.requestsPerSecond)} | ` +
+        `${number(step.idealPerSecond)} | ${latency(step, step.p50Ms)} | ${latency(step, step.p99Ms)} | ` +
+        `${number(step.errors)} | ${number(step.rssPerRequestKb, 1)} | ${cpu(step)} |`)
     }
   }
   if (results.targets.some((target) => target.ladder.some((step) => step.requests === 0))) {
-    rows.push('', 'A step with 0 req/s and no latency got no answer before the run ended: its requests still waited in the server\'s queue.')
+    rows.push('', 'A step with 0 req/s and no latency got no answer before the run ended: ' +
+      'its requests still waited in the server\'s queue.')
   }
-  rows.push('', '| target | /sync req/s (100 connections) | /sync p99 ms | wrk CPU | server CPU | server CPU µs per request | start-up ms (median) |', '|---|---:|---:|---:|---:|---:|---:|')
+  rows.push(
+    '',
+    '| target | /sync req/s (100 connections) | /sync p99 ms | wrk CPU | server CPU | server CPU µs per request | ' +
+      'start-up ms (median) |',
+    '|---|---:|---:|---:|---:|---:|---:|'
+  )
   for (const target of results.targets) {
-    rows.push(`| ${target.name} | ${number(target.sync.requestsPerSecond)} | ${number(target.sync.p99Ms)} | ${cpu(target.sync)} | ${number(target.startupMs)} |`)
+    rows.push(`| ${target.name} | ${number(target.sync.requestsPerSecond)} | ${number(target.sync.p99Ms)} | ` +
+      `${cpu(target.sync)} | ${number(target.startupMs)} |`)
   }
-  rows.push('', 'CPU: processor time over wall time during the load, in cores (wrk runs on one thread, so one core is its most), ' +
-    'and the server\'s processor time over the requests it answered: on a shared machine, steadier than req/s.')
+  rows.push('', 'CPU: processor time over wall time during the load, in cores (wrk runs on one thread, so one core ' +
+    'is its most), and the server\'s processor time over the requests it answered: on a shared machine, ' +
+    'steadier than req/s.')
   const saturated = results.targets.flatMap((target) => [
     ...target.ladder.map((step) => ({ what: `${target.name} at ${number(step.connections)} connections`, step })),
     { what: `${target.name} on /sync`, step: target.sync }
   ]).filter(({ step }) => step.loadGeneratorCpu >= SATURATED_CPU)
   if (saturated.length > 0) {
-    rows.push('', `wrk used ${number(SATURATED_CPU * 100)} % of its core or more for ${saturated.map(({ what }) => what).join(', ')}: ` +
+    rows.push('', `wrk used ${number(SATURATED_CPU * 100)} % of its core or more for ` +
+      `${saturated.map(({ what }) => what).join(', ')}: ` +
       'there the req/s is a floor set by the load generator, not the server\'s ceiling.')
   }
   return rows.join('\n')
@@ -91,7 +105,8 @@ export function verdicts (results: BenchResults): Verdict[] {
   const service = results.targets.find((target) => target.name === 'service')
   const baseline = results.targets.find((target) => target.name === 'baseline')
   if (service === undefined || baseline === undefined) return []
-  const top = (target: TargetResult): LoadResult & { rssPerRequestKb: number } => target.ladder.at(-1) as LoadResult & { rssPerRequestKb: number }
+  const top = (target: TargetResult): LoadResult & { rssPerRequestKb: number } =>
+    target.ladder.at(-1) as LoadResult & { rssPerRequestKb: number }
   const [ours, theirs] = [top(service), top(baseline)]
   const at = `/ at ${number(ours.connections)} connections`
   const throughput = ours.requestsPerSecond / theirs.requestsPerSecond
@@ -101,7 +116,8 @@ export function verdicts (results: BenchResults): Verdict[] {
   return [
     {
       goal: `${at}: ≥ 97 % of the baseline's req/s`,
-      measured: `${number(throughput * 100, 1)} % (${number(ours.requestsPerSecond)} against ${number(theirs.requestsPerSecond)})`,
+      measured: `${number(throughput * 100, 1)} % ` +
+        `(${number(ours.requestsPerSecond)} against ${number(theirs.requestsPerSecond)})`,
       met: throughput >= 0.97
     },
     {
@@ -110,8 +126,16 @@ export function verdicts (results: BenchResults): Verdict[] {
       met: p99Gap <= 80
     },
     { goal: `${at}: zero errors`, measured: number(ours.errors), met: ours.errors === 0 },
-    { goal: `${at}: ≤ 30 KB resident memory per request in flight`, measured: `${number(ours.rssPerRequestKb, 1)} KB`, met: ours.rssPerRequestKb <= 30 },
-    { goal: '/sync at 100 connections: ≥ 60 % of the baseline\'s req/s', measured: `${number(sync * 100, 1)} %`, met: sync >= 0.6 },
+    {
+      goal: `${at}: ≤ 30 KB resident memory per request in flight`,
+      measured: `${number(ours.rssPerRequestKb, 1)} KB`,
+      met: ours.rssPerRequestKb <= 30
+    },
+    {
+      goal: '/sync at 100 connections: ≥ 60 % of the baseline\'s req/s',
+      measured: `${number(sync * 100, 1)} %`,
+      met: sync >= 0.6
+    },
     { goal: 'start-up ≤ 2× the baseline\'s', measured: `${number(startup, 2)}×`, met: startup <= 2 }
   ]
 }
@@ -124,19 +148,21 @@ const mb = (kb: number): string => number(kb / 1024)
 /** GET /fanout, parallel against sequential. */
 export function fanoutTable (result: FanoutResult): string {
   const rows = [
-    `GET /fanout?calls=${result.calls} at ${number(result.connections)} connections, each call ${result.delayMs} ms (this scenario's ROOT_DELAY_MS); ` +
-      'sequential is the baseline. Ideal: the calls\' time alone.',
+    `GET /fanout?calls=${result.calls} at ${number(result.connections)} connections, each call ${result.delayMs} ms ` +
+      '(this scenario\'s ROOT_DELAY_MS); sequential is the baseline. Ideal: the calls\' time alone.',
     '',
     '| mode | req/s | ideal req/s | p50 ms | ideal ms | p99 ms | errors | server CPU µs per request |',
     '|---|---:|---:|---:|---:|---:|---:|---:|'
   ]
   for (const mode of ['parallel', 'sequential'] as const) {
     const step = result[mode]
-    rows.push(`| ${mode} | ${number(step.requestsPerSecond)} | ${number(step.idealPerSecond)} | ${ms(step.p50Ms)} | ${number(step.idealMs)} | ${ms(step.p99Ms)} | ${number(step.errors)} | ${number(step.serverCpuPerRequestUs)} |`)
+    rows.push(`| ${mode} | ${number(step.requestsPerSecond)} | ${number(step.idealPerSecond)} | ${ms(step.p50Ms)} | ` +
+      `${number(step.idealMs)} | ${ms(step.p99Ms)} | ${number(step.errors)} | ${number(step.serverCpuPerRequestUs)} |`)
   }
-  rows.push('', `Parallel answers ${times(result.latencyRatio)} sooner than sequential (p50) and serves ${times(result.throughputRatio)} its requests per second ` +
-    '(wrk counts only the requests answered before it stops, so sequential, a second a request, loses up to one a connection: ' +
-    'its ideal req/s shows by how much).')
+  rows.push('', `Parallel answers ${times(result.latencyRatio)} sooner than sequential (p50) and serves ` +
+    `${times(result.throughputRatio)} its requests per second ` +
+    '(wrk counts only the requests answered before it stops, so sequential, a second a request, loses up to one ' +
+    'a connection: its ideal req/s shows by how much).')
   return rows.join('\n')
 }
 
@@ -144,8 +170,9 @@ export function fanoutTable (result: FanoutResult): string {
 export function disconnectTable (result: DisconnectResult): string {
   const left = result.opened
   const rows = [
-    `${number(result.clients)} clients ask GET ${result.path} and are held, then all leave at once: ${number(result.opened)} connected and sent their ` +
-      `request in ${number(result.connectMs)} ms (${number(result.failed)} failed, ${number(result.answered)} answered before leaving), ` +
+    `${number(result.clients)} clients ask GET ${result.path} and are held, then all leave at once: ` +
+      `${number(result.opened)} connected and sent their request in ${number(result.connectMs)} ms ` +
+      `(${number(result.failed)} failed, ${number(result.answered)} answered before leaving), ` +
       `${number(result.heldInFlight)} requests held in flight.`,
     '',
     '| step | service CPU (cores) | RSS MB |',
@@ -158,57 +185,87 @@ export function disconnectTable (result: DisconnectResult): string {
     '',
     '| check | measured | met |',
     '|---|---:|:---:|',
-    `| every request left has its dependency call cancelled | ${number(result.after.cancelled)} cancelled, ${number(left)} left | ${result.after.cancelled === left ? 'yes' : '**no**'} |`,
-    `| nothing in flight afterwards (/metrics) | ${number(result.after.httpInFlight)} requests, ${number(result.after.dependencyInFlight)} dependency calls` +
-      `${result.drainedMs === null ? '' : `, ${number(result.drainedMs)} ms after they left`} | ${result.after.httpInFlight === 0 && result.after.dependencyInFlight === 0 ? 'yes' : '**no**'} |`,
-    `| CPU back to idle (≤ ${IDLE_CPU} cores) within the watch | ${result.idleAgainMs === null ? 'not within the watch' : `${number(result.idleAgainMs)} ms after they left`} | ${result.idleAgainMs === null ? '**no**' : 'yes'} |`,
+    `| every request left has its dependency call cancelled | ${number(result.after.cancelled)} cancelled, ` +
+      `${number(left)} left | ${result.after.cancelled === left ? 'yes' : '**no**'} |`,
+    `| nothing in flight afterwards (/metrics) | ${number(result.after.httpInFlight)} requests, ` +
+      `${number(result.after.dependencyInFlight)} dependency calls` +
+      `${result.drainedMs === null ? '' : `, ${number(result.drainedMs)} ms after they left`} | ` +
+      `${result.after.httpInFlight === 0 && result.after.dependencyInFlight === 0 ? 'yes' : '**no**'} |`,
+    `| CPU back to idle (≤ ${IDLE_CPU} cores) within the watch | ` +
+      `${result.idleAgainMs === null ? 'not within the watch' : `${number(result.idleAgainMs)} ms after they left`}` +
+      ` | ${result.idleAgainMs === null ? '**no**' : 'yes'} |`,
     '',
-    `Memory each held request costs: ${number(result.rssPerRequestKb, 1)} KB resident (highest while held, less idle, over requests held); ` +
-      `V8's heap in use ${mb(result.heapUsedKb.idle)} MB idle, ${mb(result.heapUsedKb.held)} MB while held, ${mb(result.heapUsedKb.after)} MB after.`
+    `Memory each held request costs: ${number(result.rssPerRequestKb, 1)} KB resident ` +
+      '(highest while held, less idle, over requests held); ' +
+      `V8's heap in use ${mb(result.heapUsedKb.idle)} MB idle, ${mb(result.heapUsedKb.held)} MB while held, ` +
+      `${mb(result.heapUsedKb.after)} MB after.`
   ]
   return rows.join('\n')
 }
 
-const CONDITIONS: Record<CpuCondition, string> = { idle: 'none', pool: 'GET /cpu (worker pool)', blocking: 'GET /cpu/blocking (event loop)' }
+const CONDITIONS: Record<CpuCondition, string> = {
+  idle: 'none',
+  pool: 'GET /cpu (worker pool)',
+  blocking: 'GET /cpu/blocking (event loop)'
+}
 
 /** /sync's latency with no CPU work, with the worker pool busy, with the event loop busy. */
 export function cpuBusyTable (result: Exclude<CpuBusyResult, { skipped: string }>, pinned: boolean): string {
   const rows = [
-    `GET /sync at ${number(result.connections)} connections, each pausing ${result.pauseMs} ms between its requests, while requests ` +
-      `count the primes below ${number(result.n)}, as many at once as the first column says, each followed by the next` +
-      `${pinned ? ' (the service, its worker threads too, on one CPU)' : ''}; load shedding off, so that a blocked service makes /sync wait ` +
-      'rather than refusing it. A dash: no /sync answered during the load.',
+    `GET /sync at ${number(result.connections)} connections, each pausing ${result.pauseMs} ms between its requests, ` +
+      `while requests count the primes below ${number(result.n)}, as many at once as the first column says, ` +
+      'each followed by the next' +
+      `${pinned ? ' (the service, its worker threads too, on one CPU)' : ''}; load shedding off, ` +
+      'so that a blocked service makes /sync wait rather than refusing it. A dash: no /sync answered during the load.',
     '',
-    '| CPU work meanwhile | /sync p50 ms | /sync p99 ms | p99 against none | /sync req/s | errors | service CPU (cores) | CPU requests done | their mean ms |',
+    '| CPU work meanwhile | /sync p50 ms | /sync p99 ms | p99 against none | /sync req/s | errors | ' +
+      'service CPU (cores) | CPU requests done | their mean ms |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
   ]
   const answered = result.conditions.idle.requests > 0
   for (const condition of ['idle', 'pool', 'blocking'] as const) {
     const step = result.conditions[condition]
     const latency = (value: number): string => step.requests === 0 ? '–' : ms(value)
-    const ratio = condition === 'idle' ? '1×' : step.requests === 0 || !answered ? '–' : times(result.p99Ratio[condition])
-    const work = condition === 'idle' ? '– | –' : `${number(step.cpuTasks)}${step.cpuRefused === 0 ? '' : ` (${number(step.cpuRefused)} refused)`} | ${number(step.cpuMeanMs)}`
+    const ratio = condition === 'idle'
+      ? '1×'
+      : step.requests === 0 || !answered ? '–' : times(result.p99Ratio[condition])
+    const work = condition === 'idle'
+      ? '– | –'
+      : `${number(step.cpuTasks)}${step.cpuRefused === 0 ? '' : ` (${number(step.cpuRefused)} refused)`} | ` +
+        `${number(step.cpuMeanMs)}`
     const what = condition === 'idle' ? CONDITIONS.idle : `${result.keepers[condition]} × ${CONDITIONS[condition]}`
-    rows.push(`| ${what} | ${latency(step.p50Ms)} | ${latency(step.p99Ms)} | ${ratio} | ${number(step.requestsPerSecond)} | ${number(step.errors)} | ${number(step.serverCpu, 2)} | ${work} |`)
+    rows.push(`| ${what} | ${latency(step.p50Ms)} | ${latency(step.p99Ms)} | ${ratio} | ` +
+      `${number(step.requestsPerSecond)} | ${number(step.errors)} | ${number(step.serverCpu, 2)} | ${work} |`)
   }
   return rows.join('\n')
 }
 
-/** How the measurement went over its rounds: over one round's `count` messages, or the median of several rounds' figures. */
+/**
+ * How the measurement went over its rounds: over one round's `count` messages, or the median of several rounds'
+ * figures.
+ */
 function roundsMeasured (rounds: number, count: number, what: string): string {
   return rounds === 1 ? `over ${number(count)} ${what}s` : `the median of ${rounds} rounds of ${number(count)} ${what}s`
 }
 
-/** The live updates' targets: memory per stream, one update to every stream, /sync while they are open; on the service. */
+/**
+ * The live updates' targets: memory per stream, one update to every stream, /sync while they are open; on the
+ * service.
+ */
 export function liveVerdicts (result: LiveResult): Verdict[] {
   const streams = `${number(result.streams)} event streams`
   const { perStream, delivery: { lastP99Ms, missed } } = result.service
   const { open, none, p99Ratio } = result.sync
   return [
-    { goal: `${streams} open: ≤ 10 KB resident memory per stream`, measured: `${number(perStream.rssKb, 1)} KB`, met: perStream.rssKb <= 10 },
+    {
+      goal: `${streams} open: ≤ 10 KB resident memory per stream`,
+      measured: `${number(perStream.rssKb, 1)} KB`,
+      met: perStream.rssKb <= 10
+    },
     {
       goal: `one update to ${streams}: the last stream has it within 250 ms, p99 over updates`,
-      measured: `${ms(lastP99Ms)} ms, ${roundsMeasured(result.rounds, result.updatesPerRound, 'update')}${missed === 0 ? '' : `, ${number(missed)} deliveries missed`}`,
+      measured: `${ms(lastP99Ms)} ms, ${roundsMeasured(result.rounds, result.updatesPerRound, 'update')}` +
+        `${missed === 0 ? '' : `, ${number(missed)} deliveries missed`}`,
       met: lastP99Ms < 250 && missed === 0
     },
     {
@@ -238,15 +295,21 @@ function deliveryRows (what: string, receiver: string, service: Delivery, baseli
 }
 
 /** A figure summed over items (rounds). */
-const total = <Item>(items: Item[], figure: (item: Item) => number): number => items.reduce((sum, item) => sum + figure(item), 0)
+const total = <Item>(items: Item[], figure: (item: Item) => number): number =>
+  items.reduce((sum, item) => sum + figure(item), 0)
 
 /** A figure of each round, as a list. */
-const eachRound = <Round>(rounds: Round[], figure: (round: Round) => number, digits = 0): string => rounds.map((round) => number(figure(round), digits)).join(', ')
+const eachRound = <Round>(rounds: Round[], figure: (round: Round) => number, digits = 0): string =>
+  rounds.map((round) => number(figure(round), digits)).join(', ')
 
-/** The resident memory each connection added, round by round, and V8's heap where the server says it (the service's). */
+/**
+ * The resident memory each connection added, round by round, and V8's heap where the server says it (the
+ * service's).
+ */
 function memoryRounds (rounds: Memory[]): string {
   const heap = rounds.every(({ heapUsedKb }) => heapUsedKb !== undefined)
-    ? ` (V8's heap in use, garbage not yet collected included: ${eachRound(rounds, ({ heapUsedKb }) => heapUsedKb as number, 1)} KB)`
+    ? ' (V8\'s heap in use, garbage not yet collected included: ' +
+      `${eachRound(rounds, ({ heapUsedKb }) => heapUsedKb as number, 1)} KB)`
     : ''
   return `${eachRound(rounds, ({ rssKb }) => rssKb, 1)} KB${heap}`
 }
@@ -255,40 +318,66 @@ function memoryRounds (rounds: Memory[]): string {
 function turns (rounds: number, count: number, what: string, per: string): string {
   return rounds === 1
     ? `A fresh process of each, ${number(count)} ${what}s measured on each. `
-    : `The two take turns for ${rounds} rounds, a fresh process of each every round, ${number(count)} ${what}s measured in each; a figure is ` +
-      `the median of the rounds', but the highest and the deliveries missed, over all of them, and memory, that of the round whose resident ` +
+    : `The two take turns for ${rounds} rounds, a fresh process of each every round, ${number(count)} ${what}s ` +
+      'measured in each; a figure is the median of the rounds\', but the highest and the deliveries missed, ' +
+      'over all of them, and memory, that of the round whose resident ' +
       `memory per ${per} is the median. `
 }
 
-/** Live updates: the service's memory per stream and an update's way to every stream beside its baseline's; /sync with the streams open and without; the targets. */
+/**
+ * Live updates: the service's memory per stream and an update's way to every stream beside its baseline's; /sync with
+ * the streams open and without; the targets.
+ */
 export function liveTable (result: LiveResult, verdictList: Verdict[]): string {
   const { service, baseline } = result
-  const opened = (target: LiveTarget): string => `${eachRound(target.rounds, (round) => round.opened)} in ${eachRound(target.rounds, (round) => round.connectMs)} ms`
+  const opened = (target: LiveTarget): string =>
+    `${eachRound(target.rounds, (round) => round.opened)} in ${eachRound(target.rounds, (round) => round.connectMs)} ms`
   const both = [...service.rounds, ...baseline.rounds]
-  const sync = (what: string, step: LoadResult): string => `| ${what} | ${ms(step.p50Ms)} | ${ms(step.p99Ms)} | ${number(step.requests)} | ${number(step.errors)} |`
+  const sync = (what: string, step: LoadResult): string =>
+    `| ${what} | ${ms(step.p50Ms)} | ${ms(step.p99Ms)} | ${number(step.requests)} | ${number(step.errors)} |`
   const metrics = service.rounds.flatMap((round) => round.metrics === undefined ? [] : [round.metrics])
   const rows = [
-    `${number(result.streams)} event streams (GET /events) from one client process over raw sockets, an update every ${number(result.intervalMs)} ms, ` +
-      `on the service (LIVE_CALL_LATENCY_MS ${result.callLatencyMs}) and on its baseline: bare Fastify with no plugin (bench/servers/baseline-events.mjs), ` +
-      'each response hijacked, its head written with `writeHead`, kept in a Set, and each update written to all of them in one loop. ' +
+    `${number(result.streams)} event streams (GET /events) from one client process over raw sockets, ` +
+      `an update every ${number(result.intervalMs)} ms, ` +
+      `on the service (LIVE_CALL_LATENCY_MS ${result.callLatencyMs}) and on its baseline: ` +
+      'bare Fastify with no plugin (bench/servers/baseline-events.mjs), ' +
+      'each response hijacked, its head written with `writeHead`, kept in a Set, ' +
+      'and each update written to all of them in one loop. ' +
       turns(result.rounds, result.updatesPerRound, 'update', 'stream') +
-      `Streams opened, round by round: the service's ${opened(service)} (${eachRound(metrics, ({ streamsOpen }) => streamsOpen)} counted open by it), ` +
-      `the baseline's ${opened(baseline)}; ${number(total(both, (round) => round.failed))} failed, ${number(total(both, (round) => round.refused))} refused. ` +
-      'An update\'s delivery runs from its `at` (the server\'s clock as it publishes, to the ms) to each stream\'s receipt (the client\'s clock, on ' +
-      'the same machine); the client reads its streams one after another, so the last one\'s time includes the reading of the others.',
+      `Streams opened, round by round: the service's ${opened(service)} ` +
+      `(${eachRound(metrics, ({ streamsOpen }) => streamsOpen)} counted open by it), ` +
+      `the baseline's ${opened(baseline)}; ${number(total(both, (round) => round.failed))} failed, ` +
+      `${number(total(both, (round) => round.refused))} refused. ` +
+      'An update\'s delivery runs from its `at` (the server\'s clock as it publishes, to the ms) ' +
+      'to each stream\'s receipt (the client\'s clock, on the same machine); ' +
+      'the client reads its streams one after another, so the last one\'s time includes the reading of the others.',
     '',
     '| measured | service | baseline | service ÷ baseline |',
     '|---|---:|---:|---:|',
-    beside('resident memory per open stream, KB', service.perStream.rssKb, baseline.perStream.rssKb, (kb) => number(kb, 1)),
+    beside(
+      'resident memory per open stream, KB',
+      service.perStream.rssKb,
+      baseline.perStream.rssKb,
+      (kb) => number(kb, 1)
+    ),
     ...deliveryRows('an update', 'stream', service.delivery, baseline.delivery),
-    beside('processor time per update (the service\'s heartbeats included), ms', service.cpuPerUpdateMs, baseline.cpuPerUpdateMs, ms),
+    beside(
+      'processor time per update (the service\'s heartbeats included), ms',
+      service.cpuPerUpdateMs,
+      baseline.cpuPerUpdateMs,
+      ms
+    ),
     '',
-    `Memory per stream, round by round: the service's ${memoryRounds(service.rounds.map(({ perStream }) => perStream))}; ` +
-      `the baseline's ${memoryRounds(baseline.rounds.map(({ perStream }) => perStream))}. Streams closed by the server: the service's ` +
-      `${number(total(service.rounds, (round) => round.closedByServer))} (dropped for reading too slowly: ${number(total(metrics, ({ dropped }) => dropped))}), ` +
+    'Memory per stream, round by round: ' +
+      `the service's ${memoryRounds(service.rounds.map(({ perStream }) => perStream))}; ` +
+      `the baseline's ${memoryRounds(baseline.rounds.map(({ perStream }) => perStream))}. ` +
+      'Streams closed by the server: the service\'s ' +
+      `${number(total(service.rounds, (round) => round.closedByServer))} ` +
+      `(dropped for reading too slowly: ${number(total(metrics, ({ dropped }) => dropped))}), ` +
       `the baseline's ${number(total(baseline.rounds, (round) => round.closedByServer))}.`,
     '',
-    `/sync on the service in its last round, ${number(result.sync.open.connections)} connections, each pausing ${number(result.sync.pauseMs)} ms between its requests:`,
+    `/sync on the service in its last round, ${number(result.sync.open.connections)} connections, ` +
+      `each pausing ${number(result.sync.pauseMs)} ms between its requests:`,
     '',
     '| /sync | p50 ms | p99 ms | requests | errors |',
     '|---|---:|---:|---:|---:|',
@@ -300,35 +389,48 @@ export function liveTable (result: LiveResult, verdictList: Verdict[]): string {
   return rows.join('\n')
 }
 
-/** Chat: the service's memory per socket and a message's way to every socket beside its baseline's, and whether every socket got every message. */
+/**
+ * Chat: the service's memory per socket and a message's way to every socket beside its baseline's, and whether every
+ * socket got every message.
+ */
 export function chatTable (result: Exclude<ChatResult, { skipped: string }>): string {
   const { service, baseline } = result
   const { missed } = service.delivery
   const errors = total(service.rounds, (round) => round.errors)
   const closed = total(service.rounds, (round) => round.closedByServer)
-  const joined = service.rounds.map((round) => round.joinedMs === null ? 'not within a minute' : number(round.joinedMs)).join(', ')
-  const inRoom = (target: ChatTarget): string => `${eachRound(target.rounds, (round) => round.opened)} in ${eachRound(target.rounds, (round) => round.connectMs)} ms`
+  const joined = service.rounds
+    .map((round) => round.joinedMs === null ? 'not within a minute' : number(round.joinedMs))
+    .join(', ')
+  const inRoom = (target: ChatTarget): string =>
+    `${eachRound(target.rounds, (round) => round.opened)} in ${eachRound(target.rounds, (round) => round.connectMs)} ms`
   const rows = [
-    `${number(result.sockets)} WebSockets (ws) join GET /chat from one client process, on the service and on its baseline: bare Fastify and ` +
-      '@fastify/websocket (bench/servers/baseline-chat.mjs), a room that sends each frame to every socket as ws\'s README broadcasts, greeting no one ' +
+    `${number(result.sockets)} WebSockets (ws) join GET /chat from one client process, ` +
+      'on the service and on its baseline: bare Fastify and ' +
+      '@fastify/websocket (bench/servers/baseline-chat.mjs), a room that sends each frame to every socket ' +
+      'as ws\'s README broadcasts, greeting no one ' +
       `(no history, no joins). ${turns(result.rounds, result.messagesPerRound, 'message', 'socket')}` +
-      `In the room, round by round: on the service ${inRoom(service)}, every join seen by every socket after ${joined} ms; on the baseline ` +
-      `${inRoom(baseline)}; ${number(total([...service.rounds, ...baseline.rounds], (round) => round.failed))} failed. ` +
-      'The messages go one after another, each from another socket; a message\'s delivery runs from its send to each socket\'s receipt, its sender\'s ' +
-      'included, on the client\'s clock; the client reads its sockets one after another, so the last one\'s time includes the reading of the others.',
+      `In the room, round by round: on the service ${inRoom(service)}, ` +
+      `every join seen by every socket after ${joined} ms; ` +
+      `on the baseline ${inRoom(baseline)}; ` +
+      `${number(total([...service.rounds, ...baseline.rounds], (round) => round.failed))} failed. ` +
+      'The messages go one after another, each from another socket; a message\'s delivery runs from its send ' +
+      'to each socket\'s receipt, its sender\'s included, on the client\'s clock; ' +
+      'the client reads its sockets one after another, so the last one\'s time includes the reading of the others.',
     '',
     '| measured | service | baseline | service ÷ baseline |',
     '|---|---:|---:|---:|',
     beside('resident memory per socket, KB', service.perSocket.rssKb, baseline.perSocket.rssKb, (kb) => number(kb, 1)),
     ...deliveryRows('a message', 'socket', service.delivery, baseline.delivery),
     '',
-    `Memory per socket, round by round: the service's ${memoryRounds(service.rounds.map(({ perSocket }) => perSocket))}; ` +
+    'Memory per socket, round by round: ' +
+      `the service's ${memoryRounds(service.rounds.map(({ perSocket }) => perSocket))}; ` +
       `the baseline's ${memoryRounds(baseline.rounds.map(({ perSocket }) => perSocket))}.`,
     '',
     '| check (the service) | measured | met |',
     '|---|---:|:---:|',
     `| every socket got every message | ${number(missed)} missed | ${missed === 0 ? 'yes' : '**no**'} |`,
-    `| no error frame, no socket closed by the service | ${number(errors)} error frames, ${number(closed)} closed | ${errors === 0 && closed === 0 ? 'yes' : '**no**'} |`
+    `| no error frame, no socket closed by the service | ${number(errors)} error frames, ${number(closed)} closed | ` +
+      `${errors === 0 && closed === 0 ? 'yes' : '**no**'} |`
   ]
   return rows.join('\n')
 }
@@ -348,37 +450,56 @@ export function replicasVerdicts ({ restart }: Replicas): Verdict[] {
 /** A ratio, or a dash where there is none. */
 const over = (value: number | null): string => value === null ? '–' : `${number(value, 2)}×`
 
-/** Replicas: the hop and the second replica on GET / and /sync, the chat over two replicas, the rolling restart; the target. */
+/**
+ * Replicas: the hop and the second replica on GET / and /sync, the chat over two replicas, the rolling restart; the
+ * target.
+ */
 export function replicasTable (result: Replicas, pinning: BenchResults['pinning'], verdictList: Verdict[]): string {
   const { http, chat, restart } = result
   const setups = Object.keys(SETUPS) as Setup[]
   const load = (setup: Setup, path: string, step: LoadResult): string =>
-    `| ${SETUPS[setup]} | ${path} | ${number(step.connections)} | ${number(step.requestsPerSecond)} | ${ms(step.p50Ms)} | ${ms(step.p99Ms)} | ${number(step.errors)} | ` +
+    `| ${SETUPS[setup]} | ${path} | ${number(step.connections)} | ${number(step.requestsPerSecond)} | ` +
+    `${ms(step.p50Ms)} | ${ms(step.p99Ms)} | ${number(step.errors)} | ` +
     `${number(step.loadGeneratorCpu, 2)} | ${number(step.serverCpu, 2)} | ${number(step.serverCpuPerRequestUs)} |`
-  const steps = (what: string, figure: Steps): string => `| ${what} | ${over(figure.hop)} | ${over(figure.secondReplica)} | ${over(figure.both)} |`
-  const counted = chat.twoReplicas.rounds.map(({ counted: each }) => (each ?? []).map((count) => number(count)).join(' + ')).join(', ')
+  const steps = (what: string, figure: Steps): string =>
+    `| ${what} | ${over(figure.hop)} | ${over(figure.secondReplica)} | ${over(figure.both)} |`
+  const counted = chat.twoReplicas.rounds
+    .map(({ counted: each }) => (each ?? []).map((count) => number(count)).join(' + '))
+    .join(', ')
   const answered = restart.answered.root + restart.answered.sync
   const httpErrors = total(setups, (setup) => http.setups[setup].root.errors + http.setups[setup].sync.errors)
+  const failures = Object.entries(restart.failures)
+    .map(([reason, count]) => `${reason}: ${number(count)}`)
+    .join('; ')
   const rows = [
-    `${result.replicas} replicas of the service sharing one Redis (Debian's redis-server), as compose runs them (REDIS_URL, TRUST_PROXY), behind ` +
-      'nginx with the project\'s configuration (deploy/nginx/: http.conf, server.conf, upstream.conf with the replicas\' addresses; a main file ' +
-      'as nginx.conf\'s, a worker a core). ' +
+    `${result.replicas} replicas of the service sharing one Redis (Debian's redis-server), as compose runs them ` +
+      '(REDIS_URL, TRUST_PROXY), behind nginx with the project\'s configuration ' +
+      '(deploy/nginx/: http.conf, server.conf, upstream.conf with the replicas\' addresses; ' +
+      'a main file as nginx.conf\'s, a worker a core). ' +
       (pinning === null
         ? 'Servers and load generators share the CPUs. '
-        : `Redis, the replicas and nginx all run on CPU ${pinning.server}, where the other scenarios run their one server, the load generators on ` +
-          `CPU ${pinning.load}: the replicas share the processor time one replica has alone, so a second replica splits the work but adds no CPU to ` +
-          'it; the figures show what the hop and the sharing cost, not what a second core would give. ') +
-      `GET / at ${number(http.rootConnections)} connections, then GET /sync at ${number(http.syncConnections)}, on one replica directly, on the same ` +
-      `replica through nginx (the hop) and through nginx on two (the second replica); ${http.rounds === 1 ? 'once each' : `the three take turns ` +
-      `for ${http.rounds} rounds on the same processes, the round with the median req/s kept`}. The servers' CPU is that of every process serving: ` +
-      'Redis, the replicas, nginx (its workers too).',
+        : `Redis, the replicas and nginx all run on CPU ${pinning.server}, ` +
+          'where the other scenarios run their one server, ' +
+          `the load generators on CPU ${pinning.load}: the replicas share the processor time one replica has alone, ` +
+          'so a second replica splits the work but adds no CPU to it; ' +
+          'the figures show what the hop and the sharing cost, not what a second core would give. ') +
+      `GET / at ${number(http.rootConnections)} connections, then GET /sync at ${number(http.syncConnections)}, ` +
+      'on one replica directly, on the same replica through nginx (the hop) ' +
+      'and through nginx on two (the second replica); ' +
+      (http.rounds === 1
+        ? 'once each'
+        : 'the three take turns ' +
+          `for ${http.rounds} rounds on the same processes, the round with the median req/s kept`) +
+      '. The servers\' CPU is that of every process serving: Redis, the replicas, nginx (its workers too).',
     '',
-    '| setup | path | connections | req/s | p50 ms | p99 ms | errors | wrk CPU | servers\' CPU | servers\' CPU µs per request |',
+    '| setup | path | connections | req/s | p50 ms | p99 ms | errors | wrk CPU | servers\' CPU | ' +
+      'servers\' CPU µs per request |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...setups.map((setup) => load(setup, 'GET /', http.setups[setup].root)),
     ...setups.map((setup) => load(setup, 'GET /sync', http.setups[setup].sync)),
     '',
-    '| measured | the hop: 1 replica through nginx ÷ direct | the second replica: 2 ÷ 1, through nginx | 2 replicas through nginx ÷ 1 direct |',
+    '| measured | the hop: 1 replica through nginx ÷ direct | the second replica: 2 ÷ 1, through nginx | ' +
+      '2 replicas through nginx ÷ 1 direct |',
     '|---|---:|---:|---:|',
     steps('GET / req/s', http.ratios.rootPerSecond),
     steps('GET / p99', http.ratios.rootP99),
@@ -387,41 +508,57 @@ export function replicasTable (result: Replicas, pinning: BenchResults['pinning'
     steps('GET /sync p99', http.ratios.syncP99),
     steps('GET /sync servers\' CPU per request', http.ratios.syncCpuPerRequest),
     '',
-    `The chat over two replicas: ${number(chat.sockets)} WebSockets (ws, the chat scenario's client) join GET /chat through nginx, which hands ` +
-      `them to the replicas in turn (counted in each replica's room, round by round: ${counted}), against one process of the service alone, its ` +
-      `room in memory, as in the chat scenario. ${turns(chat.rounds, chat.messagesPerRound, 'message', 'socket')}` +
-      `Memory is that of every process serving the room: the replicas', Redis's and nginx's. In the room, round by round: on two replicas ` +
-      `${eachRound(chat.twoReplicas.rounds, (round) => round.opened)}, on one process ${eachRound(chat.oneProcess.rounds, (round) => round.opened)}; ` +
+    `The chat over two replicas: ${number(chat.sockets)} WebSockets (ws, the chat scenario's client) join GET /chat ` +
+      'through nginx, which hands them to the replicas in turn ' +
+      `(counted in each replica's room, round by round: ${counted}), against one process of the service alone, ` +
+      `its room in memory, as in the chat scenario. ${turns(chat.rounds, chat.messagesPerRound, 'message', 'socket')}` +
+      'Memory is that of every process serving the room: the replicas\', Redis\'s and nginx\'s. ' +
+      'In the room, round by round: on two replicas ' +
+      `${eachRound(chat.twoReplicas.rounds, (round) => round.opened)}, ` +
+      `on one process ${eachRound(chat.oneProcess.rounds, (round) => round.opened)}; ` +
       `${number(total([...chat.twoReplicas.rounds, ...chat.oneProcess.rounds], (round) => round.failed))} failed.`,
     '',
     '| measured | 2 replicas through nginx | 1 process | 2 replicas ÷ 1 process |',
     '|---|---:|---:|---:|',
-    beside('resident memory per socket, KB', chat.twoReplicas.perSocket.rssKb, chat.oneProcess.perSocket.rssKb, (kb) => number(kb, 1)),
+    beside(
+      'resident memory per socket, KB',
+      chat.twoReplicas.perSocket.rssKb,
+      chat.oneProcess.perSocket.rssKb,
+      (kb) => number(kb, 1)
+    ),
     ...deliveryRows('a message', 'socket', chat.twoReplicas.delivery, chat.oneProcess.delivery),
     '',
-    `The rolling restart: ${number(restart.connections)} connections (bench/clients/steady-load.ts, undici) ask GET / and GET /sync in turn ` +
-      `through nginx, one request at a time each, for ${number(restart.durationS, 1)} s; the replicas stop with SHUTDOWN_DELAY_MS ` +
-      `${number(restart.shutdownDelayMs)}. Replica A gets SIGTERM, is started again once it has exited, and once nginx's access log shows it ` +
-      'answering again, B does the same.',
+    `The rolling restart: ${number(restart.connections)} connections (bench/clients/steady-load.ts, undici) ` +
+      'ask GET / and GET /sync in turn through nginx, one request at a time each, ' +
+      `for ${number(restart.durationS, 1)} s; the replicas stop with SHUTDOWN_DELAY_MS ` +
+      `${number(restart.shutdownDelayMs)}. Replica A gets SIGTERM, is started again once it has exited, ` +
+      'and once nginx\'s access log shows it answering again, B does the same.',
     '',
-    '| replica | exit code | SIGTERM to exit, ms | start to ready, ms | ready to its first answer through nginx, ms | requests answered from its SIGTERM to that answer |',
+    '| replica | exit code | SIGTERM to exit, ms | start to ready, ms | ' +
+      'ready to its first answer through nginx, ms | requests answered from its SIGTERM to that answer |',
     '|---|---:|---:|---:|---:|---:|',
-    ...restart.replicas.map((replica) => `| ${replica.name} | ${replica.exitCode ?? 'killed'} | ${number(replica.stoppedMs)} | ${number(replica.readyMs)} | ` +
-      `${number(replica.backMs)} | ${number(replica.answeredMeanwhile)} |`),
+    ...restart.replicas.map((replica) =>
+      `| ${replica.name} | ${replica.exitCode ?? 'killed'} | ${number(replica.stoppedMs)} | ` +
+      `${number(replica.readyMs)} | ${number(replica.backMs)} | ${number(replica.answeredMeanwhile)} |`),
     '',
     '| requests | answered | p50 ms | p99 ms | highest ms |',
     '|---|---:|---:|---:|---:|',
-    `| GET / | ${number(restart.answered.root)} | ${ms(restart.latency.root.p50Ms)} | ${ms(restart.latency.root.p99Ms)} | ${ms(restart.latency.root.maxMs)} |`,
-    `| GET /sync | ${number(restart.answered.sync)} | ${ms(restart.latency.sync.p50Ms)} | ${ms(restart.latency.sync.p99Ms)} | ${ms(restart.latency.sync.maxMs)} |`,
+    `| GET / | ${number(restart.answered.root)} | ${ms(restart.latency.root.p50Ms)} | ` +
+      `${ms(restart.latency.root.p99Ms)} | ${ms(restart.latency.root.maxMs)} |`,
+    `| GET /sync | ${number(restart.answered.sync)} | ${ms(restart.latency.sync.p50Ms)} | ` +
+      `${ms(restart.latency.sync.p99Ms)} | ${ms(restart.latency.sync.maxMs)} |`,
     '',
-    `${number(answered)} answered, ${number(restart.failed)} failed${restart.failed === 0 ? '' : ` (${Object.entries(restart.failures).map(([reason, count]) => `${reason}: ${number(count)}`).join('; ')})`}; ` +
+    `${number(answered)} answered, ${number(restart.failed)} failed${restart.failed === 0 ? '' : ` (${failures})`}; ` +
       `nginx moved ${number(restart.retried)} requests from one replica to the other.`,
     '',
     '| check | measured | met |',
     '|---|---:|:---:|',
-    `| every request of the loads above answered, through nginx or not | ${number(httpErrors)} errors | ${httpErrors === 0 ? 'yes' : '**no**'} |`,
-    `| every socket got every message, on two replicas | ${number(chat.twoReplicas.delivery.missed)} missed | ${chat.twoReplicas.delivery.missed === 0 ? 'yes' : '**no**'} |`,
-    `| each replica stopped gracefully on SIGTERM (exit 0) | ${restart.replicas.map(({ name, exitCode }) => `${name}: ${exitCode ?? 'killed'}`).join(', ')} | ` +
+    `| every request of the loads above answered, through nginx or not | ${number(httpErrors)} errors | ` +
+      `${httpErrors === 0 ? 'yes' : '**no**'} |`,
+    `| every socket got every message, on two replicas | ${number(chat.twoReplicas.delivery.missed)} missed | ` +
+      `${chat.twoReplicas.delivery.missed === 0 ? 'yes' : '**no**'} |`,
+    '| each replica stopped gracefully on SIGTERM (exit 0) | ' +
+      `${restart.replicas.map(({ name, exitCode }) => `${name}: ${exitCode ?? 'killed'}`).join(', ')} | ` +
       `${restart.replicas.every(({ exitCode }) => exitCode === 0) ? 'yes' : '**no**'} |`,
     '',
     verdictTable(verdictList)
@@ -430,7 +567,11 @@ export function replicasTable (result: Replicas, pinning: BenchResults['pinning'
 }
 
 export function verdictTable (list: Verdict[]): string {
-  return ['| target | measured | met |', '|---|---:|:---:|', ...list.map((verdict) => `| ${verdict.goal} | ${verdict.measured} | ${verdict.met ? 'yes' : '**no**'} |`)].join('\n')
+  return [
+    '| target | measured | met |',
+    '|---|---:|:---:|',
+    ...list.map((verdict) => `| ${verdict.goal} | ${verdict.measured} | ${verdict.met ? 'yes' : '**no**'} |`)
+  ].join('\n')
 }
 
 /** Throughput and p99 against connections, one line per target, as an SVG document. */

@@ -37,22 +37,33 @@ export async function settle (run: Run, ms: number): Promise<void> {
 }
 
 /** The middle item of `items` ordered by `by` (the upper one of the two middles for an even count). */
-export const middle = <T>(items: T[], by: (item: T) => number): T => [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)] as T
+export const middle = <T>(items: T[], by: (item: T) => number): T =>
+  [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)] as T
 export const median = (values: number[]): number => middle(values, (value) => value)
 
 /**
  * Loads `path` on a running target that must outlive the load (where several processes serve together, each of them);
  * warns when wrk had no core left to give (the figure is then wrk's limit).
  */
-export async function measure (target: Pick<Target, 'name' | 'port'>, running: Running | Running[], path: string, connections: number, durationS: number, options?: LoadOptions): Promise<LoadResult> {
+export async function measure (
+  target: Pick<Target, 'name' | 'port'>,
+  running: Running | Running[],
+  path: string,
+  connections: number,
+  durationS: number,
+  options?: LoadOptions
+): Promise<LoadResult> {
   const serving = [running].flat()
   const result = await load(`http://127.0.0.1:${target.port}${path}`, connections, durationS, serving.map(({ child }) => child.pid as number), options)
   // A server gone mid-load leaves wrk counting refused connects, and its CPU past reading: no figure to keep.
   for (const { child: { exitCode, signalCode }, stderr } of serving) {
-    if (exitCode !== null || signalCode !== null) throw new Error(`${target.name} ended under load (${exitCode ?? signalCode}): ${stderr()}`)
+    if (exitCode !== null || signalCode !== null) {
+      throw new Error(`${target.name} ended under load (${exitCode ?? signalCode}): ${stderr()}`)
+    }
   }
   if (result.loadGeneratorCpu >= SATURATED_CPU) {
-    console.error(`# warning: wrk used ${result.loadGeneratorCpu.toFixed(2)} of its core on ${target.name} ${path} at ${connections} connections: ` +
+    console.error(`# warning: wrk used ${result.loadGeneratorCpu.toFixed(2)} of its core on ${target.name} ${path} ` +
+      `at ${connections} connections: ` +
       'its req/s is a floor set by the load generator, not the server\'s ceiling')
   }
   return result
@@ -80,7 +91,10 @@ export interface Delivery {
   missed: number
 }
 
-/** Delivery of the messages whose receivers' latencies are `latencies` (one array per message), each meant for `receivers`. */
+/**
+ * Delivery of the messages whose receivers' latencies are `latencies` (one array per message), each meant for
+ * `receivers`.
+ */
 export function delivery (latencies: number[][], receivers: number): Delivery {
   const all = latencies.flat()
   const last = latencies.map((each) => Math.max(0, ...each))
@@ -115,7 +129,10 @@ export function acrossRounds (rounds: Delivery[]): Delivery {
  * taking turns in the order given, so that a slow moment of the machine does not fall on one alone; each target's
  * results, round by round.
  */
-export async function takeTurns<Name extends string, Result> (run: Run, turns: Record<Name, (round: number) => Promise<Result>>): Promise<Record<Name, Result[]>> {
+export async function takeTurns<Name extends string, Result> (
+  run: Run,
+  turns: Record<Name, (round: number) => Promise<Result>>
+): Promise<Record<Name, Result[]>> {
   const entries = Object.entries(turns) as Array<[Name, (round: number) => Promise<Result>]>
   const results = Object.fromEntries(entries.map(([name]) => [name, []])) as unknown as Record<Name, Result[]>
   for (let round = 0; round < run.rounds; round++) {
@@ -127,7 +144,10 @@ export async function takeTurns<Name extends string, Result> (run: Run, turns: R
 /** The service's figure over the baseline's; null where the baseline's is 0 (JSON has no Infinity). */
 export const ratio = (service: number, baseline: number): number | null => baseline === 0 ? null : service / baseline
 
-/** A server's memory at a moment, in KB: resident (the process's, from /proc), and V8's heap in use where /metrics says (the service's). */
+/**
+ * A server's memory at a moment, in KB: resident (the process's, from /proc), and V8's heap in use where /metrics says
+ * (the service's).
+ */
 export interface Memory {
   rssKb: number
   heapUsedKb?: number
@@ -143,7 +163,9 @@ export async function serverMemory (target: Target, running: Running, metrics: b
 export function perConnection (idle: Memory, open: Memory, count: number): Memory {
   const each = (from: number, to: number): number => count > 0 ? (to - from) / count : 0
   const rssKb = each(idle.rssKb, open.rssKb)
-  return idle.heapUsedKb === undefined || open.heapUsedKb === undefined ? { rssKb } : { rssKb, heapUsedKb: each(idle.heapUsedKb, open.heapUsedKb) }
+  return idle.heapUsedKb === undefined || open.heapUsedKb === undefined
+    ? { rssKb }
+    : { rssKb, heapUsedKb: each(idle.heapUsedKb, open.heapUsedKb) }
 }
 
 /** A load generator of bench/clients/ in a process of its own, which reports on stdout, one JSON line a step. */
@@ -158,7 +180,11 @@ export interface Client {
 
 /** Starts the client `script` with `args`, on the load generator's CPU (as wrk), with the open-file limit raised. */
 export function startClient (script: string, args: Array<string | number>): Client {
-  const child = spawnWithLimit({ command: process.execPath, args: [script, ...args.map(String)] }, 'pipe', PINNING?.load)
+  const child = spawnWithLimit(
+    { command: process.execPath, args: [script, ...args.map(String)] },
+    'pipe',
+    PINNING?.load
+  )
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]()
   let stderr = ''
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })

@@ -1,5 +1,5 @@
-// The servers the benchmarks compare: the service and its baselines (bare Fastify: for the ladder, the live updates, the
-// chat) always, the peers when this machine has them.
+// The servers the benchmarks compare: the service and its baselines (bare Fastify: for the ladder, the live updates,
+// the chat) always, the peers when this machine has them.
 import { spawnSync } from 'node:child_process'
 import { symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -20,7 +20,10 @@ export interface Target extends Server {
  * imports of packages resolve to.
  */
 export function buildService (dir: string): void {
-  const build = spawnSync(process.execPath, [join('scripts', 'build.mjs'), '--outdir', dir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+  const build = spawnSync(process.execPath, [join('scripts', 'build.mjs'), '--outdir', dir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
   if (build.status !== 0) throw new Error(`the build into ${dir} failed`)
   if (relative(ROOT, dir).startsWith('..')) {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }) + '\n')
@@ -39,7 +42,15 @@ export function service (port: number, buildDir: string, logFile?: string): Targ
     args: [join(buildDir, 'src', 'server.js')],
     // Every setting the figures depend on, so that a developer's shell or .env cannot change them. No load balancer
     // needs the shutdown delay's seconds of serving on here: without it, stopping the service is not 5 s per stop.
-    env: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ROOT_DELAY_MS: '1000', WAIT_DELAY_MS: '2000', SHUTDOWN_DELAY_MS: '0' }
+    env: {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ROOT_DELAY_MS: '1000',
+      WAIT_DELAY_MS: '2000',
+      SHUTDOWN_DELAY_MS: '0'
+    }
   }
 }
 
@@ -50,7 +61,10 @@ export function baseline (port: number): Target {
 
 /** The live updates' baseline: bare Fastify holding event streams, an update every `intervalMs`. */
 export function eventsBaseline (port: number, intervalMs: number): Target {
-  return { ...baselineServer('baseline-events.mjs', port), env: { PORT: String(port), LIVE_INTERVAL_MS: String(intervalMs) } }
+  return {
+    ...baselineServer('baseline-events.mjs', port),
+    env: { PORT: String(port), LIVE_INTERVAL_MS: String(intervalMs) }
+  }
 }
 
 /** The chat's baseline: bare Fastify and @fastify/websocket, a room that sends each frame to every socket. */
@@ -59,7 +73,14 @@ export function chatBaseline (port: number): Target {
 }
 
 function baselineServer (file: string, port: number): Target {
-  return { name: 'baseline', own: true, port, command: process.execPath, args: [join(ROOT, 'bench', 'servers', file)], env: { PORT: String(port) } }
+  return {
+    name: 'baseline',
+    own: true,
+    port,
+    command: process.execPath,
+    args: [join(ROOT, 'bench', 'servers', file)],
+    env: { PORT: String(port) }
+  }
 }
 
 export interface Peers {
@@ -68,22 +89,39 @@ export interface Peers {
   missing: string[]
 }
 
-/** Express 5 (a dev dependency), and the seed's Flask app under Flask's dev server and under gunicorn, where installed. */
+/**
+ * Express 5 (a dev dependency), and the seed's Flask app under Flask's dev server and under gunicorn, where installed.
+ */
 export function peers (): Peers {
   const targets: Peers['targets'] = [
-    (port) => ({ name: 'express', own: false, port, command: process.execPath, args: [join(ROOT, 'bench', 'servers', 'express.mjs')], env: { PORT: String(port) } })
+    (port) => ({
+      name: 'express',
+      own: false,
+      port,
+      command: process.execPath,
+      args: [join(ROOT, 'bench', 'servers', 'express.mjs')],
+      env: { PORT: String(port) }
+    })
   ]
   const missing: string[] = []
   const python = pythonWithFlask()
   if (python === undefined) {
-    missing.push('flask: no python3 here imports flask with its async extra (Debian: apt-get install python3-flask python3-asgiref)')
+    missing.push('flask: no python3 here imports flask with its async extra ' +
+      '(Debian: apt-get install python3-flask python3-asgiref)')
   } else {
     targets.push((port) => flaskDev(python, port))
   }
   if (python === undefined || !succeeds('gunicorn', ['--version'])) {
     missing.push('gunicorn: not installed, or no Flask for it to run (Debian: apt-get install gunicorn python3-flask)')
   } else {
-    targets.push((port) => ({ name: 'gunicorn', own: false, port, command: 'gunicorn', args: ['--workers', '5', '--bind', `127.0.0.1:${port}`, '--log-level', 'warning', 'app:app'], cwd: FLASK_DIR }))
+    targets.push((port) => ({
+      name: 'gunicorn',
+      own: false,
+      port,
+      command: 'gunicorn',
+      args: ['--workers', '5', '--bind', `127.0.0.1:${port}`, '--log-level', 'warning', 'app:app'],
+      cwd: FLASK_DIR
+    }))
   }
   return { targets, missing }
 }

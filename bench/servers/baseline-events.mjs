@@ -1,4 +1,5 @@
-// The live updates' baseline: bare Fastify holding event streams (GET /events) as its user would, no plugin, logger off.
+// The live updates' baseline: bare Fastify holding event streams (GET /events) as its user would, no plugin, logger
+// off.
 import Fastify from 'fastify'
 
 const HTML = 'text/html; charset=utf-8'
@@ -10,7 +11,8 @@ let seq = 0
 // server has closed, the timer does not keep the process up.
 setInterval(() => {
   seq++
-  const frame = `event: update\nid: ${seq}\ndata: ${JSON.stringify({ seq, at: new Date().toISOString(), latencyMs: 0, ok: true })}\n\n`
+  const data = JSON.stringify({ seq, at: new Date().toISOString(), latencyMs: 0, ok: true })
+  const frame = `event: update\nid: ${seq}\ndata: ${data}\n\n`
   for (const res of streams) res.write(frame)
 }, Number(process.env.LIVE_INTERVAL_MS)).unref()
 

@@ -4,12 +4,10 @@ import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Cancellation } from '../../src/http/cancellation.ts'
 import { DeadlineWheel } from '../../src/http/deadline-wheel.ts'
+import { clientClosed } from '../../src/http/errors.ts'
 
 /** How late a deadline may fire: the wheel's tick. */
 const DEADLINE_TICK_MS = 50
-
-/** Status for a request whose client left: nobody reads its answer (nginx's 499). */
-const CLIENT_CLOSED_REQUEST = 499
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,10 +38,12 @@ export default fp(async (fastify) => {
   const { REQUEST_DEADLINE_MS } = fastify.config
   const deadlineOf = (request: FastifyRequest): number => request.routeOptions.config.deadlineMs ?? REQUEST_DEADLINE_MS
   const wheel = new DeadlineWheel<TrackedRequest>(DEADLINE_TICK_MS, (request) => {
-    request[kCancellation]?.cancel(fastify.httpErrors.gatewayTimeout(`The request took longer than its deadline of ${deadlineOf(request)} ms`))
+    request[kCancellation]?.cancel(
+      fastify.httpErrors.gatewayTimeout(`The request took longer than its deadline of ${deadlineOf(request)} ms`)
+    )
   })
   // One reason for every client that leaves: nobody reads it, and a stack per abandoned request is work for nothing.
-  const clientLeft = fastify.httpErrors.createError(CLIENT_CLOSED_REQUEST, 'The client closed the connection')
+  const clientLeft = clientClosed('The client closed the connection')
 
   fastify.decorateRequest(kCancellation, null)
   fastify.decorateRequest('cancellation', {

@@ -1,7 +1,5 @@
 // fastify.chat: the chat room behind GET /chat, shared by every replica through Redis with REDIS_URL (else in this
-// process). A socket joins under a name and gets the latest messages; each message is broadcast to all. A bad frame gets
-// an error frame; a client that keeps sending them, or sends a frame too large to read, is closed. A heartbeat closes
-// dead peers; the drain closes every socket with 1001. What the room shares is the hub's; what each socket does, here.
+// process). What the room shares is the hub's; what each socket does, here.
 import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
@@ -23,11 +21,14 @@ const WINDOW_MS = 10_000
 const MAX_ERRORS_PER_WINDOW = 10
 
 /**
- * Why a frame was refused, or a socket closed for what it sent, as chat_errors_total counts it; `unavailable`: a message
- * not sent, or a newcomer closed, as the room could not be reached (Redis).
+ * Why a frame was refused, or a socket closed for what it sent, as chat_errors_total counts it; `unavailable`: a
+ * message not sent, or a newcomer closed, as the room could not be reached (Redis).
  */
 type ErrorReason = FrameProblem | 'rate_limited' | 'frame_too_large' | 'abuse' | 'unavailable'
-const ERROR_REASONS: ErrorReason[] = ['invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse', 'unavailable']
+const ERROR_REASONS: ErrorReason[] = [
+  'invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse',
+  'unavailable'
+]
 
 interface Member {
   readonly name: string
@@ -63,13 +64,36 @@ export default fp(async (fastify) => {
   const hub: ChatHub = redis === undefined
     ? new MemoryChatHub(config.CHAT_HISTORY)
     // Loaded only to be used: without REDIS_URL the service loads no Redis client.
-    : new (await import('../../src/chat/redis.ts')).RedisChatHub({ client: redis.client, reader: redis.connection('chat'), historySize: config.CHAT_HISTORY, log: fastify.log })
+    : new (await import('../../src/chat/redis.ts')).RedisChatHub({
+      client: redis.client,
+      reader: redis.connection('chat'),
+      historySize: config.CHAT_HISTORY,
+      log: fastify.log
+    })
 
   const registers = [fastify.metricsRegistry]
-  new Gauge({ name: 'chat_connections_open', help: "This process's sockets in the chat room", registers, collect () { this.set(members.size) } })
-  const messagesBroadcast = new Counter({ name: 'chat_messages_total', help: "Chat messages broadcast from this process's sockets", registers })
-  const dropped = new Counter({ name: 'chat_clients_dropped_total', help: 'Chat sockets cut off for reading too slowly', registers })
-  const errors = new Counter({ name: 'chat_errors_total', help: 'Chat frames refused, and sockets closed for what they sent, by reason', labelNames: ['reason'], registers })
+  new Gauge({
+    name: 'chat_connections_open',
+    help: "This process's sockets in the chat room",
+    registers,
+    collect () { this.set(members.size) }
+  })
+  const messagesBroadcast = new Counter({
+    name: 'chat_messages_total',
+    help: "Chat messages broadcast from this process's sockets",
+    registers
+  })
+  const dropped = new Counter({
+    name: 'chat_clients_dropped_total',
+    help: 'Chat sockets cut off for reading too slowly',
+    registers
+  })
+  const errors = new Counter({
+    name: 'chat_errors_total',
+    help: 'Chat frames refused, and sockets closed for what they sent, by reason',
+    labelNames: ['reason'],
+    registers
+  })
   // Every reason's series from the start, at 0: a rate over a series that appears only on its first error misses it.
   const counted = Object.fromEntries(ERROR_REASONS.map((reason) => {
     const counter = errors.labels({ reason })
@@ -113,7 +137,9 @@ export default fp(async (fastify) => {
     }
     const frame = readFrame(data, isBinary, maxTextBytes)
     if ('problem' in frame) return refuse(socket, member, frame.problem, frame.message)
-    if (!member.messageLimit.take()) return refuse(socket, member, 'rate_limited', `at most ${config.CHAT_RATE_PER_10S} messages per 10 s`)
+    if (!member.messageLimit.take()) {
+      return refuse(socket, member, 'rate_limited', `at most ${config.CHAT_RATE_PER_10S} messages per 10 s`)
+    }
     // Not the client's fault: told, but not counted against it as a bad frame is.
     hub.say(member.name, frame.text).then(() => { messagesBroadcast.inc() }, (error: Error) => {
       counted.unavailable.inc()
@@ -142,7 +168,12 @@ export default fp(async (fastify) => {
       socket.on('close', (code, reason) => {
         members.delete(socket)
         // The socket's access line: its upgrade has none, as it ends only now.
-        log.info({ name, code, reason: reason.toString(), durationMs: Math.round(performance.now() - joinedAt) }, 'chat socket closed')
+        log.info({
+          name,
+          code,
+          reason: reason.toString(),
+          durationMs: Math.round(performance.now() - joinedAt)
+        }, 'chat socket closed')
         void hub.leave(member.listener)
       })
       hub.join(name, member.listener).catch((error: Error) => {

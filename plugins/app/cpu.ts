@@ -1,6 +1,5 @@
 // fastify.cpuPool: CPU work (counting primes) on a pool of worker threads, so that the event loop stays free for other
-// requests. Tasks past the threads wait in a bounded queue (past it, 503 with Retry-After); a cancelled request's task
-// leaves the queue, or its thread is stopped; the tasks still there at the shutdown's cut-off are answered 503.
+// requests.
 import { availableParallelism } from 'node:os'
 import { extname, join } from 'node:path'
 import { Gauge } from '@prometheus-io/client'
@@ -8,7 +7,7 @@ import fp from 'fastify-plugin'
 import { Piscina } from 'piscina'
 import type { Cancellation } from '../../src/http/cancellation.ts'
 import type { PrimeCount } from '../../src/cpu/primes.ts'
-import { retryLater } from '../../src/http/errors.ts'
+import { retryLater, shuttingDown } from '../../src/http/errors.ts'
 
 // The worker's module, of the same kind as this one: .ts from the sources (the threads inherit the TypeScript loader
 // through execArgv), .js from dist/.
@@ -37,7 +36,11 @@ export default fp(async (fastify) => {
   // none. A thread stopped with its task is replaced at once, so the tasks waiting go on (with fewer threads kept,
   // they would wait for the next task to start one).
   let pool: Piscina<number, PrimeCount> | undefined
-  const threadPool = (): Piscina<number, PrimeCount> => (pool ??= new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads }))
+  const threadPool = (): Piscina<number, PrimeCount> => (pool ??= new Piscina({
+    filename: WORKER,
+    minThreads: threads,
+    maxThreads: threads
+  }))
   const queued = (): number => pool?.queueSize ?? 0
   // Piscina's own maxQueue holds only for tasks run without an AbortSignal (the others wait in a queue it does not
   // bound), so the bound is kept here: at most `threads` tasks running and CPU_MAX_QUEUE waiting.
@@ -45,9 +48,12 @@ export default fp(async (fastify) => {
   let admitted = 0
   let stopped: Promise<void> | undefined
 
-  new Gauge({ name: 'cpu_pool_queue_length', help: 'CPU tasks waiting for a worker thread', registers: [fastify.metricsRegistry], collect () { this.set(queued()) } })
-
-  const shuttingDown = (): Error => retryLater('The service is shutting down')
+  new Gauge({
+    name: 'cpu_pool_queue_length',
+    help: 'CPU tasks waiting for a worker thread',
+    registers: [fastify.metricsRegistry],
+    collect () { this.set(queued()) }
+  })
 
   fastify.decorate('cpuPool', {
     async countPrimes (n, cancellation) {

@@ -1,11 +1,15 @@
 // fastify.dependency: the slow dependency the routes call, the simulator or (with DEPENDENCY_URL) the HTTP client,
-// with its failures turned into HTTP answers and its calls counted (and traced, when tracing is on). Calls still running
-// at the shutdown's cut-off are cancelled (answered 503 with Retry-After), and the client is closed with the app.
+// with its failures turned into HTTP answers and its calls counted (and traced, when tracing is on).
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram } from '@prometheus-io/client'
 import type { Cancellation } from '../../src/http/cancellation.ts'
-import { DependencyError, type Dependency, type DependencyAnswer, type DependencyQuery } from '../../src/dependency/port.ts'
-import { retryLater } from '../../src/http/errors.ts'
+import {
+  DependencyError,
+  type Dependency,
+  type DependencyAnswer,
+  type DependencyQuery
+} from '../../src/dependency/port.ts'
+import { retryLater, shuttingDown } from '../../src/http/errors.ts'
 import { SimulatedDependency } from '../../src/dependency/simulated.ts'
 import type { CallSpan } from '../../src/tracing/tracing.ts'
 
@@ -42,7 +46,8 @@ export default fp(async (fastify) => {
       poolSize: config.DEPENDENCY_POOL_SIZE,
       queueTimeoutMs: config.DEPENDENCY_QUEUE_TIMEOUT_MS
     })
-    // Loaded only when used: undici takes longer to load than Fastify itself, a cost the simulator's users need not pay.
+    // Loaded only when used: undici takes longer to load than Fastify itself, a cost the simulator's users need not
+    // pay.
     : new (await import('../../src/dependency/http.ts')).HttpDependency({
       origin: config.DEPENDENCY_URL,
       poolSize: config.DEPENDENCY_POOL_SIZE,
@@ -52,8 +57,18 @@ export default fp(async (fastify) => {
     })
 
   const registers = [fastify.metricsRegistry]
-  const calls = new Counter({ name: 'dependency_calls_total', help: 'Dependency calls, by how they ended', labelNames: ['outcome'], registers })
-  const durations = new Histogram({ name: 'dependency_call_duration_seconds', help: 'Time from a dependency call to its end, waiting for a connection included', labelNames: ['outcome'], registers })
+  const calls = new Counter({
+    name: 'dependency_calls_total',
+    help: 'Dependency calls, by how they ended',
+    labelNames: ['outcome'],
+    registers
+  })
+  const durations = new Histogram({
+    name: 'dependency_call_duration_seconds',
+    help: 'Time from a dependency call to its end, waiting for a connection included',
+    labelNames: ['outcome'],
+    registers
+  })
   const OUTCOMES: Outcome[] = ['ok', 'failed', 'timed_out', 'cancelled', 'rejected']
   // Every outcome's series from the start, at 0: a rate over a series that appears only on its first call misses it.
   const counted = Object.fromEntries(OUTCOMES.map((outcome) => {
@@ -61,8 +76,18 @@ export default fp(async (fastify) => {
     counter.inc(0)
     return [outcome, { calls: counter, durations: durations.labels({ outcome }) }]
   })) as Record<Outcome, { calls: Counter.Internal, durations: Histogram.Internal<'outcome'> }>
-  new Gauge({ name: 'dependency_calls_in_flight', help: 'Dependency calls holding a connection', registers, collect () { this.set(client.inFlight) } })
-  new Gauge({ name: 'dependency_pool_queue_length', help: 'Dependency calls waiting for a connection', registers, collect () { this.set(client.queued) } })
+  new Gauge({
+    name: 'dependency_calls_in_flight',
+    help: 'Dependency calls holding a connection',
+    registers,
+    collect () { this.set(client.inFlight) }
+  })
+  new Gauge({
+    name: 'dependency_pool_queue_length',
+    help: 'Dependency calls waiting for a connection',
+    registers,
+    collect () { this.set(client.queued) }
+  })
 
   /** Counts a call that ended, and ends its span: failed, unless it was cancelled for its request (or the service). */
   function record (outcome: Outcome, startedAt: number, span?: CallSpan, error?: unknown): void {
@@ -76,11 +101,13 @@ export default fp(async (fastify) => {
     if (error instanceof DependencyError) {
       switch (error.failure) {
         case 'failed': return ['failed', httpErrors.badGateway(`The dependency failed: ${error.message}`)]
-        case 'timed_out': return ['timed_out', httpErrors.gatewayTimeout(`The dependency was too slow: ${error.message}`)]
+        case 'timed_out':
+          return ['timed_out', httpErrors.gatewayTimeout(`The dependency was too slow: ${error.message}`)]
         case 'rejected': return ['rejected', retryLater(`The dependency is busy: ${error.message}`)]
       }
     }
-    // Cancelled, with an HTTP error as the reason: the deadline passed (504), the client left or the service is stopping.
+    // Cancelled, with an HTTP error as the reason: the deadline passed (504), the client left or the service is
+    // stopping.
     const statusCode = (error as { statusCode?: number }).statusCode
     if (statusCode === undefined) return ['failed', error]
     return [statusCode === 504 ? 'timed_out' : 'cancelled', error]
@@ -91,7 +118,9 @@ export default fp(async (fastify) => {
     call (query, cancellation) {
       const startedAt = performance.now()
       const span = tracing?.startCall(query.latencyMs)
-      const calling = span === undefined ? client.call(query, cancellation) : span.run(() => client.call(query, cancellation))
+      const calling = span === undefined
+        ? client.call(query, cancellation)
+        : span.run(() => client.call(query, cancellation))
       return calling.then((answer) => {
         record('ok', startedAt, span)
         return answer
@@ -105,7 +134,6 @@ export default fp(async (fastify) => {
     get queued () { return client.queued }
   } satisfies DependencyService)
 
-  const shuttingDown = (): Error => retryLater('The service is shutting down')
   fastify.shutdown.cutOff.addEventListener('abort', () => { client.cancelAll(shuttingDown()) })
   fastify.addHook('onClose', async () => {
     client.cancelAll(shuttingDown())

@@ -1,6 +1,4 @@
-// The requests in flight, and the end of each: answered, or abandoned by its client. One 'close' listener per
-// connection tells which request a client abandoned (Fastify's onRequestAbort adds a listener to every request, a
-// fifth of the cost of a small response); one onResponse hook tells every listener of each answer.
+// The requests in flight, and the end of each: answered, or abandoned by its client.
 import type { Socket } from 'node:net'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
@@ -35,6 +33,8 @@ export default fp(async (fastify) => {
     for (const listener of listeners) listener(reply, aborted)
   }
 
+  // One 'close' listener per connection tells which request a client abandoned (Fastify's onRequestAbort adds a
+  // listener to every request, a fifth of the cost of a small response).
   fastify.server.on('connection', (socket: Socket) => {
     socket.once('close', () => {
       const reply = serving.get(socket)

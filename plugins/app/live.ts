@@ -1,6 +1,5 @@
 // fastify.live: the live feed's event streams (GET /events). One feed for every stream (with REDIS_URL, for every
-// replica), running only while one is open; each update framed once and written to every stream; one heartbeat timer;
-// a client too slow to read is disconnected; on shutdown every stream gets a last event and ends.
+// replica), running only while one is open; each update framed once and written to every stream.
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyReply } from 'fastify'
@@ -10,7 +9,7 @@ import { sseComment, sseEvent, sseRetry } from '../../src/live/event-stream.ts'
 import { EventStreams } from '../../src/live/event-streams.ts'
 import { MemoryLiveFeed, type LiveFeed, type LiveUpdate } from '../../src/live/memory.ts'
 import { REQUEST_ID_HEADER } from '../../src/server/request-id.ts'
-import { retryLater } from '../../src/http/errors.ts'
+import { clientClosed, shuttingDown } from '../../src/http/errors.ts'
 
 /** Headers as the lines of an HTTP head. */
 function headerLines (headers: Record<string, string | number | readonly string[] | undefined>): string {
@@ -20,9 +19,6 @@ function headerLines (headers: Record<string, string | number | readonly string[
   }
   return lines
 }
-
-/** Status for work stopped because its client left (nginx's 499): here, every client of the feed. */
-const CLIENT_CLOSED_REQUEST = 499
 
 export interface LiveStreams {
   /**
@@ -42,14 +38,27 @@ declare module 'fastify' {
 }
 
 export default fp(async (fastify) => {
-  const { LIVE_INTERVAL_MS, LIVE_CALL_LATENCY_MS, LIVE_HEARTBEAT_MS, LIVE_RETRY_MS, LIVE_REPLAY_SIZE, LIVE_MAX_BUFFERED_BYTES } = fastify.config
+  const {
+    LIVE_INTERVAL_MS, LIVE_CALL_LATENCY_MS, LIVE_HEARTBEAT_MS, LIVE_RETRY_MS, LIVE_REPLAY_SIZE, LIVE_MAX_BUFFERED_BYTES
+  } = fastify.config
   const { redis } = fastify
   const registers = [fastify.metricsRegistry]
-  const published = new Counter({ name: 'live_updates_total', help: 'Live updates this replica made (with Redis: appended to the shared feed as its producer)', registers })
-  const dropped = new Counter({ name: 'live_clients_dropped_total', help: 'Event-stream clients disconnected for reading too slowly', registers })
+  const published = new Counter({
+    name: 'live_updates_total',
+    help: 'Live updates this replica made (with Redis: appended to the shared feed as its producer)',
+    registers
+  })
+  const dropped = new Counter({
+    name: 'live_clients_dropped_total',
+    help: 'Event-stream clients disconnected for reading too slowly',
+    registers
+  })
 
-  const call = async (cancellation: Cancellation): Promise<unknown> => await fastify.dependency.call({ latencyMs: LIVE_CALL_LATENCY_MS }, cancellation)
-  const deliver = (update: LiveUpdate): void => { streams.broadcast(Buffer.from(sseEvent('update', update, update.seq))) }
+  const call = async (cancellation: Cancellation): Promise<unknown> =>
+    await fastify.dependency.call({ latencyMs: LIVE_CALL_LATENCY_MS }, cancellation)
+  const deliver = (update: LiveUpdate): void => {
+    streams.broadcast(Buffer.from(sseEvent('update', update, update.seq)))
+  }
   const feed: LiveFeed = redis === undefined
     ? new MemoryLiveFeed({
       intervalMs: LIVE_INTERVAL_MS,
@@ -73,7 +82,7 @@ export default fp(async (fastify) => {
       leaseLost: fastify.httpErrors.conflict('Another replica makes the live feed'),
       log: fastify.log
     })
-  const everyClientLeft = fastify.httpErrors.createError(CLIENT_CLOSED_REQUEST, 'Every client of the live feed left')
+  const everyClientLeft = clientClosed('Every client of the live feed left')
   // The feed is started by the request of the first stream, but runs for every stream: outside that request's context,
   // so that its calls' spans (with tracing on) do not all join the trace of a request long answered.
   const outsideAnyRequest = AsyncLocalStorage.snapshot()
@@ -127,7 +136,6 @@ export default fp(async (fastify) => {
     connection: 'close'
   })
   const { draining } = fastify.shutdown
-  const shuttingDown = (): Error => retryLater('The service is shutting down')
   fastify.decorate('live', {
     async open (reply, lastSeq) {
       if (draining.aborted) throw shuttingDown()
@@ -153,8 +161,8 @@ export default fp(async (fastify) => {
       // The head is written on the socket, and the frames after it: a ServerResponse would keep its head as a string
       // per stream, and frame every write as a chunk.
       const socket = reply.request.raw.socket
-      const head = `HTTP/1.1 200 OK\r\ndate: ${new Date().toUTCString()}\r\n${REQUEST_ID_HEADER}: ${reply.request.id}\r\n` +
-        `${headerLines(reply.getHeaders())}${STREAM_HEADERS}\r\n`
+      const head = `HTTP/1.1 200 OK\r\ndate: ${new Date().toUTCString()}\r\n` +
+        `${REQUEST_ID_HEADER}: ${reply.request.id}\r\n${headerLines(reply.getHeaders())}${STREAM_HEADERS}\r\n`
       fastify.inFlight.answered(reply)
       if (headOnly) {
         socket.end(head)
@@ -164,7 +172,9 @@ export default fp(async (fastify) => {
         stopIfNobodyListens()
         return
       }
-      if (streams.size === 1 && LIVE_HEARTBEAT_MS > 0) heartbeat = setInterval(() => { streams.broadcast(HEARTBEAT) }, LIVE_HEARTBEAT_MS)
+      if (streams.size === 1 && LIVE_HEARTBEAT_MS > 0) {
+        heartbeat = setInterval(() => { streams.broadcast(HEARTBEAT) }, LIVE_HEARTBEAT_MS)
+      }
     },
     get count () { return streams.size }
   } satisfies LiveStreams)
@@ -177,4 +187,7 @@ export default fp(async (fastify) => {
     clearInterval(heartbeat)
     await feed.stop(everyClientLeft)
   })
-}, { name: 'live', dependencies: ['@fastify/sensible', 'dependency', 'in-flight', 'metrics', 'redis', 'security-headers', 'shutdown'] })
+}, {
+  name: 'live',
+  dependencies: ['@fastify/sensible', 'dependency', 'in-flight', 'metrics', 'redis', 'security-headers', 'shutdown']
+})

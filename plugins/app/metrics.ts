@@ -1,6 +1,5 @@
 // Prometheus metrics: every request timed by method, route pattern and status, and the requests in flight; with the
-// app's other metrics (dependency, CPU pool and tasks, in their plugins) in fastify.metricsRegistry, and the process's
-// (event loop, heap, RSS, CPU) in one registry per process. GET /metrics (routes/metrics.ts) shows them all.
+// app's other metrics (dependency, CPU pool and tasks, in their plugins) in fastify.metricsRegistry.
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from '@prometheus-io/client'
 import fp from 'fastify-plugin'
 
@@ -46,10 +45,17 @@ export default fp(async (fastify) => {
     const route = reply.request.routeOptions.url ?? 'unmatched'
     const key = `${method} ${route} ${reply.statusCode}`
     let observed = series.get(key)
-    if (observed === undefined) series.set(key, (observed = durations.labels({ method, route, status_code: reply.statusCode })))
+    if (observed === undefined) {
+      series.set(key, (observed = durations.labels({ method, route, status_code: reply.statusCode })))
+    }
     observed.observe(reply.elapsedTime / 1000)
   })
 
   // Read when scraped, from the count the app keeps anyway: nothing per request.
-  new Gauge({ name: 'http_requests_in_flight', help: 'Requests received and not yet answered', registers: [registry], collect () { this.set(inFlight.count) } })
+  new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'Requests received and not yet answered',
+    registers: [registry],
+    collect () { this.set(inFlight.count) }
+  })
 }, { name: 'metrics', dependencies: ['in-flight'] })

@@ -5,5 +5,7 @@ import fp from 'fastify-plugin'
 export default fp(async (fastify) => {
   const { tracing } = fastify
   if (tracing === undefined) return
-  fastify.inFlight.onEnd((reply, aborted) => { tracing.endRequest(reply.request, aborted ? undefined : reply.statusCode) })
+  fastify.inFlight.onEnd((reply, aborted) => {
+    tracing.endRequest(reply.request, aborted ? undefined : reply.statusCode)
+  })
 }, { name: 'request-spans', dependencies: ['tracing', 'in-flight'] })

@@ -1,19 +1,15 @@
-// The stop that loses no request: readiness off at once, serving on while load balancers catch up, then drain and close.
-// Streams and sockets that outlive a request join it through fastify.shutdown.draining (see README, "Shutdown").
+// The stop that loses no request: readiness off at once, serving on while load balancers catch up, then drain and
+// close. Streams and sockets that outlive a request join it through fastify.shutdown.draining.
 import { Server as NetServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
+import { cutOffAfter } from '../../src/server/stop-timing.ts'
 
 /**
  * Once the server stops accepting, how long a connection that has not begun a request gets to begin one: it was
  * accepted a moment ago and its request is on its way, or it sits idle between keep-alive requests.
  */
 const FIRST_REQUEST_GRACE_MS = 1000
-
-/** How long before the shutdown timeout the work still waiting is cancelled: time for its 503 to be written. */
-export function cutOffAfter (timeoutMs: number): number {
-  return timeoutMs - Math.min(1000, timeoutMs / 4)
-}
 
 export interface Shutdown {
   /** True from the start of the stop: /ready answers 503 and every response asks its client to close the connection. */
@@ -24,7 +20,8 @@ export interface Shutdown {
   readonly cutOff: AbortSignal
   /**
    * The whole sequence: stopping at once; SHUTDOWN_DELAY_MS of serving; then no new connections, every request held
-   * answered, idle connections closed, the app closed. Resolves when all that is done; calling it again changes nothing.
+   * answered, idle connections closed, the app closed. Resolves when all that is done; calling it again changes
+   * nothing.
    */
   stop: () => Promise<void>
 }
@@ -70,8 +67,8 @@ export default fp(async (fastify) => {
   })
 
   // Runs before Fastify closes the server, and holds it until every connection has closed: Fastify's own close of an
-  // http.Server first closes every connection that has not begun a request, and on Node 26 that includes one
-  // accepted a moment ago whose request is still on its way (nodejs/node#63470). net.Server's close only stops accepting.
+  // http.Server first closes every connection that has not begun a request, and on Node 26 that includes one accepted a
+  // moment ago whose request is still on its way (nodejs/node#63470). net.Server's close only stops accepting.
   fastify.addHook('preClose', async () => {
     stopping = true
     const server = fastify.server

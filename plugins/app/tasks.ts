@@ -1,16 +1,14 @@
 // fastify.tasks: background tasks, each one dependency call that outlives the request that asked for it, kept in a
 // task store: in memory (this process only), or in Redis with REDIS_URL (every replica's, run by whichever takes it).
-// A failed task is logged and recorded, never thrown. The app's close waits for the tasks running here; those left at
-// the shutdown's cut-off are cancelled and recorded so in memory, handed back to the queue for another replica in Redis.
 import { STATUS_CODES } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Gauge } from '@prometheus-io/client'
 import fp from 'fastify-plugin'
 import type { Cancellation } from '../../src/http/cancellation.ts'
-import { retryLater } from '../../src/http/errors.ts'
+import { retryLater, shuttingDown } from '../../src/http/errors.ts'
 import type { Task } from '../../src/tasks/schemas.ts'
 import { MemoryTaskStore, type TaskStore } from '../../src/tasks/memory.ts'
-import { cutOffAfter } from './shutdown.ts'
+import { cutOffAfter } from '../../src/server/stop-timing.ts'
 
 /** The service's own prefix for its keys in Redis. */
 const REDIS_PREFIX = 'async-service'
@@ -57,8 +55,11 @@ export default fp(async (fastify) => {
    * lost, a hold on a task that could not be renewed) is a warning.
    */
   function redisError (error: Error): void {
-    if ('syscall' in error || error.message === 'Connection is closed.') log.debug({ err: error }, 'background tasks: redis connection lost')
-    else log.warn({ err: error }, 'background tasks: redis failed')
+    if ('syscall' in error || error.message === 'Connection is closed.') {
+      log.debug({ err: error }, 'background tasks: redis connection lost')
+    } else {
+      log.warn({ err: error }, 'background tasks: redis failed')
+    }
   }
 
   const limits = { maxPending: config.TASKS_MAX_PENDING, ttlMs: config.TASKS_TTL_MS, work }
@@ -87,7 +88,7 @@ export default fp(async (fastify) => {
   fastify.decorate('tasks', {
     async create (latencyMs) {
       // A task accepted now could not end before the app closes.
-      if (shutdown.draining.aborted) throw retryLater('The service is shutting down')
+      if (shutdown.draining.aborted) throw shuttingDown()
       const task = await reach(async () => await store.create({ latencyMs }))
       if (task === undefined) throw retryLater(`${config.TASKS_MAX_PENDING} tasks are pending already`)
       return task
@@ -114,8 +115,11 @@ export default fp(async (fastify) => {
   async function interrupt (): Promise<void> {
     const interrupted = await store.interrupt(new Error('The service is shutting down'))
     if (interrupted === 0) return
-    if (redis === undefined) log.warn({ cancelled: interrupted }, 'background tasks cancelled: the service is shutting down')
-    else log.info({ handedBack: interrupted }, 'background tasks handed back to the queue: the service is shutting down')
+    if (redis === undefined) {
+      log.warn({ cancelled: interrupted }, 'background tasks cancelled: the service is shutting down')
+    } else {
+      log.info({ handedBack: interrupted }, 'background tasks handed back to the queue: the service is shutting down')
+    }
   }
   shutdown.cutOff.addEventListener('abort', () => { void interrupt() })
 

@@ -1,5 +1,5 @@
-// fastify.redis: the connection to Redis when REDIS_URL is set (replicas share state through it), else undefined. The
-// service starts without waiting for Redis, reports it in /ready while it is unreachable, and reconnects by itself.
+// fastify.redis: the connection to Redis when REDIS_URL is set (replicas share state through it), else undefined.
+// The service starts without waiting for Redis, reports it in /ready while it is unreachable, and reconnects by itself.
 import type { Redis, RedisOptions } from 'ioredis'
 import fp from 'fastify-plugin'
 import { retryLater } from '../../src/http/errors.ts'
@@ -17,9 +17,10 @@ export interface RedisConnection {
    */
   readonly client: Redis
   /**
-   * A connection of its own for a blocking read (XREAD BLOCK), closed with the app. Its commands wait for it to connect;
-   * one in progress when the connection is lost fails, and the reader tries again. With `{ maxRetriesPerRequest: null }`,
-   * as BullMQ's worker needs, it is sent again once Redis is back instead, however long Redis is away.
+   * A connection of its own for a blocking read (XREAD BLOCK), closed with the app. Its commands wait for it to
+   * connect; one in progress when the connection is lost fails, and the reader tries again. With
+   * `{ maxRetriesPerRequest: null }`, as BullMQ's worker needs, it is sent again once Redis is back instead, however
+   * long Redis is away.
    */
   connection: (name: string, options?: Pick<RedisOptions, 'maxRetriesPerRequest'>) => Redis
   /** Whether the client is connected and ready now. */
@@ -63,7 +64,9 @@ export default fp(async (fastify) => {
     down = false
   })
   client.on('close', () => {
-    if (!down && client.status !== 'end') fastify.log.warn('redis unreachable: requests that need it get 503 until it is back')
+    if (!down && client.status !== 'end') {
+      fastify.log.warn('redis unreachable: requests that need it get 503 until it is back')
+    }
     down = true
   })
 
@@ -81,8 +84,8 @@ export default fp(async (fastify) => {
       if (connection.status === 'end') return
       // Not events.once: it would reject on an error the connection reports as it goes.
       const ended = new Promise((resolve) => connection.once('end', resolve))
-      // QUIT lets Redis finish what it was sent. Unreachable, there is nothing to finish, and a QUIT would wait for Redis
-      // behind the commands waiting for it: they fail instead.
+      // QUIT lets Redis finish what it was sent. Unreachable, there is nothing to finish, and a QUIT would wait for
+      // Redis behind the commands waiting for it: they fail instead.
       if (connection.status === 'ready') await connection.quit().catch(() => { connection.disconnect() })
       else connection.disconnect()
       await ended

@@ -6,7 +6,8 @@ export const autoConfig: FastifyDynamicSwaggerOptions = {
     openapi: '3.1.0',
     info: {
       title: 'async-service',
-      description: "The seed's async Flask app on Fastify 5: async handlers awaiting a slow dependency, fan-out, CPU work on worker threads, background tasks, probes and metrics",
+      description: "The seed's async Flask app on Fastify 5: async handlers awaiting a slow dependency, fan-out, " +
+        'CPU work on worker threads, background tasks, probes and metrics',
       version: '0.1.0'
     },
     tags: [

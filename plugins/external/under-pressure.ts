@@ -1,5 +1,5 @@
 // @fastify/under-pressure: past a threshold from config (event-loop delay or utilization, heap, RSS), requests get
-// 503 with Retry-After instead of queueing; /ready reports it, /health does not (routes/health.ts).
+// 503 with Retry-After instead of queueing; /ready reports it, /health does not (routes/health/index.ts).
 import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure'
 import type { FastifyInstance } from 'fastify'
 

@@ -1,4 +1,5 @@
-// GET /chat?name=: joins the chat room over a WebSocket (plugins/app/chat.ts); a plain GET, without the upgrade, is 426.
+// GET /chat?name=: joins the chat room over a WebSocket (plugins/app/chat.ts); a plain GET, without the upgrade, is
+// 426.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChatQuery } from '../../src/chat/schemas.ts'
 import { ErrorResponse } from '../../src/http/schemas.ts'
@@ -11,7 +12,8 @@ const chat: FastifyPluginAsyncTypebox = async (fastify) => {
     url: '',
     schema: {
       tags: ['chat'],
-      summary: 'Joins the chat room under ?name, over a WebSocket: frames of JSON text (README, "Chat")',
+      summary: 'Joins the chat room under ?name, over a WebSocket: frames of JSON text ' +
+        '(docs/reference/chat-protocol.md)',
       querystring: ChatQuery,
       response: {
         101: { type: 'null', description: 'Switching Protocols: the socket is in the room' },
@@ -20,9 +22,11 @@ const chat: FastifyPluginAsyncTypebox = async (fastify) => {
       }
     },
     handler: async () => {
-      throw fastify.httpErrors.createError(426, '/chat speaks WebSocket only: ask for an upgrade (Connection: Upgrade, Upgrade: websocket)', {
-        headers: { upgrade: 'websocket' }
-      })
+      throw fastify.httpErrors.createError(
+        426,
+        '/chat speaks WebSocket only: ask for an upgrade (Connection: Upgrade, Upgrade: websocket)',
+        { headers: { upgrade: 'websocket' } }
+      )
     },
     wsHandler: (socket, request) => { fastify.chat.join(socket, request.query.name, request.log) }
   })

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { timedCount } from '../../src/cpu/primes.ts'
 import { ErrorResponse } from '../../src/http/schemas.ts'
-import { PlainInteger } from '../../src/http/parameters.ts'
+import { queryNumber, refusals } from '../../src/http/parameters.ts'
 
 /** A count's answer. */
 const PrimesResponse = Type.Object({
@@ -16,17 +16,9 @@ const PrimesResponse = Type.Object({
 const cpu: FastifyPluginAsyncTypebox = async (fastify) => {
   const { CPU_MAX_N } = fastify.config
   const expected = `an integer from 2 to ${CPU_MAX_N}`
-  // One message for every refused value, whether the schema or the range refused it, with the schema's error code.
-  const refused = `querystring/n must be ${expected}`
-  const querystring = Type.Object({ n: PlainInteger(expected) })
+  const n = queryNumber('n', { integer: true, min: 2, max: CPU_MAX_N, expected })
+  const querystring = Type.Object({ n: n.schema })
   const badN = ErrorResponse(`?n is missing, or not ${expected}`)
-
-  /** ?n as a number, refused outside 2 to CPU_MAX_N. */
-  function inRange (given: string): number {
-    const n = Number(given)
-    if (n < 2 || n > CPU_MAX_N) throw fastify.httpErrors.createError(400, refused, { code: 'FST_ERR_VALIDATION' })
-    return n
-  }
 
   // '' and not '/': the folder's prefix alone is the path, /cpu without a twin /cpu/.
   fastify.get('', {
@@ -37,14 +29,16 @@ const cpu: FastifyPluginAsyncTypebox = async (fastify) => {
       response: {
         200: PrimesResponse,
         400: badN,
-        503: ErrorResponse("The CPU pool's queue is full, the service sheds load, or it is shutting down: retry after Retry-After"),
+        503: ErrorResponse(
+          "The CPU pool's queue is full, the service sheds load, or it is shutting down: retry after Retry-After"
+        ),
         504: ErrorResponse("The request's deadline passed")
       }
     },
-    schemaErrorFormatter: () => new Error(refused)
+    schemaErrorFormatter: refusals({ n: n.refusal })
   }, async (request) => {
-    const n = inRange(request.query.n)
-    return { n, ...(await fastify.cpuPool.countPrimes(n, request.cancellation)) }
+    const bound = n.read(request.query.n)
+    return { n: bound, ...(await fastify.cpuPool.countPrimes(bound, request.cancellation)) }
   })
 
   fastify.get('/blocking', {
@@ -54,10 +48,10 @@ const cpu: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring,
       response: { 200: PrimesResponse, 400: badN }
     },
-    schemaErrorFormatter: () => new Error(refused)
+    schemaErrorFormatter: refusals({ n: n.refusal })
   }, async (request) => {
-    const n = inRange(request.query.n)
-    return { n, ...timedCount(n) }
+    const bound = n.read(request.query.n)
+    return { n: bound, ...timedCount(bound) }
   })
 }
 

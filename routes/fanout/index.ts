@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { DependencyErrors, ErrorResponse } from '../../src/http/schemas.ts'
 import { FanoutMode, FanoutResult } from '../../src/fanout/schemas.ts'
-import { PlainInteger } from '../../src/http/parameters.ts'
+import { queryNumber, refusals } from '../../src/http/parameters.ts'
 
 /** Milliseconds to the tenth, enough to read and short to write. */
 const tenths = (ms: number): number => Math.round(ms * 10) / 10
@@ -18,16 +18,15 @@ interface CallResult {
 const fanout: FastifyPluginAsyncTypebox = async (fastify) => {
   const { ROOT_DELAY_MS, FANOUT_MAX_CALLS } = fastify.config
   const expected = `an integer from 1 to ${FANOUT_MAX_CALLS}`
-  // One message for every refused value of a field, whether the schema or the range refused it.
-  const refusedCalls = `querystring/calls must be ${expected}`
-  const refusedMode = 'querystring/mode must be parallel or sequential'
+  const callsParameter = queryNumber('calls', { integer: true, min: 1, max: FANOUT_MAX_CALLS, expected })
 
   fastify.get('', {
     schema: {
       tags: ['async'],
-      summary: `Makes ?calls dependency calls of ${ROOT_DELAY_MS} ms, all at once (mode=parallel, the default) or one after another`,
+      summary: `Makes ?calls dependency calls of ${ROOT_DELAY_MS} ms, all at once (mode=parallel, the default) ` +
+        'or one after another',
       querystring: Type.Object({
-        calls: PlainInteger(expected),
+        calls: callsParameter.schema,
         mode: Type.Optional(FanoutMode)
       }),
       response: {
@@ -37,12 +36,12 @@ const fanout: FastifyPluginAsyncTypebox = async (fastify) => {
         502: ErrorResponse('Every call failed')
       }
     },
-    schemaErrorFormatter: (errors) => new Error(errors[0]?.instancePath === '/mode' ? refusedMode : refusedCalls)
+    schemaErrorFormatter: refusals({
+      calls: callsParameter.refusal,
+      mode: 'querystring/mode must be parallel or sequential'
+    })
   }, async (request) => {
-    const count = Number(request.query.calls)
-    if (count < 1 || count > FANOUT_MAX_CALLS) {
-      throw fastify.httpErrors.createError(400, refusedCalls, { code: 'FST_ERR_VALIDATION' })
-    }
+    const count = callsParameter.read(request.query.calls)
     const mode = request.query.mode ?? 'parallel'
     const { cancellation } = request
 

@@ -11,7 +11,12 @@ const metrics: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['observability'],
       summary: 'Metrics in the Prometheus text format: requests, dependency calls, CPU pool, tasks, the process',
-      response: { 200: { description: 'The metrics', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: Type.String() } } } }
+      response: {
+        200: {
+          description: 'The metrics',
+          content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: Type.String() } }
+        }
+      }
     }
   }, async (request, reply) => {
     const merged = Registry.merge(fastify.metricsRegistries)

@@ -9,7 +9,8 @@ const ready: FastifyPluginAsyncTypebox = async (fastify) => {
     ...PROBE_OPTIONS,
     schema: {
       tags: ['probes'],
-      summary: 'Readiness: 200 while the service takes traffic, 503 once it is stopping, under pressure, or cannot reach Redis',
+      summary: 'Readiness: 200 while the service takes traffic, 503 once it is stopping, under pressure, ' +
+        'or cannot reach Redis',
       response: {
         200: ProbeResponse('The service takes traffic'),
         503: ProbeResponse('Send no traffic: the service is stopping, under pressure, or cannot reach Redis')

@@ -16,14 +16,20 @@ const tasks: FastifyPluginAsyncTypebox = async (fastify) => {
       body: TaskBody(TASKS_MAX_LATENCY_MS),
       response: {
         202: TaskAccepted,
-        400: ErrorResponse(`The body is not { "latencyMs": n }, n an integer from 0 to ${TASKS_MAX_LATENCY_MS}, and nothing else`),
-        503: ErrorResponse(`${TASKS_MAX_PENDING} tasks are pending already, Redis is unreachable, the service sheds load, or it is shutting down: retry after Retry-After`)
+        400: ErrorResponse(
+          `The body is not { "latencyMs": n }, n an integer from 0 to ${TASKS_MAX_LATENCY_MS}, and nothing else`
+        ),
+        503: ErrorResponse(
+          `${TASKS_MAX_PENDING} tasks are pending already, Redis is unreachable, the service sheds load, ` +
+          'or it is shutting down: retry after Retry-After'
+        )
       }
     },
     // TypeBox's own checks for the body, which Fastify's would coerce ("5" to 5) or strip of unknown fields.
     validatorCompiler: TypeBoxValidatorCompiler,
     schemaErrorFormatter: (errors) => {
-      const extra = errors.find((error) => error.keyword === 'additionalProperties')?.params.additionalProperties as string[] | undefined
+      const extra = errors.find((error) => error.keyword === 'additionalProperties')
+        ?.params.additionalProperties as string[] | undefined
       return new Error(extra === undefined ? refused : `body/${extra[0]} is not allowed: the body has latencyMs only`)
     }
   }, async (request, reply) => {
@@ -41,7 +47,9 @@ const tasks: FastifyPluginAsyncTypebox = async (fastify) => {
         200: Task,
         400: ErrorResponse('The id is not a UUID'),
         404: ErrorResponse('No such task, or it ended more than TASKS_TTL_MS ago'),
-        503: ErrorResponse('Redis is unreachable, the service sheds load, or it is shutting down: retry after Retry-After')
+        503: ErrorResponse(
+          'Redis is unreachable, the service sheds load, or it is shutting down: retry after Retry-After'
+        )
       }
     }
   }, async (request) => {

@@ -3,30 +3,28 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { DependencyErrors, ErrorResponse } from '../../src/http/schemas.ts'
 import { HtmlResponse } from '../../src/http/pages.ts'
-import { PlainDecimal } from '../../src/http/parameters.ts'
+import { queryNumber, refusals } from '../../src/http/parameters.ts'
 
 const wait: FastifyPluginAsyncTypebox = async (fastify) => {
   const { WAIT_DELAY_MS, MAX_WAIT_SECONDS } = fastify.config
   const expected = `a decimal number of seconds from 0 to ${MAX_WAIT_SECONDS}`
-  // One message for every refused value, whether the schema or the range refused it, with the schema's error code.
-  const refused = `querystring/seconds must be ${expected}`
+  const seconds = queryNumber('seconds', { integer: false, min: 0, max: MAX_WAIT_SECONDS, expected })
 
   fastify.get('', {
     schema: {
       tags: ['seed'],
       summary: `Awaits the slow dependency for ?seconds (${WAIT_DELAY_MS / 1000} s without it), then says how long`,
-      querystring: Type.Object({ seconds: Type.Optional(PlainDecimal(expected)) }),
+      querystring: Type.Object({ seconds: Type.Optional(seconds.schema) }),
       response: {
         200: HtmlResponse('Waited N seconds!'),
         400: ErrorResponse(`?seconds is not ${expected}`),
         ...DependencyErrors
       }
     },
-    schemaErrorFormatter: () => new Error(refused)
+    schemaErrorFormatter: refusals({ seconds: seconds.refusal })
   }, async (request, reply) => {
     const given = request.query.seconds
-    const waitSeconds = given === undefined ? WAIT_DELAY_MS / 1000 : Number(given)
-    if (waitSeconds > MAX_WAIT_SECONDS) throw fastify.httpErrors.createError(400, refused, { code: 'FST_ERR_VALIDATION' })
+    const waitSeconds = given === undefined ? WAIT_DELAY_MS / 1000 : seconds.read(given)
     await fastify.dependency.call({ latencyMs: waitSeconds * 1000 }, request.cancellation)
     return reply.html(`Waited ${waitSeconds} seconds!`)
   })

@@ -40,6 +40,8 @@ function whatIsWrong (frame: unknown): ReadFrame {
   }
   const { type } = frame as { type?: unknown }
   if (type === undefined) return { problem: 'invalid_frame', message: 'type is missing; the only type is "message"' }
-  if (type !== 'message') return { problem: 'unknown_type', message: `unknown type ${JSON.stringify(type)}; the only type is "message"` }
+  if (type !== 'message') {
+    return { problem: 'unknown_type', message: `unknown type ${JSON.stringify(type)}; the only type is "message"` }
+  }
   return { problem: 'invalid_frame', message: 'text must be a non-empty string' }
 }

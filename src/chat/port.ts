@@ -1,5 +1,5 @@
 // What a chat room shares among its sockets, wherever they are: one order of frames for all, the history, the message
-// ids and the online count. src/memory-chat-hub.ts keeps it in this process, src/redis-chat-hub.ts in Redis for replicas.
+// ids and the online count. memory.ts keeps it in this process, redis.ts in Redis for replicas.
 
 /** Receives the frames for one socket, each encoded as JSON text once for every socket it goes to. */
 export type Listener = (data: string) => void

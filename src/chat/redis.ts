@@ -1,6 +1,5 @@
-// The chat room shared by replicas through Redis: every frame is an entry of one stream that each replica reads with one
-// blocking reader and hands to its own sockets, so that all see one order; the history is a list kept to its size; ids
-// come from one counter; the online count adds up each replica's count, which expires unless the replica refreshes it.
+// The chat room shared by replicas through Redis: every frame is an entry of one stream that each replica reads with
+// one blocking reader and hands to its own sockets, so that all see one order.
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
@@ -161,7 +160,9 @@ export class RedisChatHub implements ChatHub {
     this.#reading = this.#read()
     // Even unchanged, so that what Redis lost comes back; one that fails, the next makes up for.
     this.#refresh = setInterval(() => {
-      this.#scripts.chatRefresh(REPLICAS, LAST_ID, this.#replica, this.#sockets, this.#countTtlMs, this.#lastMessageId).catch(ignoreFailure)
+      this.#scripts.chatRefresh(
+        REPLICAS, LAST_ID, this.#replica, this.#sockets, this.#countTtlMs, this.#lastMessageId
+      ).catch(ignoreFailure)
     }, countTtlMs / 3).unref()
   }
 
@@ -189,7 +190,9 @@ export class RedisChatHub implements ChatHub {
     // The frame's JSON as the memory room writes it, the id put in by the script.
     const rest = `,${JSON.stringify({ from, text, at: now() }).slice(1)}`
     try {
-      await this.#scripts.chatSay(FRAMES, HISTORY, LAST_ID, this.#lastMessageId, '{"type":"message","id":', rest, this.#historySize, STREAM_LENGTH)
+      await this.#scripts.chatSay(
+        FRAMES, HISTORY, LAST_ID, this.#lastMessageId, '{"type":"message","id":', rest, this.#historySize, STREAM_LENGTH
+      )
     } catch (error) {
       throw this.#failure(error)
     }
@@ -199,7 +202,11 @@ export class RedisChatHub implements ChatHub {
     clearInterval(this.#refresh)
     this.#closing.abort()
     // The others count this replica's sockets no more (or, Redis unreachable, once the count expires).
-    await this.#client.multi().del(`${REPLICAS}:${this.#replica}`).srem(REPLICAS, this.#replica).exec().catch(ignoreFailure)
+    await this.#client.multi()
+      .del(`${REPLICAS}:${this.#replica}`)
+      .srem(REPLICAS, this.#replica)
+      .exec()
+      .catch(ignoreFailure)
     // A read blocked in Redis returns once woken; one waiting for Redis to come back fails at its next attempt.
     const wake = (): void => {
       if (this.#readerId !== undefined) this.#client.client('UNBLOCK', this.#readerId).catch(ignoreFailure)
@@ -230,7 +237,9 @@ export class RedisChatHub implements ChatHub {
   /** Announces a join or a leave of `name` with the online count: its stream entry and, for a join, the history. */
   async #announce (type: 'join' | 'leave', name: string): Promise<[entry: string, history: string[]]> {
     const head = `${JSON.stringify({ type, name, at: now() }).slice(0, -1)},"online":`
-    return await this.#scripts.chatAnnounce(FRAMES, REPLICAS, HISTORY, this.#replica, this.#sockets, this.#countTtlMs, head, STREAM_LENGTH, type)
+    return await this.#scripts.chatAnnounce(
+      FRAMES, REPLICAS, HISTORY, this.#replica, this.#sockets, this.#countTtlMs, head, STREAM_LENGTH, type
+    )
   }
 
   /**
@@ -246,7 +255,9 @@ export class RedisChatHub implements ChatHub {
     return this.#lastRead
   }
 
-  /** The reader: the stream's frames, as they come, to this replica's sockets; after a failure, again until the close. */
+  /**
+   * The reader: the stream's frames, as they come, to this replica's sockets; after a failure, again until the close.
+   */
   async #read (): Promise<void> {
     let failing = false
     while (!this.#closing.signal.aborted) {

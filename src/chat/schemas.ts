@@ -3,7 +3,10 @@ import { Type, type Static } from 'typebox'
 
 /** GET /chat's querystring: the name a client joins under. */
 export const ChatQuery = Type.Object({
-  name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'the name to join under: 1 to 32 letters, digits, _ or -; two sockets may share one' })
+  name: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,32}$',
+    description: 'the name to join under: 1 to 32 letters, digits, _ or -; two sockets may share one'
+  })
 })
 
 /** The one frame a client sends: a message for everyone in the room. Any other field is ignored. */
@@ -14,7 +17,10 @@ export const ClientFrame = Type.Object({
 export type ClientFrame = Static<typeof ClientFrame>
 
 const At = Type.String({ format: 'date-time', description: 'when it happened, ISO 8601' })
-const Online = Type.Integer({ minimum: 0, description: 'the sockets in the room after it, across replicas with REDIS_URL' })
+const Online = Type.Integer({
+  minimum: 0,
+  description: 'the sockets in the room after it, across replicas with REDIS_URL'
+})
 
 /** A message, as broadcast to everyone (its sender included) and kept for the history. */
 export const MessageFrame = Type.Object({

@@ -36,8 +36,9 @@ export class CallPool {
   }
 
   /**
-   * Waits for a slot, when tryAcquire() found none: release() hands one over. Rejects with a DependencyError ('rejected') when the queue timeout
-   * passes first, or with the cancellation's reason; either way the call leaves the queue at once.
+   * Waits for a slot, when tryAcquire() found none: release() hands one over. Rejects with a DependencyError
+   * ('rejected') when the queue timeout passes first, or with the cancellation's reason; either way the call leaves the
+   * queue at once.
    */
   async waitForSlot (cancellation?: Cancellation): Promise<void> {
     cancellation?.throwIfCancelled()
@@ -59,7 +60,9 @@ export class CallPool {
       const timer = this.#queueTimeoutMs === 0
         ? undefined
         : setTimeout(() => {
-          leave(new DependencyError('rejected', `no connection to the dependency was free within ${this.#queueTimeoutMs} ms`))
+          leave(new DependencyError(
+            'rejected', `no connection to the dependency was free within ${this.#queueTimeoutMs} ms`
+          ))
         }, this.#queueTimeoutMs)
       cancellation?.onCancel(leave)
       this.#queue.add(waiter)
@@ -68,12 +71,14 @@ export class CallPool {
 
   /** Gives a slot back: to the call that has waited longest, if any. */
   release (): void {
-    for (const waiter of this.#queue) {
-      this.#queue.delete(waiter)
-      waiter.resolve()
+    // A Set keeps its insertion order: its first entry has waited longest.
+    const { value: waiter } = this.#queue.values().next()
+    if (waiter === undefined) {
+      this.#inUse--
       return
     }
-    this.#inUse--
+    this.#queue.delete(waiter)
+    waiter.resolve()
   }
 
   /** Rejects every call still waiting with `reason`. */

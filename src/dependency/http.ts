@@ -1,6 +1,5 @@
 // The dependency over HTTP, on undici's Pool (the client Node's fetch is built on): each call asks the upstream's
-// GET /wait?seconds=N to take the call's latency, as another instance of this service does. A database client would
-// stand here the same way: a pool of connections, a query per call, the cancellation passed on.
+// GET /wait?seconds=N to take the call's latency, as another instance of this service does.
 import { Pool, errors } from 'undici'
 import { CallPool } from './call-pool.ts'
 import type { Cancellation } from '../http/cancellation.ts'
@@ -64,7 +63,9 @@ export class HttpDependency implements Dependency {
     }
   }
 
-  /** Asks the upstream to take `latencyMs`; rejects with a DependencyError, or with the reason `signal` aborted with. */
+  /**
+   * Asks the upstream to take `latencyMs`; rejects with a DependencyError, or with the reason `signal` aborted with.
+   */
   async #ask (latencyMs: number, signal: AbortSignal): Promise<DependencyAnswer> {
     const startedAt = performance.now()
     try {
@@ -107,5 +108,7 @@ function failure (error: unknown): unknown {
   if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
     return new DependencyError('timed_out', 'the upstream did not answer in time', { cause: error })
   }
-  return new DependencyError('failed', `the request to the upstream failed: ${(error as Error).message}`, { cause: error })
+  return new DependencyError(
+    'failed', `the request to the upstream failed: ${(error as Error).message}`, { cause: error }
+  )
 }

@@ -1,6 +1,5 @@
 // What the routes need of a slow dependency (a database, an API), whichever client stands behind it: the simulator, the
-// HTTP client, or a client of your own. Errors say what went wrong in the dependency's terms; plugins/app/dependency.ts
-// turns them into HTTP answers.
+// HTTP client, or a client of your own.
 import type { Cancellation } from '../http/cancellation.ts'
 
 /** What a call asks of the dependency: here, work that takes `latencyMs`, as the seed's `asyncio.sleep` does. */
@@ -16,6 +15,7 @@ export interface DependencyAnswer {
 /** How a call failed: the dependency failed or is unreachable, it was too slow, or no connection was free in time. */
 export type DependencyFailure = 'failed' | 'timed_out' | 'rejected'
 
+/** Errors say what went wrong in the dependency's terms; plugins/app/dependency.ts turns them into HTTP answers. */
 export class DependencyError extends Error {
   readonly failure: DependencyFailure
 

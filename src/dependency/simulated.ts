@@ -1,7 +1,5 @@
 // The simulated dependency: each call waits its latency on a timer, as the seed's `await asyncio.sleep(1)` does, plus
 // what real ones do: jitter, failures and a pool of connections, from a seeded random source so that runs repeat.
-// One plain timer per call, no AbortSignal and no async function: at 10,000 calls in flight, every object a waiting
-// call keeps is memory per request.
 import { CallPool } from './call-pool.ts'
 import type { Cancellation } from '../http/cancellation.ts'
 import { DependencyError, type Dependency, type DependencyAnswer, type DependencyQuery } from './port.ts'
@@ -33,7 +31,9 @@ export class SimulatedDependency implements Dependency {
   /** How to cancel each call holding a connection. */
   readonly #running = new Set<(reason: Error) => void>()
 
-  constructor ({ jitterMs = 0, failureRate = 0, seed, poolSize = 0, queueTimeoutMs = 0 }: SimulatedDependencyOptions = {}) {
+  constructor (
+    { jitterMs = 0, failureRate = 0, seed, poolSize = 0, queueTimeoutMs = 0 }: SimulatedDependencyOptions = {}
+  ) {
     this.#jitterMs = jitterMs
     this.#failureRate = failureRate
     this.#random = randomSource(seed)
@@ -59,7 +59,10 @@ export class SimulatedDependency implements Dependency {
    * the call fails, or with the reason as soon as it is cancelled, its timer cleared. A plain promise rather than an
    * async function, which would keep its frame and a promise more for every call in flight.
    */
-  #hold ({ latencyMs, jitterMs = this.#jitterMs, failureRate = this.#failureRate }: SimulatedQuery, cancellation?: Cancellation): Promise<DependencyAnswer> {
+  #hold (
+    { latencyMs, jitterMs = this.#jitterMs, failureRate = this.#failureRate }: SimulatedQuery,
+    cancellation?: Cancellation
+  ): Promise<DependencyAnswer> {
     // Cancelled as the connection was handed over from the queue.
     if (cancellation?.reason !== undefined) {
       this.#pool.release()
@@ -68,6 +71,8 @@ export class SimulatedDependency implements Dependency {
     // Drawn once a connection is held, in the order calls get one, so that a seed gives the same calls every run.
     const ms = jitterMs === 0 ? latencyMs : latencyMs + this.#random() * jitterMs
     const fails = failureRate !== 0 && this.#random() < failureRate
+    // One plain timer per call, no AbortSignal and no async function: at 10,000 calls in flight, every object a waiting
+    // call keeps is memory per request.
     return new Promise((resolve, reject) => {
       const end = (): void => {
         this.#running.delete(cancel)

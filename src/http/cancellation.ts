@@ -1,7 +1,8 @@
-// A cancellation handle for the work one request (or one background task) has started: a plain object with the callbacks
-// to run when the work must stop. An AbortSignal with its listener costs about 1 KB per request; this costs a few dozen
-// bytes until something registers, and makes an AbortSignal only for a library that needs one (undici, piscina).
+// A cancellation handle for the work one request (or one background task) has started: a plain object with the
+// callbacks to run when the work must stop.
 
+// An AbortSignal with its listener costs about 1 KB per request; this costs a few dozen bytes until something
+// registers, and makes an AbortSignal only for a library that needs one (undici, piscina).
 export class Cancellation {
   #reason: Error | undefined
   /** The one callback registered, as most work registers one at a time; a Set only for more. */

@@ -1,10 +1,24 @@
-// The 503 a client should retry after Retry-After: the service is busy (a pool's queue full, too many tasks) or stopping.
+// The errors the app's plugins throw for the error handler to answer: a 503 to retry after Retry-After (busy or
+// stopping), and the 499 of work stopped because its client left.
 import { httpErrors } from '@fastify/sensible'
 
-/** Seconds a client should wait before it asks again: a pool frees up, or another replica (or this one restarted) serves. */
+/** Seconds a client should wait before it asks again: a pool frees up, or another replica (or this one) serves. */
 const RETRY_AFTER_S = 1
 
-/** A 503 with `message` and Retry-After, for the error handler to answer. */
+/** Status for work stopped because its client left: nobody reads its answer (nginx's 499). */
+const CLIENT_CLOSED_REQUEST = 499
+
+/** A 503 with `message` and Retry-After. */
 export function retryLater (message: string): Error {
   return httpErrors.createError(503, message, { headers: { 'retry-after': String(RETRY_AFTER_S) } })
+}
+
+/** The 503 of work refused, or cancelled, because the service is stopping. */
+export function shuttingDown (): Error {
+  return retryLater('The service is shutting down')
+}
+
+/** The 499 that stops work nobody waits for any more; `message` says whose clients left. */
+export function clientClosed (message: string): Error {
+  return httpErrors.createError(CLIENT_CLOSED_REQUEST, message)
 }

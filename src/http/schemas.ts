@@ -8,13 +8,18 @@ export function ErrorResponse (description: string) {
     statusCode: Type.Integer({ minimum: 400, maximum: 599, description: 'the HTTP status' }),
     error: Type.String({ description: 'the name of the status, such as "Bad Request"' }),
     message: Type.String({ description: 'what was wrong; for a 5xx in production, only the name of the status' }),
-    code: Type.Optional(Type.String({ description: 'a machine-readable code where there is one, such as FST_ERR_VALIDATION; never on a 5xx' }))
+    code: Type.Optional(Type.String({
+      description: 'a machine-readable code where there is one, such as FST_ERR_VALIDATION; never on a 5xx'
+    }))
   }, { description })
 }
 
 /** The errors of a route that calls the dependency. */
 export const DependencyErrors = {
   502: ErrorResponse('The dependency failed, or cannot be reached'),
-  503: ErrorResponse('No connection to the dependency was free in time, the service sheds load, or it is shutting down: retry after Retry-After'),
+  503: ErrorResponse(
+    'No connection to the dependency was free in time, the service sheds load, or it is shutting down: ' +
+    'retry after Retry-After'
+  ),
   504: ErrorResponse("The request's deadline passed, or the dependency was too slow")
 }

@@ -1,4 +1,5 @@
-// A seeded source of random numbers (mulberry32): the same seed gives the same sequence, so tests and benchmarks repeat.
+// A seeded source of random numbers (mulberry32): the same seed gives the same sequence, so tests and benchmarks
+// repeat.
 
 /** Numbers in [0, 1) from `seed`; without a seed, Math.random. */
 export function randomSource (seed?: number): () => number {

@@ -1,7 +1,9 @@
 // Server-Sent Events as the HTML standard frames them (text/event-stream): events, comments and reconnection advice.
 // Every frame ends with a blank line; data is JSON, which never holds a line break, so it takes one data line.
 
-/** An event named `event` whose data is `data` as JSON; with an id, a client that reconnects sends it as Last-Event-ID. */
+/**
+ * An event named `event` whose data is `data` as JSON; with an id, a client that reconnects sends it as Last-Event-ID.
+ */
 export function sseEvent (event: string, data: unknown, id?: number): string {
   return `event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`
 }

@@ -1,6 +1,5 @@
 // The open event streams of a feed: a frame written to every one, a few hundred per turn of the event loop so that
-// requests are served meanwhile; a client that reads too slowly disconnected rather than left to grow the service's
-// memory; all ended with a last frame.
+// requests are served meanwhile.
 import type { Writable } from 'node:stream'
 
 /** Streams written per turn of the event loop: about 2 ms of writes, all a request waits for a broadcast. */
@@ -60,7 +59,10 @@ export class EventStreams {
     for (const stream of this.#open) stream.end(frame)
   }
 
-  /** Writes the broadcasts under way to the next STREAMS_PER_TURN streams, and comes back next turn if they are not done. */
+  /**
+   * Writes the broadcasts under way to the next STREAMS_PER_TURN streams, and comes back next turn if they are not
+   * done.
+   */
   readonly #turn = (): void => {
     let budget = STREAMS_PER_TURN
     for (let broadcast = this.#broadcasts[0]; broadcast !== undefined; broadcast = this.#broadcasts[0]) {
@@ -78,6 +80,7 @@ export class EventStreams {
     if (this.#broadcasts.length > 0) setImmediate(this.#turn)
   }
 
+  // A client that reads too slowly is disconnected rather than left to grow the service's memory.
   #write (stream: Writable, frame: Buffer | string): void {
     stream.write(frame)
     const buffered = stream.writableLength

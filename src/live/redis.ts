@@ -119,7 +119,11 @@ export class RedisLiveFeed implements LiveFeed {
     this.#client = options.client
     this.#reader = options.reader
     this.#kept = Math.max(options.replaySize, MIN_KEPT)
-    this.#calls = new LiveCalls({ intervalMs: options.intervalMs, call: options.call, result: (result) => { this.#append(result) } })
+    this.#calls = new LiveCalls({
+      intervalMs: options.intervalMs,
+      call: options.call,
+      result: (result) => { this.#append(result) }
+    })
   }
 
   start (): Promise<void> {
@@ -157,7 +161,9 @@ export class RedisLiveFeed implements LiveFeed {
     for (;;) {
       const delivered = this.#delivered
       // The newest entries, at least one: the newest number, even with no replay.
-      const newest = (await this.#client.xrevrange(UPDATES_KEY, '+', '-', 'COUNT', Math.max(1, this.#options.replaySize))).reverse().map(updateOf)
+      const newest = (
+        await this.#client.xrevrange(UPDATES_KEY, '+', '-', 'COUNT', Math.max(1, this.#options.replaySize))
+      ).reverse().map(updateOf)
       const top = newest.at(-1)?.seq ?? 0
       // A client may come from a replica whose reader is a little ahead of this one.
       if (top > this.#delivered) await this.#caughtUp(top)
@@ -188,11 +194,15 @@ export class RedisLiveFeed implements LiveFeed {
             this.#readerId = id
             if (!this.#running) this.#unblock()
           }),
-          this.#reader.xread('COUNT', READ_COUNT, 'BLOCK', READ_BLOCK_MS, 'STREAMS', UPDATES_KEY, `${this.#delivered}-0`)
+          this.#reader.xread(
+            'COUNT', READ_COUNT, 'BLOCK', READ_BLOCK_MS, 'STREAMS', UPDATES_KEY, `${this.#delivered}-0`
+          )
         ])
         this.#readerId = undefined
         this.#succeeded()
-        for (const entry of (entries as Array<[string, Array<[string, string[]]>]> | null)?.[0]?.[1] ?? []) this.#deliver(updateOf(entry))
+        for (const entry of (entries as Array<[string, Array<[string, string[]]>]> | null)?.[0]?.[1] ?? []) {
+          this.#deliver(updateOf(entry))
+        }
       } catch (error) {
         this.#readerId = undefined
         this.#failed(error)
@@ -247,7 +257,9 @@ export class RedisLiveFeed implements LiveFeed {
   #append (result: CallResult): void {
     // An update that is not appended (the lease is another replica's, or Redis failed) is dropped, unnumbered: the
     // lease's next check stops the calls here.
-    this.#client.eval(APPEND, 2, UPDATES_KEY, PRODUCER_KEY, this.#token, this.#delivered, this.#kept, JSON.stringify(result)).then((seq) => {
+    this.#client.eval(
+      APPEND, 2, UPDATES_KEY, PRODUCER_KEY, this.#token, this.#delivered, this.#kept, JSON.stringify(result)
+    ).then((seq) => {
       if (seq !== 0) this.#options.produced({ seq: seq as number, ...result })
     }, (error: unknown) => { this.#failed(error) })
   }

@@ -1,6 +1,4 @@
 // Where log lines go: gathered during one turn of the event loop and written together, in one system call.
-// A line per write costs a system call per request; sonic-boom's asynchronous mode measures its whole buffer on
-// every write. Gathering by turn batches under load and delays nothing when idle.
 import { writeSync } from 'node:fs'
 
 // A stdout that is a full non-blocking pipe refuses writes for a moment (EAGAIN): wait a millisecond, try again.
@@ -20,6 +18,8 @@ export class BatchedDestination {
       this.#flushesAtExit = true
       process.once('exit', () => { this.flush() })
     }
+    // A line per write costs a system call per request; sonic-boom's asynchronous mode measures its whole buffer on
+    // every write. Gathering by turn batches under load and delays nothing when idle.
     if (this.#lines.push(line) === 1) setImmediate(() => { this.flush() })
   }
 

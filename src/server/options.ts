@@ -1,4 +1,5 @@
-// The options Fastify is built with, from config: logger, request ids, limits and timeouts. Shared by the server and the tests.
+// The options Fastify is built with, from config: logger, request ids, limits and timeouts. Shared by the server and
+// the tests.
 import type { Server } from 'node:http'
 import { LogController, type FastifyHttpOptions } from 'fastify'
 import type { Config } from '../config/index.ts'
@@ -36,7 +37,9 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
     return503OnClosing: false,
     // Fastify gives each close hook its plugin timeout too, and the drain's waits for the requests held: past the
     // shutdown timeout, so that the stop's own limit (src/server.ts) decides, not a hook failing halfway.
-    pluginTimeout: config.SHUTDOWN_TIMEOUT_MS === 0 ? 0 : Math.max(FASTIFY_PLUGIN_TIMEOUT_MS, config.SHUTDOWN_TIMEOUT_MS + TIMEOUT_CHECK_INTERVAL_MS),
+    pluginTimeout: config.SHUTDOWN_TIMEOUT_MS === 0
+      ? 0
+      : Math.max(FASTIFY_PLUGIN_TIMEOUT_MS, config.SHUTDOWN_TIMEOUT_MS + TIMEOUT_CHECK_INTERVAL_MS),
     http: {
       maxHeaderSize: config.MAX_HEADER_BYTES,
       // Node looks for requests past their time every 30 s by default, so a 10 s limit could let one run for 40 s.

@@ -1,6 +1,5 @@
 // Background tasks: each one's record (pending, then done, failed or cancelled, with its times), its work started and
-// followed, and its expiry TASKS_TTL_MS after it ends. An interface the app uses, so that a shared store
-// (RedisTaskStore, src/redis-task-store.ts) can stand in for MemoryTaskStore, which keeps them in this process.
+// followed, and its expiry TASKS_TTL_MS after it ends.
 import { randomUUID } from 'node:crypto'
 import { Cancellation } from '../http/cancellation.ts'
 import type { Task, TaskState } from './schemas.ts'
@@ -12,8 +11,14 @@ import type { Task, TaskState } from './schemas.ts'
  */
 export type TaskWork = (task: Readonly<Task>, cancellation: Cancellation) => Promise<void>
 
+/**
+ * An interface the app uses, so that a shared store (RedisTaskStore, redis.ts) can stand in for MemoryTaskStore, which
+ * keeps the tasks in this process.
+ */
 export interface TaskStore {
-  /** Records a task, pending, and starts its work; undefined, and nothing started, when `maxPending` tasks are pending. */
+  /**
+   * Records a task, pending, and starts its work; undefined, and nothing started, when `maxPending` tasks are pending.
+   */
   create: (input: Pick<Task, 'latencyMs'>) => Promise<Task | undefined>
   /** The task with this id, as it stands; undefined when there is none, or it ended more than the TTL ago. */
   get: (id: string) => Promise<Task | undefined>

@@ -1,6 +1,5 @@
-// Background tasks shared by every replica through Redis, on BullMQ: a task is a job of the queue `tasks`, accepted by
-// any replica, run by whichever replica's worker takes it, and read by any from the job's own record. A replica that
-// stops hands back the tasks it still runs; those of a replica that died are found by BullMQ's stalled-job check.
+// Background tasks shared by every replica through Redis, on BullMQ: a task is a job of the queue `tasks`, accepted
+// by any replica, run by whichever replica's worker takes it, and read by any from the job's own record.
 import { randomUUID } from 'node:crypto'
 import { Queue, WaitingError, Worker, type Job, type KeepJobs } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -23,10 +22,15 @@ const LOCK_MS = 10_000
  */
 const STALLED_CHECK_MS = 5000
 
-/** How many times a task may be found held by nobody and run again; once more, and it fails, as it may be what kills. */
+/**
+ * How many times a task may be found held by nobody and run again; once more, and it fails, as it may be what kills.
+ */
 const MAX_STALLS = 3
 
-/** How long a place among the pending tasks is kept for a task on its way into the queue: an add that failed frees it then. */
+/**
+ * How long a place among the pending tasks is kept for a task on its way into the queue: an add that failed frees it
+ * then.
+ */
 const RESERVATION_MS = 10_000
 
 /**
@@ -137,7 +141,9 @@ export class RedisTaskStore implements TaskStore {
   async create ({ latencyMs }: Pick<Task, 'latencyMs'>): Promise<Task | undefined> {
     const id = randomUUID()
     const key = this.#queue.toKey.bind(this.#queue)
-    const reserved = await this.#client.eval(RESERVE, 3, key('wait'), key('active'), this.#reservations, id, this.#maxPending, key(''), RESERVATION_MS)
+    const reserved = await this.#client.eval(
+      RESERVE, 3, key('wait'), key('active'), this.#reservations, id, this.#maxPending, key(''), RESERVATION_MS
+    )
     if (reserved === 0) return undefined
     const job = await this.#queue.add('task', { latencyMs }, { jobId: id })
     return { id, state: 'pending', latencyMs, createdAt: iso(job.timestamp) }
@@ -152,7 +158,9 @@ export class RedisTaskStore implements TaskStore {
   async counts (): Promise<Record<TaskState, number>> {
     const key = this.#queue.toKey.bind(this.#queue)
     const since = this.#ttlMs === 0 ? '-inf' : `(${Date.now() - this.#ttlMs}`
-    const [pending, done, failed] = await this.#client.eval(COUNT, 4, key('wait'), key('active'), key('completed'), key('failed'), since) as [number, number, number]
+    const [pending, done, failed] = await this.#client.eval(
+      COUNT, 4, key('wait'), key('active'), key('completed'), key('failed'), since
+    ) as [number, number, number]
     return { pending, done, failed, cancelled: 0 }
   }
 
@@ -228,11 +236,18 @@ export class RedisTaskStore implements TaskStore {
 
 /** A task as its job records it: pending until it has finished, then failed if it has a reason to, else done. */
 function taskOf (job: Job<TaskData>): Task {
-  const task: Task = { id: job.id as string, state: 'pending', latencyMs: job.data.latencyMs, createdAt: iso(job.timestamp) }
+  const task: Task = {
+    id: job.id as string,
+    state: 'pending',
+    latencyMs: job.data.latencyMs,
+    createdAt: iso(job.timestamp)
+  }
   if (job.processedOn !== undefined) task.startedAt = iso(job.processedOn)
   if (job.finishedOn === undefined) return task
   const ended = { ...task, endedAt: iso(job.finishedOn) }
-  return job.failedReason === undefined ? { ...ended, state: 'done' } : { ...ended, state: 'failed', error: job.failedReason }
+  return job.failedReason === undefined
+    ? { ...ended, state: 'done' }
+    : { ...ended, state: 'failed', error: job.failedReason }
 }
 
 /** A time in ms since the epoch, as the schema's ISO 8601. */

@@ -7,7 +7,8 @@ import { Type, type Static } from 'typebox'
  * a task whose replica stops is pending again, for another replica to run).
  */
 export const TaskState = Type.Enum(['pending', 'done', 'failed', 'cancelled'], {
-  description: 'pending until its work ends; then done, failed, or cancelled because the service stopped (without Redis: with it, the task goes back to pending for another replica to run)'
+  description: 'pending until its work ends; then done, failed, or cancelled because the service stopped ' +
+    '(without Redis: with it, the task goes back to pending for another replica to run)'
 })
 export type TaskState = Static<typeof TaskState>
 
@@ -18,15 +19,24 @@ export const Task = Type.Object({
   latencyMs: Type.Integer({ minimum: 0, description: 'the latency its dependency call asks for, in ms' }),
   createdAt: Type.String({ format: 'date-time', description: 'when it was accepted' }),
   startedAt: Type.Optional(Type.String({ format: 'date-time', description: 'when its work started' })),
-  endedAt: Type.Optional(Type.String({ format: 'date-time', description: 'when it ended, unless pending; it stays readable TASKS_TTL_MS after' })),
-  error: Type.Optional(Type.String({ description: 'why it failed; in production, only the name of the HTTP status the call failed with' }))
+  endedAt: Type.Optional(Type.String({
+    format: 'date-time',
+    description: 'when it ended, unless pending; it stays readable TASKS_TTL_MS after'
+  })),
+  error: Type.Optional(Type.String({
+    description: 'why it failed; in production, only the name of the HTTP status the call failed with'
+  }))
 }, { description: 'The task as it stands' })
 export type Task = Static<typeof Task>
 
 /** POST /tasks's body: the latency of the task's dependency call, at most `maxLatencyMs`. */
 export function TaskBody (maxLatencyMs: number) {
   return Type.Object({
-    latencyMs: Type.Integer({ minimum: 0, maximum: maxLatencyMs, description: `the latency its dependency call asks for, in ms, from 0 to ${maxLatencyMs}` })
+    latencyMs: Type.Integer({
+      minimum: 0,
+      maximum: maxLatencyMs,
+      description: `the latency its dependency call asks for, in ms, from 0 to ${maxLatencyMs}`
+    })
   }, { additionalProperties: false })
 }
 
@@ -37,4 +47,6 @@ export const TaskAccepted = Type.Pick(Task, ['id', 'state'], {
 })
 
 /** GET /tasks/:id's parameter. */
-export const TaskParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'the id POST /tasks answered with' }) })
+export const TaskParams = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'the id POST /tasks answered with' })
+})

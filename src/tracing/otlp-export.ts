@@ -5,7 +5,10 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { FastifyBaseLogger } from 'fastify'
 
-/** A batching span processor that sends to the collector at `endpoint` (its /v1/traces), and says on `log` how that goes. */
+/**
+ * A batching span processor that sends to the collector at `endpoint` (its /v1/traces), and says on `log` how that
+ * goes.
+ */
 export function otlpSpanProcessor (endpoint: string, log: FastifyBaseLogger): SpanProcessor {
   const otlp = new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` })
   let failing = false
@@ -13,7 +16,11 @@ export function otlpSpanProcessor (endpoint: string, log: FastifyBaseLogger): Sp
     export (spans, done) {
       otlp.export(spans, (result) => {
         const failed = result.code === ExportResultCode.FAILED
-        if (failed && !failing) log.warn({ err: result.error, spans: spans.length }, 'trace export failing: spans are dropped until it works again')
+        if (failed && !failing) {
+          log.warn(
+            { err: result.error, spans: spans.length }, 'trace export failing: spans are dropped until it works again'
+          )
+        }
         if (!failed && failing) log.info('trace export working again')
         failing = failed
         done(result)

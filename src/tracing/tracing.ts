@@ -47,8 +47,8 @@ export interface Tracing {
 
 /**
  * OpenTelemetry's HTTP conventions leave a server span's status unset on a 4xx, the client's mistake rather than the
- * service's failure; @fastify/otel marks a request as failed whenever its handler threw, a 400 too. This puts that right
- * as each span ends, before the span processor that exports it sees it.
+ * service's failure; @fastify/otel marks a request as failed whenever its handler threw, a 400 too. This puts that
+ * right as each span ends, before the span processor that exports it sees it.
  */
 class ClientErrorsUnset extends NoopSpanProcessor {
   onEnding (span: SdkSpan): void {
@@ -92,7 +92,10 @@ export function startTracing ({ serviceName, spanProcessor }: TracingOptions): T
     plugin: instrumentation.plugin(),
     startCall (latencyMs) {
       const parent = context.active()
-      const span = tracer.startSpan('dependency call', { kind: SpanKind.CLIENT, attributes: { 'dependency.latency_ms': latencyMs } }, parent)
+      const span = tracer.startSpan('dependency call', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'dependency.latency_ms': latencyMs }
+      }, parent)
       const current = trace.setSpan(parent, span)
       return {
         run: (call) => context.with(current, call),

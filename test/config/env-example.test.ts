@@ -8,6 +8,8 @@ import { ConfigSchema } from '../../src/config/index.ts'
 
 t.test('.env.example lists every variable with its default, and nothing else', async (t) => {
   const example = parseEnv(await readFile(join(import.meta.dirname, '..', '..', '.env.example'), 'utf8'))
-  const defaults = Object.fromEntries(Object.entries(Value.Default(ConfigSchema, {}) as object).map(([name, value]) => [name, String(value)]))
+  const defaults = Object.fromEntries(
+    Object.entries(Value.Default(ConfigSchema, {}) as object).map(([name, value]) => [name, String(value)])
+  )
   t.same(example, defaults)
 })

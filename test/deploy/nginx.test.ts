@@ -15,7 +15,12 @@ t.setTimeout(120_000)
 interface Answer { status: number | undefined, headers: IncomingHttpHeaders, body: string }
 
 /** Sends a request on `agent` (a fresh connection when none) and reads the whole answer. */
-async function send (url: string, { method = 'GET', headers = {}, body, agent }: { method?: string, headers?: Record<string, string>, body?: Buffer, agent?: Agent } = {}): Promise<Answer> {
+async function send (
+  url: string,
+  { method = 'GET', headers = {}, body, agent }: {
+    method?: string, headers?: Record<string, string>, body?: Buffer, agent?: Agent
+  } = {}
+): Promise<Answer> {
   return await new Promise((resolve, reject) => {
     const sent = request(url, { method, headers, agent: agent ?? false }, (response) => {
       let text = ''
@@ -46,34 +51,40 @@ async function recorder (t: Test): Promise<Seen & { received: Received[] }> {
 
 const hostPort = (origin: string): string => new URL(origin).host
 
-t.test('requests reach the upstream over HTTP/1.1 with the forwarded headers, on one connection kept open', async (t) => {
-  const upstream = await recorder(t)
-  const nginx = await startNginx(t, [hostPort(upstream.origin)])
-  // One client connection is served by one nginx worker, which keeps its connection to the upstream for the next request.
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
-  t.teardown(() => { agent.destroy() })
-  const statuses = []
-  for (let i = 0; i < 20; i++) statuses.push((await send(`${nginx.url}/sync`, { agent })).status)
-  t.same(statuses, Array(20).fill(200))
-  t.equal(upstream.connections, 1, '20 requests, one connection to the upstream')
-  t.same(new Set(upstream.received.map(({ httpVersion }) => httpVersion)), new Set(['1.1']))
-  t.notOk(upstream.received.some(({ headers }) => headers.connection === 'close' || 'upgrade' in headers), 'asks for no close, and no upgrade')
+t.test(
+  'requests reach the upstream over HTTP/1.1 with the forwarded headers, on one connection kept open',
+  async (t) => {
+    const upstream = await recorder(t)
+    const nginx = await startNginx(t, [hostPort(upstream.origin)])
+    // One client connection is served by one nginx worker, which keeps its connection to the upstream for the next
+    // request.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    t.teardown(() => { agent.destroy() })
+    const statuses = []
+    for (let i = 0; i < 20; i++) statuses.push((await send(`${nginx.url}/sync`, { agent })).status)
+    t.same(statuses, Array(20).fill(200))
+    t.equal(upstream.connections, 1, '20 requests, one connection to the upstream')
+    t.same(new Set(upstream.received.map(({ httpVersion }) => httpVersion)), new Set(['1.1']))
+    t.notOk(upstream.received.some(({ headers }) => headers.connection === 'close' || 'upgrade' in headers),
+      'asks for no close, and no upgrade')
 
-  await send(`${nginx.url}/`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-request-id': 'client-id_1.2:3' } })
-  t.has(upstream.received.at(-1)?.headers, {
-    'x-forwarded-for': '203.0.113.7, 127.0.0.1',
-    'x-forwarded-proto': 'http',
-    'x-request-id': 'client-id_1.2:3',
-    host: `127.0.0.1:${nginx.port}`
-  }, "the client's address appended, and its well-formed request id kept")
+    await send(`${nginx.url}/`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-request-id': 'client-id_1.2:3' } })
+    t.has(upstream.received.at(-1)?.headers, {
+      'x-forwarded-for': '203.0.113.7, 127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-request-id': 'client-id_1.2:3',
+      host: `127.0.0.1:${nginx.port}`
+    }, "the client's address appended, and its well-formed request id kept")
 
-  await send(`${nginx.url}/`, { headers: { 'x-request-id': 'not well formed!' } })
-  const replaced = upstream.received.at(-1)?.headers['x-request-id'] as string
-  t.match(replaced, /^[0-9a-f]{32}$/, "an id the service would not keep is replaced by nginx's own")
-  // Logged as the request ends, after its answer went out.
-  await until(() => nginx.accessLog().length === 22, 10_000)
-  t.has(nginx.accessLog().at(-1), { request_id: replaced, method: 'GET', uri: '/', status: 200 }, 'under which nginx logs the request')
-})
+    await send(`${nginx.url}/`, { headers: { 'x-request-id': 'not well formed!' } })
+    const replaced = upstream.received.at(-1)?.headers['x-request-id'] as string
+    t.match(replaced, /^[0-9a-f]{32}$/, "an id the service would not keep is replaced by nginx's own")
+    // Logged as the request ends, after its answer went out.
+    await until(() => nginx.accessLog().length === 22, 10_000)
+    t.has(nginx.accessLog().at(-1), { request_id: replaced, method: 'GET', uri: '/', status: 200 },
+      'under which nginx logs the request')
+  }
+)
 
 t.test('a replica that refuses connections loses no request: nginx sends it to the next, POST included', async (t) => {
   const refusing = await nothingListening()
@@ -82,12 +93,18 @@ t.test('a replica that refuses connections loses no request: nginx sends it to t
   const answers = []
   for (let i = 0; i < 10; i++) {
     answers.push(await send(`${nginx.url}/sync`))
-    answers.push(await send(`${nginx.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"latencyMs":1}') }))
+    answers.push(await send(`${nginx.url}/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{"latencyMs":1}')
+    }))
   }
-  t.same(answers.map(({ status }) => status), Array(20).fill(200), 'every request answered by the upstream that accepts')
+  t.same(answers.map(({ status }) => status), Array(20).fill(200),
+    'every request answered by the upstream that accepts')
   t.equal(upstream.received.length, 20)
   await until(() => nginx.accessLog().length === 20, 10_000)
-  t.has(nginx.accessLog()[0], { upstream: `${hostPort(refusing)}, ${hostPort(upstream.origin)}`, upstream_status: '502, 200' },
+  t.has(nginx.accessLog()[0],
+    { upstream: `${hostPort(refusing)}, ${hostPort(upstream.origin)}`, upstream_status: '502, 200' },
     'the first request tried the refusing one, then the next')
   t.ok(nginx.accessLog().slice(1).every(({ upstream: tried }) => tried === hostPort(upstream.origin)),
     'the refusing one skipped for a while after that')
@@ -98,47 +115,64 @@ t.test("nginx's own errors are JSON in the service's shape, with the request's i
   const answer = await send(`${nginx.url}/`)
   t.equal(answer.status, 502)
   t.match(answer.headers['content-type'], /^application\/json/)
-  t.same(JSON.parse(answer.body), { statusCode: 502, error: 'Bad Gateway', message: 'No replica of the service could be reached' })
+  t.same(JSON.parse(answer.body),
+    { statusCode: 502, error: 'Bad Gateway', message: 'No replica of the service could be reached' })
   t.match(answer.headers['x-request-id'], /^[0-9a-f]{32}$/)
   await until(() => nginx.accessLog().length === 1, 10_000)
   t.equal(answer.headers['x-request-id'], nginx.accessLog().at(-1)?.request_id, 'the id nginx logs')
   // Written by the worker as it answers: it may reach this process a moment after the answer.
-  await until(() => nginx.errorLog.includes('connect() failed (111: Connection refused) while connecting to upstream'), 10_000)
+  await until(
+    () => nginx.errorLog.includes('connect() failed (111: Connection refused) while connecting to upstream'),
+    10_000
+  )
   t.pass('and its error log says why')
 })
 
-t.test('a body up to BODY_LIMIT_BYTES (1 MiB by default) gets through; a larger one is refused as the service refuses it', async (t) => {
-  const upstream = await recorder(t)
-  const nginx = await startNginx(t, [hostPort(upstream.origin)])
-  const headers = { 'content-type': 'application/json', 'x-request-id': 'big-body' }
-  const atLimit = await send(`${nginx.url}/tasks`, { method: 'POST', headers, body: Buffer.alloc(1_048_576, 'a') })
-  t.equal(atLimit.status, 200)
-  t.equal(atLimit.body, '1048576', 'the upstream got all of it')
-  const over = await send(`${nginx.url}/tasks`, { method: 'POST', headers, body: Buffer.alloc(1_048_577, 'a') })
-  t.equal(over.status, 413)
-  t.match(over.headers['content-type'], /^application\/json/)
-  t.same(JSON.parse(over.body), { statusCode: 413, error: 'Payload Too Large', message: 'Request body is too large', code: 'FST_ERR_CTP_BODY_TOO_LARGE' })
-  t.equal(over.headers['x-request-id'], 'big-body')
-  t.equal(upstream.received.length, 1, 'the larger one never reached it')
-})
+t.test(
+  'a body up to BODY_LIMIT_BYTES (1 MiB by default) gets through; a larger one is refused as the service refuses it',
+  async (t) => {
+    const upstream = await recorder(t)
+    const nginx = await startNginx(t, [hostPort(upstream.origin)])
+    const headers = { 'content-type': 'application/json', 'x-request-id': 'big-body' }
+    const atLimit = await send(`${nginx.url}/tasks`, { method: 'POST', headers, body: Buffer.alloc(1_048_576, 'a') })
+    t.equal(atLimit.status, 200)
+    t.equal(atLimit.body, '1048576', 'the upstream got all of it')
+    const over = await send(`${nginx.url}/tasks`, { method: 'POST', headers, body: Buffer.alloc(1_048_577, 'a') })
+    t.equal(over.status, 413)
+    t.match(over.headers['content-type'], /^application\/json/)
+    t.same(JSON.parse(over.body), {
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: 'Request body is too large',
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE'
+    })
+    t.equal(over.headers['x-request-id'], 'big-body')
+    t.equal(upstream.received.length, 1, 'the larger one never reached it')
+  }
+)
 
-t.test('long-lived routes outlast their heartbeats: an event stream unbuffered, each cut only past several beats', async (t) => {
-  const server = await readFile(join(NGINX_DIR, 'server.conf'), 'utf8')
-  /** The directives of `location <match> { ... }`. */
-  const location = (match: string): string => {
-    const [, block = ''] = new RegExp(`^location ${match.replace(/[/]/g, '\\/')} \\{([^}]*)\\}`, 'm').exec(server) ?? []
-    return block
+t.test(
+  'long-lived routes outlast their heartbeats: an event stream unbuffered, each cut only past several beats',
+  async (t) => {
+    const server = await readFile(join(NGINX_DIR, 'server.conf'), 'utf8')
+    /** The directives of `location <match> { ... }`. */
+    const location = (match: string): string => {
+      const [, block = ''] = new RegExp(`^location ${match.replace(/[/]/g, '\\/')} \\{([^}]*)\\}`, 'm').exec(server) ?? []
+      return block
+    }
+    const readTimeoutSeconds = (block: string): number => {
+      const [, amount = '', unit = ''] = /proxy_read_timeout (\d+)(s|m)?;/.exec(block) ?? []
+      return Number(amount) * (unit === 'm' ? 60 : 1)
+    }
+    const events = location('= /events')
+    t.match(events, /proxy_pass http:\/\/replicas;/)
+    t.match(events, /proxy_buffering off;/)
+    t.ok(readTimeoutSeconds(events) >= 2 * 15,
+      `/events: ${readTimeoutSeconds(events)} s, two heartbeats of LIVE_HEARTBEAT_MS (15 s) or more`)
+    const chat = location('= /chat')
+    t.match(chat, /proxy_pass http:\/\/replicas;/)
+    t.ok(readTimeoutSeconds(chat) >= 2 * 30,
+      `/chat: ${readTimeoutSeconds(chat)} s, two pings of CHAT_HEARTBEAT_MS (30 s) or more`)
+    t.ok(readTimeoutSeconds(server.replace(/^location[^}]*\}/gm, '')) > 30, 'every other request: longer than REQUEST_DEADLINE_MS (30 s)')
   }
-  const readTimeoutSeconds = (block: string): number => {
-    const [, amount = '', unit = ''] = /proxy_read_timeout (\d+)(s|m)?;/.exec(block) ?? []
-    return Number(amount) * (unit === 'm' ? 60 : 1)
-  }
-  const events = location('= /events')
-  t.match(events, /proxy_pass http:\/\/replicas;/)
-  t.match(events, /proxy_buffering off;/)
-  t.ok(readTimeoutSeconds(events) >= 2 * 15, `/events: ${readTimeoutSeconds(events)} s, two heartbeats of LIVE_HEARTBEAT_MS (15 s) or more`)
-  const chat = location('= /chat')
-  t.match(chat, /proxy_pass http:\/\/replicas;/)
-  t.ok(readTimeoutSeconds(chat) >= 2 * 30, `/chat: ${readTimeoutSeconds(chat)} s, two pings of CHAT_HEARTBEAT_MS (30 s) or more`)
-  t.ok(readTimeoutSeconds(server.replace(/^location[^}]*\}/gm, '')) > 30, 'every other request: longer than REQUEST_DEADLINE_MS (30 s)')
-})
+)

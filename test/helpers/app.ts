@@ -14,7 +14,14 @@ export const HTML = 'text/html; charset=utf-8'
  * loading the app's modules can reach on a first request; `env` overrides any variable.
  */
 export async function testConfig (env: Record<string, string> = {}): Promise<Config> {
-  const result = await loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ROOT_DELAY_MS: '50', WAIT_DELAY_MS: '100', MAX_EVENT_LOOP_DELAY_MS: '0', ...env })
+  const result = await loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ROOT_DELAY_MS: '50',
+    WAIT_DELAY_MS: '100',
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...env
+  })
   if (!result.ok) throw new Error(result.problems.join('\n'))
   return result.config
 }
@@ -29,7 +36,9 @@ export interface BuildOptions {
   extend?: (fastify: FastifyInstance) => void
 }
 
-/** The app, ready for inject(); wrapped with fastify-plugin so tests see its decorators, as fastify-cli's helper does. */
+/**
+ * The app, ready for inject(); wrapped with fastify-plugin so tests see its decorators, as fastify-cli's helper does.
+ */
 export async function build (t: Test, { env, logLines, before, extend }: BuildOptions = {}): Promise<FastifyInstance> {
   const config = await testConfig(env)
   const stream = logLines === undefined ? undefined : { write: (line: string) => { logLines.push(line) } }

@@ -17,9 +17,19 @@ export interface ChatReplica {
   metrics: () => Promise<string>
 }
 
-/** A replica sharing the Redis at `redisUrl`, listening, with Redis reached; `env` and `logLines` as build() takes them. */
-export async function chatReplica (t: Test, redisUrl: string, env: Record<string, string> = {}, logLines?: string[]): Promise<ChatReplica> {
-  const fastify = await build(t, { env: { REDIS_URL: redisUrl, SHUTDOWN_DELAY_MS: '0', ...env }, ...(logLines === undefined ? {} : { logLines }) })
+/**
+ * A replica sharing the Redis at `redisUrl`, listening, with Redis reached; `env` and `logLines` as build() takes them.
+ */
+export async function chatReplica (
+  t: Test,
+  redisUrl: string,
+  env: Record<string, string> = {},
+  logLines?: string[]
+): Promise<ChatReplica> {
+  const fastify = await build(t, {
+    env: { REDIS_URL: redisUrl, SHUTDOWN_DELAY_MS: '0', ...env },
+    ...(logLines === undefined ? {} : { logLines })
+  })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   await until(() => fastify.redis?.up === true, 20_000)
   const { port } = fastify.server.address() as AddressInfo

@@ -35,9 +35,14 @@ function parse (block: string): StreamFrame {
 }
 
 /** Opens GET `path` (default /events) on 127.0.0.1:`port`, and resolves once the head has arrived. */
-export async function openEventStream (port: number, headers: Record<string, string> = {}, path = '/events'): Promise<EventStreamClient> {
+export async function openEventStream (
+  port: number,
+  headers: Record<string, string> = {},
+  path = '/events'
+): Promise<EventStreamClient> {
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    request({ port, host: '127.0.0.1', path, headers: { accept: 'text/event-stream', ...headers } }, resolve).on('error', reject).end()
+    request({ port, host: '127.0.0.1', path, headers: { accept: 'text/event-stream', ...headers } }, resolve)
+      .on('error', reject).end()
   })
   const frames: StreamFrame[] = []
   const waiting: Array<{ resolve: (frame: StreamFrame) => void, reject: (error: Error) => void }> = []

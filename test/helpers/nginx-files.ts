@@ -1,6 +1,7 @@
 // A local nginx's files, for the tests (test/nginx.ts) and the benchmark of replicas (bench/lib/replica-set.ts): the
 // project's proxy settings (deploy/nginx/http.conf, server.conf) and upstream (deploy/nginx/upstream.conf, its server
-// line swapped for local addresses), behind a main file for a process of its own on a loopback port, its files in a folder.
+// line swapped for local addresses), behind a main file for a process of its own on a loopback port, its files in a
+// folder.
 import { spawnSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
@@ -20,7 +21,9 @@ export function nginxCommand (): string | undefined {
 async function upstreamFor (addresses: string[]): Promise<string> {
   const text = await readFile(join(NGINX_DIR, 'upstream.conf'), 'utf8')
   const serverLine = /^(\s*)server app:3000 resolve([^;]*);$/m
-  if (!serverLine.test(text)) throw new Error('deploy/nginx/upstream.conf has no line `server app:3000 resolve ...;` to swap')
+  if (!serverLine.test(text)) {
+    throw new Error('deploy/nginx/upstream.conf has no line `server app:3000 resolve ...;` to swap')
+  }
   return text.replace(serverLine, (_, indent: string, parameters: string) =>
     addresses.map((address) => `${indent}server ${address}${parameters};`).join('\n'))
 }
@@ -32,6 +35,8 @@ async function upstreamFor (addresses: string[]): Promise<string> {
  */
 function mainFile (dir: string, port: number, workerConnections: number): string {
   const asRoot = process.getuid?.() === 0
+  const temporaryPaths = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((kind) => `    ${kind}_temp_path ${join(dir, kind)};`).join('\n')
   return `daemon off;
 pid ${join(dir, 'nginx.pid')};
 ${asRoot ? `user ${userInfo().username};` : ''}
@@ -42,7 +47,7 @@ events {
 error_log stderr warn;
 
 http {
-${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `    ${kind}_temp_path ${join(dir, kind)};`).join('\n')}
+${temporaryPaths}
     include ${join(NGINX_DIR, 'http.conf')};
     access_log ${join(dir, 'access.log')} replicas;
     include ${join(dir, 'upstream.conf')};
@@ -77,7 +82,12 @@ export interface NginxFiles {
  * Writes into `dir` the files of an nginx listening on 127.0.0.1:`port` in front of `upstreams` (host:port each);
  * `workerConnections` a worker (4096 unless said: each request holds two, the client's and the upstream's).
  */
-export async function writeNginxFiles (dir: string, port: number, upstreams: string[], workerConnections = 4096): Promise<NginxFiles> {
+export async function writeNginxFiles (
+  dir: string,
+  port: number,
+  upstreams: string[],
+  workerConnections = 4096
+): Promise<NginxFiles> {
   await writeFile(join(dir, 'upstream.conf'), await upstreamFor(upstreams))
   const main = join(dir, 'nginx.conf')
   await writeFile(main, mainFile(dir, port, workerConnections))

@@ -13,7 +13,8 @@ import type { Test } from 'tap'
 import { nginxCommand, writeNginxFiles, type AccessLine } from './nginx-files.ts'
 import { freePort } from './redis-server.ts'
 
-const MISSING = 'nginx is not installed: the tests need the Debian package nginx-light (npm test installs it: node scripts/system-packages.mjs)'
+const MISSING = 'nginx is not installed: the tests need the Debian package nginx-light ' +
+  '(npm test installs it: node scripts/system-packages.mjs)'
 
 /** How long nginx may take to listen, on a busy machine. */
 const START_LIMIT_MS = 20_000
@@ -94,6 +95,8 @@ export async function startNginx (t: Test, upstreams: string[]): Promise<Nginx> 
       await sleep(20)
     }
     if (child.exitCode === null) return nginx
-    if (!errorLog.includes('Address already in use') || attempt === 3) throw new Error(`nginx did not start:\n${errorLog}`)
+    if (!errorLog.includes('Address already in use') || attempt === 3) {
+      throw new Error(`nginx did not start:\n${errorLog}`)
+    }
   }
 }

@@ -18,7 +18,8 @@ export interface RedisServer {
   start: () => Promise<void>
 }
 
-const MISSING = 'redis-server is not installed: the tests need the Debian package redis-server (npm test installs it: node scripts/system-packages.mjs)'
+const MISSING = 'redis-server is not installed: the tests need the Debian package redis-server ' +
+  '(npm test installs it: node scripts/system-packages.mjs)'
 
 /** A free TCP port on loopback, as the kernel hands one out. */
 export async function freePort (): Promise<number> {
@@ -58,7 +59,9 @@ export async function redisServer (t: Test): Promise<RedisServer> {
     child = started
     const deadline = performance.now() + 20_000
     while (!(await answersPing(port))) {
-      if (started.exitCode !== null || performance.now() > deadline) throw new Error(`redis-server did not start on port ${port}`)
+      if (started.exitCode !== null || performance.now() > deadline) {
+        throw new Error(`redis-server did not start on port ${port}`)
+      }
       await sleep(20)
     }
   }

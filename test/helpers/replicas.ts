@@ -29,7 +29,8 @@ export async function builtService (): Promise<string> {
     const env = { ...process.env }
     // tap's loaders are for this process's tests, not for the build.
     delete env.NODE_OPTIONS
-    await promisify(execFile)(process.execPath, ['scripts/build.mjs', '--outdir', join(dir, 'dist')], { cwd: ROOT, env })
+    await promisify(execFile)(process.execPath, ['scripts/build.mjs', '--outdir', join(dir, 'dist')],
+      { cwd: ROOT, env })
     await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
     return dir
   })()
@@ -83,7 +84,15 @@ export async function replica (t: Test, name: string, env: Record<string, string
       // The environment a container has: only what is set here, no .env (the folder has none), no tap loader.
       const child = spawn(process.execPath, [join(dir, 'dist', 'src', 'server.js')], {
         cwd: dir,
-        env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '0', ...env }
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'production',
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          LOG_LEVEL: 'info',
+          MAX_EVENT_LOOP_DELAY_MS: '0',
+          ...env
+        }
       })
       const started = watch(t, child)
       current = started
@@ -116,7 +125,10 @@ export interface ReplicaSet {
  * Redis, `count` replicas of the built service sharing it (REDIS_URL), each ready, and nginx in front of them, for this
  * test; `env` is given to every replica.
  */
-export async function replicaSet (t: Test, { count = 2, env = {} }: { count?: number, env?: Record<string, string> } = {}): Promise<ReplicaSet> {
+export async function replicaSet (
+  t: Test,
+  { count = 2, env = {} }: { count?: number, env?: Record<string, string> } = {}
+): Promise<ReplicaSet> {
   const redis = await redisServer(t)
   const replicas = await Promise.all(Array.from({ length: count }, async (_, index) =>
     await replica(t, String.fromCharCode(97 + index), { REDIS_URL: redis.url, ...env })))

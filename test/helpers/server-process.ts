@@ -9,7 +9,14 @@ export const ROOT = join(import.meta.dirname, '..', '..')
 const SERVER = join(ROOT, 'src', 'server.ts')
 
 /** What every test server runs with unless a test says otherwise: no load shedding, as in test/helper.ts. */
-const TEST_ENV = { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', ROOT_DELAY_MS: '100', SHUTDOWN_DELAY_MS: '0', MAX_EVENT_LOOP_DELAY_MS: '0' }
+const TEST_ENV = {
+  NODE_ENV: 'test',
+  PORT: '0',
+  LOG_LEVEL: 'info',
+  ROOT_DELAY_MS: '100',
+  SHUTDOWN_DELAY_MS: '0',
+  MAX_EVENT_LOOP_DELAY_MS: '0'
+}
 
 export interface ServerProcess {
   child: ChildProcess
@@ -26,7 +33,11 @@ export interface StartOptions {
 }
 
 /** Starts src/server.ts as production does (with this test's loaders), in `cwd`, with `env` added. */
-export function startServer (t: Test, env: Record<string, string>, { cwd = process.cwd(), preload = [] }: StartOptions = {}): ServerProcess {
+export function startServer (
+  t: Test,
+  env: Record<string, string>,
+  { cwd = process.cwd(), preload = [] }: StartOptions = {}
+): ServerProcess {
   const args = [...process.execArgv, ...preload.flatMap((file) => ['--import', file]), SERVER]
   return watch(t, spawn(process.execPath, args, { cwd, env: { ...process.env, ...TEST_ENV, ...env } }))
 }
@@ -36,7 +47,8 @@ export function startServer (t: Test, env: Record<string, string>, { cwd = proce
  * gives a foreground job, so that a test can signal the whole group as Ctrl-C does.
  */
 export function npmStart (t: Test, env: Record<string, string>): ServerProcess {
-  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, detached: true, env: { ...process.env, ...TEST_ENV, ...env } })
+  const child = spawn('npm', ['start', '--silent'],
+    { cwd: ROOT, detached: true, env: { ...process.env, ...TEST_ENV, ...env } })
   t.teardown(() => { signalGroup(child, 'SIGKILL') })
   return watch(t, child)
 }
@@ -52,7 +64,12 @@ export function signalGroup (child: ChildProcess, signal: NodeJS.Signals): void 
 
 /** Collects the output of a server process started by a test, and kills it if it still runs when the test ends. */
 export function watch (t: Test, child: ChildProcess): ServerProcess {
-  const server: ServerProcess = { child, stdout: [], stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) }
+  const server: ServerProcess = {
+    child,
+    stdout: [],
+    stderr: '',
+    exit: once(child, 'exit').then(([code]) => code as number | null)
+  }
   let partial = ''
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n')
@@ -84,8 +101,13 @@ async function get (url: string): Promise<{ status: number, body: string } | { e
   }
 }
 
-/** Once `server` listens, starts a request to /wait?seconds=`seconds` and gives it time to arrive; `answer` is its end. */
-export async function requestInFlight (server: ServerProcess, seconds: number): Promise<{ answer: ReturnType<typeof get> }> {
+/**
+ * Once `server` listens, starts a request to /wait?seconds=`seconds` and gives it time to arrive; `answer` is its end.
+ */
+export async function requestInFlight (
+  server: ServerProcess,
+  seconds: number
+): Promise<{ answer: ReturnType<typeof get> }> {
   const url = await listening(server)
   const answer = get(`${url}/wait?seconds=${seconds}`)
   await sleep(200)
@@ -93,4 +115,5 @@ export async function requestInFlight (server: ServerProcess, seconds: number): 
 }
 
 /** The JSON log lines the server has written. */
-export const entries = (server: ServerProcess): Array<Record<string, unknown>> => server.stdout.map((line) => JSON.parse(line))
+export const entries = (server: ServerProcess): Array<Record<string, unknown>> =>
+  server.stdout.map((line) => JSON.parse(line))

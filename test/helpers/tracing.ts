@@ -1,4 +1,5 @@
-// Builds the real app with tracing on, its spans kept in memory (OpenTelemetry's in-memory exporter) for the test to read.
+// Builds the real app with tracing on, its spans kept in memory (OpenTelemetry's in-memory exporter) for the test to
+// read.
 import { get } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace'
@@ -17,7 +18,10 @@ export interface Traced {
 }
 
 /** The app with tracing on (test config, `env` over it; log lines into `logLines`), closed when the test ends. */
-export async function traced (t: Test, { env, logLines }: { env?: Record<string, string>, logLines?: string[] } = {}): Promise<Traced> {
+export async function traced (
+  t: Test,
+  { env, logLines }: { env?: Record<string, string>, logLines?: string[] } = {}
+): Promise<Traced> {
   const config = await testConfig(env)
   const stream = logLines === undefined ? undefined : { write: (line: string) => { logLines.push(line) } }
   const fastify = Fastify(serverOptions(config, stream))

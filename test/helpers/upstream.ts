@@ -1,5 +1,6 @@
 // Real upstreams for the HTTP client's tests: an instance of this service, a server that answers as a test says, an
-// origin with nothing listening; each watched from the server's side (what it was asked, requests at once, connections).
+// origin with nothing listening; each watched from the server's side (what it was asked, requests at once,
+// connections).
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout } from 'node:timers/promises'

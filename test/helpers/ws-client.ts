@@ -27,7 +27,9 @@ export class ChatClient {
     })
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
-        for (const waiter of this.#waiting.splice(0)) waiter.reject(new Error(`closed (${code} ${reason.toString()}) while a frame was awaited`))
+        for (const waiter of this.#waiting.splice(0)) {
+          waiter.reject(new Error(`closed (${code} ${reason.toString()}) while a frame was awaited`))
+        }
         resolve({ code, reason: reason.toString() })
       })
     })
@@ -55,7 +57,10 @@ export class ChatClient {
   /** Resolves once the server answers a ping: it still reads this socket. Rejects if the socket closes first. */
   async ping (): Promise<void> {
     this.socket.ping()
-    await Promise.race([once(this.socket, 'pong'), this.closed.then(({ code, reason }) => { throw new Error(`closed (${code} ${reason}) before the pong`) })])
+    await Promise.race([
+      once(this.socket, 'pong'),
+      this.closed.then(({ code, reason }) => { throw new Error(`closed (${code} ${reason}) before the pong`) })
+    ])
   }
 
   /** Closes from the client's side, and waits until the socket is closed. */

@@ -31,7 +31,10 @@ t.test('without an endpoint no traceparent goes to the upstream', async (t) => {
     response.end('ok')
   })
   const app = await build(t, { env: { DEPENDENCY_URL: upstream.origin } })
-  t.equal((await app.inject({ url: '/', headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } })).statusCode, 200)
+  t.equal((await app.inject({
+    url: '/',
+    headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }
+  })).statusCode, 200)
   t.equal(received.length, 1)
   t.notOk('traceparent' in (received[0] ?? {}))
 })

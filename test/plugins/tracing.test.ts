@@ -14,7 +14,12 @@ t.test('each request has one span, named after its method and route, with its st
   t.equal(spans().length, 1, 'one span: none per hook, none for the handler')
   const span = spanNamed(spans(), 'GET /sync')
   t.equal(span.kind, SpanKind.SERVER)
-  t.match(span.attributes, { 'http.request.method': 'GET', 'http.route': '/sync', 'url.path': '/sync?x=1', 'http.response.status_code': 200 })
+  t.match(span.attributes, {
+    'http.request.method': 'GET',
+    'http.route': '/sync',
+    'url.path': '/sync?x=1',
+    'http.response.status_code': 200
+  })
   t.equal(span.status.code, SpanStatusCode.UNSET)
   t.equal(span.parentSpanContext, undefined, 'a root span: the request came without a traceparent')
   t.equal(span.resource.attributes['service.name'], 'async-service')
@@ -23,7 +28,8 @@ t.test('each request has one span, named after its method and route, with its st
 t.test('a route with a parameter names its span after the route, not the path', async (t) => {
   const { app, spans } = await traced(t)
   await app.inject('/tasks/00000000-0000-4000-8000-000000000000')
-  t.match(spanNamed(spans(), 'GET /tasks/:id').attributes, { 'http.route': '/tasks/:id', 'http.response.status_code': 404 })
+  t.match(spanNamed(spans(), 'GET /tasks/:id').attributes,
+    { 'http.route': '/tasks/:id', 'http.response.status_code': 404 })
 })
 
 t.test('a path that matches no route gives a span named after its method alone', async (t) => {
@@ -73,7 +79,12 @@ t.test('the access line, and every line of the request, carry its trace and span
   await app.inject({ url: '/sync', headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` } })
   await app.inject('/')
   const [sync, refused, failed] = logLines.map((line) => JSON.parse(line))
-  t.match(sync, { msg: 'request completed', url: '/sync', traceId: CALLER_TRACE, spanId: spanNamed(spans(), 'GET /sync').spanContext().spanId })
+  t.match(sync, {
+    msg: 'request completed',
+    url: '/sync',
+    traceId: CALLER_TRACE,
+    spanId: spanNamed(spans(), 'GET /sync').spanContext().spanId
+  })
   const { traceId, spanId } = spanNamed(spans(), 'GET /').spanContext()
   t.match(refused, { msg: 'request refused', statusCode: 502, traceId, spanId })
   t.match(failed, { msg: 'request completed', url: '/', statusCode: 502, traceId, spanId })

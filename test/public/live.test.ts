@@ -10,9 +10,12 @@ const PUBLIC = join(import.meta.dirname, '..', '..', 'public')
 const files = (await readdir(PUBLIC, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile())
   .map((entry) => join(entry.parentPath, entry.name).slice(PUBLIC.length + 1)).sort()
 
-t.test('public/ holds the page, its script and its style, and nothing of a kind these checks do not read', async (t) => {
-  t.same(files, ['live.css', 'live.html', 'live.js'])
-})
+t.test(
+  'public/ holds the page, its script and its style, and nothing of a kind these checks do not read',
+  async (t) => {
+    t.same(files, ['live.css', 'live.html', 'live.js'])
+  }
+)
 
 t.test('the HTML has no inline script, style or event handler, and refers only to its own files', async (t) => {
   for (const file of files.filter((file) => extname(file) === '.html')) {

@@ -6,22 +6,33 @@ import { build } from '../helpers/app.ts'
 function failingRoutes (fastify: FastifyInstance): void {
   fastify.get('/crash', async () => { throw new Error('database password is hunter2') })
   fastify.get('/teapot', async () => { throw fastify.httpErrors.createError(418, 'short and stout') })
-  fastify.get('/redirect-error', async () => { throw Object.assign(new Error('not an error status'), { statusCode: 302 }) })
-  fastify.get('/nonstandard', async () => { throw Object.assign(new Error('a status with no name'), { statusCode: 499 }) })
+  fastify.get('/redirect-error', async () => {
+    throw Object.assign(new Error('not an error status'), { statusCode: 302 })
+  })
+  fastify.get('/nonstandard', async () => {
+    throw Object.assign(new Error('a status with no name'), { statusCode: 499 })
+  })
   fastify.get('/unavailable', async () => { throw fastify.httpErrors.serviceUnavailable('the database is down') })
-  fastify.get('/coded-5xx', async () => { throw Object.assign(new Error('pool of 10 exhausted'), { statusCode: 503, code: 'DB_POOL_EXHAUSTED' }) })
-  fastify.get('/coded-500', async () => { throw Object.assign(new Error('disk full'), { statusCode: 500, code: 'ENOSPC' }) })
+  fastify.get('/coded-5xx', async () => {
+    throw Object.assign(new Error('pool of 10 exhausted'), { statusCode: 503, code: 'DB_POOL_EXHAUSTED' })
+  })
+  fastify.get('/coded-500', async () => {
+    throw Object.assign(new Error('disk full'), { statusCode: 500, code: 'ENOSPC' })
+  })
 }
 
 t.test('in production a 5xx says only its status; the log has the detail', async (t) => {
   const logLines: string[] = []
-  const fastify = await build(t, { env: { NODE_ENV: 'production', LOG_LEVEL: 'warn' }, logLines, extend: failingRoutes })
+  const fastify = await build(t, {
+    env: { NODE_ENV: 'production', LOG_LEVEL: 'warn' }, logLines, extend: failingRoutes
+  })
   const crash = await fastify.inject('/crash')
   t.equal(crash.statusCode, 500)
   t.match(crash.headers['content-type'], /^application\/json/)
   t.same(crash.json(), { statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' })
   t.notMatch(crash.body, /hunter2|at /, 'no detail, no stack')
-  t.same((await fastify.inject('/unavailable')).json(), { statusCode: 503, error: 'Service Unavailable', message: 'Service Unavailable' })
+  t.same((await fastify.inject('/unavailable')).json(),
+    { statusCode: 503, error: 'Service Unavailable', message: 'Service Unavailable' })
   const logged = logLines.map((line) => JSON.parse(line))
   t.match(logged, [
     { level: 50, msg: 'request failed', err: { message: 'database password is hunter2', stack: /at / } },
@@ -33,7 +44,8 @@ t.test('in production a 5xx says only its status; the log has the detail', async
 
 t.test('outside production a 5xx carries its message', async (t) => {
   const fastify = await build(t, { extend: failingRoutes })
-  t.same((await fastify.inject('/crash')).json(), { statusCode: 500, error: 'Internal Server Error', message: 'database password is hunter2' })
+  t.same((await fastify.inject('/crash')).json(),
+    { statusCode: 500, error: 'Internal Server Error', message: 'database password is hunter2' })
 })
 
 t.test('a 5xx never carries its code, in production or not', async (t) => {
@@ -52,7 +64,9 @@ t.test('a 5xx never carries its code, in production or not', async (t) => {
 
 t.test('a 4xx keeps its message and code, in production too', async (t) => {
   const logLines: string[] = []
-  const fastify = await build(t, { env: { NODE_ENV: 'production', LOG_LEVEL: 'error' }, logLines, extend: failingRoutes })
+  const fastify = await build(t, {
+    env: { NODE_ENV: 'production', LOG_LEVEL: 'error' }, logLines, extend: failingRoutes
+  })
   const teapot = await fastify.inject('/teapot')
   t.equal(teapot.statusCode, 418)
   t.same(teapot.json(), { statusCode: 418, error: "I'm a Teapot", message: 'short and stout' })
@@ -77,15 +91,25 @@ t.test('a status without a standard name is called Error', async (t) => {
 
 t.test('a body Fastify cannot parse is a 4xx JSON error', async (t) => {
   const fastify = await build(t, { extend: (fastify) => fastify.post('/echo', async (request) => request.body) })
-  const response = await fastify.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":' })
+  const response = await fastify.inject({
+    method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":'
+  })
   t.equal(response.statusCode, 400)
   t.match(response.json(), { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_CTP_INVALID_JSON_BODY' })
 })
 
-t.test("the app's own routes answer errors through the same handler: a 5xx from /wait is generic in production", async (t) => {
-  const logLines: string[] = []
-  const fastify = await build(t, { env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', DEPENDENCY_FAILURE_RATE: '1' }, logLines })
-  const response = await fastify.inject('/wait?seconds=0')
-  t.same(response.json(), { statusCode: 502, error: 'Bad Gateway', message: 'Bad Gateway' })
-  t.match(logLines.map((line) => JSON.parse(line)), [{ level: 40, msg: 'request refused', statusCode: 502, reason: 'The dependency failed: the dependency failed' }])
-})
+t.test(
+  "the app's own routes answer errors through the same handler: a 5xx from /wait is generic in production",
+  async (t) => {
+    const logLines: string[] = []
+    const fastify = await build(t, {
+      env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', DEPENDENCY_FAILURE_RATE: '1' },
+      logLines
+    })
+    const response = await fastify.inject('/wait?seconds=0')
+    t.same(response.json(), { statusCode: 502, error: 'Bad Gateway', message: 'Bad Gateway' })
+    t.match(logLines.map((line) => JSON.parse(line)), [{
+      level: 40, msg: 'request refused', statusCode: 502, reason: 'The dependency failed: the dependency failed'
+    }])
+  }
+)

@@ -21,7 +21,8 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '
 function chromiumPath (): string {
   const found = spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' })
   if (found.status !== 0) {
-    throw new Error("This test needs Chromium: install Debian's chromium package (apt-get install chromium), as npm test's pretest does")
+    throw new Error("This test needs Chromium: install Debian's chromium package (apt-get install chromium), " +
+      "as npm test's pretest does")
   }
   return found.stdout.trim()
 }
@@ -73,7 +74,8 @@ t.test('two people on /live see the updates arrive and talk in the chat, with no
     await until(page.locator('#feed-status[data-state="open"]'))
     await until(page.locator('#updates li[data-seq]').nth(1))
   }
-  const seqs = await ada.$$eval('#updates li[data-seq]', (items) => items.map((item) => Number(item.getAttribute('data-seq'))))
+  const seqs = await ada.$$eval('#updates li[data-seq]', (items) =>
+    items.map((item) => Number(item.getAttribute('data-seq'))))
   t.ok(seqs.length >= 2, `updates listed (${seqs.length})`)
   t.ok(seqs.every((seq, index) => index === 0 || seq < (seqs[index - 1] as number)), `newest first: ${seqs.join(', ')}`)
 

@@ -36,7 +36,9 @@ async function appWithRoutes (t: Test, appModule: string): Promise<{ fastify: Fa
   const { default: app } = await import(appModule)
   const fastify = Fastify()
   const routes: string[] = []
-  fastify.addHook('onRoute', (route) => { routes.push(...[route.method].flat().map((method) => `${method} ${route.url}`)) })
+  fastify.addHook('onRoute', (route) => {
+    routes.push(...[route.method].flat().map((method) => `${method} ${route.url}`))
+  })
   await fastify.register(app, { config: await testConfig() })
   await fastify.ready()
   t.teardown(() => fastify.close())
@@ -49,7 +51,8 @@ t.test('dist/ registers every route the sources register, nested folders and the
   await writeFile(join(dir, 'routes', 'items', 'archive', 'index.ts'),
     "export default async (fastify: any) => { fastify.get('/', async () => 'archived items') }\n")
   await writeFile(join(dir, 'routes', 'items', 'autohooks.ts'),
-    "export default async (fastify: any) => { fastify.addHook('onRequest', async (request: any, reply: any) => { reply.header('x-items-hook', 'ran') }) }\n")
+    "export default async (fastify: any) => { fastify.addHook('onRequest', async (request: any, reply: any) => { " +
+    "reply.header('x-items-hook', 'ran') }) }\n")
 
   t.equal(runBuild(dir).status, 0)
   const source = await appWithRoutes(t, join(dir, 'src', 'app.ts'))
@@ -63,21 +66,31 @@ t.test('dist/ registers every route the sources register, nested folders and the
   t.equal(answer.headers['x-items-hook'], 'ran', "the folder's autohooks apply to the routes below it")
 })
 
-t.test("the built server runs CPU work on its worker threads from dist/ alone, without the sources' loader", async (t) => {
-  const dir = await projectCopy(t)
-  t.equal(runBuild(dir).status, 0)
-  t.ok(existsSync(join(dir, 'dist', 'src', 'cpu', 'primes-worker.js')), "the pool's task module is built")
-  // Production's environment alone: no TypeScript loader for the threads to inherit, nothing of this test's.
-  const env = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '0', CPU_POOL_THREADS: '1' }
-  const server = watch(t, spawn(process.execPath, ['dist/src/server.js'], { cwd: dir, env }))
-  const url = await listening(server)
-  const response = await fetch(`${url}/cpu?n=1000`)
-  t.equal(response.status, 200)
-  t.match(await response.json(), { n: 1000, primes: 168 })
-  server.child.kill('SIGTERM')
-  t.equal(await server.exit, 0)
-  t.equal(server.stderr, '', 'nothing on stderr')
-})
+t.test(
+  "the built server runs CPU work on its worker threads from dist/ alone, without the sources' loader",
+  async (t) => {
+    const dir = await projectCopy(t)
+    t.equal(runBuild(dir).status, 0)
+    t.ok(existsSync(join(dir, 'dist', 'src', 'cpu', 'primes-worker.js')), "the pool's task module is built")
+    // Production's environment alone: no TypeScript loader for the threads to inherit, nothing of this test's.
+    const env = {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_DELAY_MS: '0',
+      CPU_POOL_THREADS: '1'
+    }
+    const server = watch(t, spawn(process.execPath, ['dist/src/server.js'], { cwd: dir, env }))
+    const url = await listening(server)
+    const response = await fetch(`${url}/cpu?n=1000`)
+    t.equal(response.status, 200)
+    t.match(await response.json(), { n: 1000, primes: 168 })
+    server.child.kill('SIGTERM')
+    t.equal(await server.exit, 0)
+    t.equal(server.stderr, '', 'nothing on stderr')
+  }
+)
 
 t.test('the built server serves the live page and its files from dist/ alone, the sources gone', async (t) => {
   const dir = await projectCopy(t)
@@ -100,39 +113,48 @@ t.test('the built server serves the live page and its files from dist/ alone, th
   t.equal(server.stderr, '', 'nothing on stderr')
 })
 
-t.test('--if-stale builds when there is no build or a source changed, and leaves an up-to-date build alone', async (t) => {
-  const dir = await projectCopy(t)
-  const stamp = join(dir, 'dist', 'build.json')
-  t.equal(runBuild(dir, '--if-stale').status, 0)
-  const first = await readFile(stamp, 'utf8')
-  const firstBuilt = (await stat(stamp)).mtimeMs
+t.test(
+  '--if-stale builds when there is no build or a source changed, and leaves an up-to-date build alone',
+  async (t) => {
+    const dir = await projectCopy(t)
+    const stamp = join(dir, 'dist', 'build.json')
+    t.equal(runBuild(dir, '--if-stale').status, 0)
+    const first = await readFile(stamp, 'utf8')
+    const firstBuilt = (await stat(stamp)).mtimeMs
 
-  t.equal(runBuild(dir, '--if-stale').status, 0)
-  t.equal((await stat(stamp)).mtimeMs, firstBuilt, 'nothing changed: not rebuilt')
+    t.equal(runBuild(dir, '--if-stale').status, 0)
+    t.equal((await stat(stamp)).mtimeMs, firstBuilt, 'nothing changed: not rebuilt')
 
-  await writeFile(join(dir, 'src', 'request-id.ts'), '\n// a change\n', { flag: 'a' })
-  t.equal(runBuild(dir, '--if-stale').status, 0)
-  const second = await readFile(stamp, 'utf8')
-  t.not(second, first, 'a source changed: rebuilt')
+    await writeFile(join(dir, 'src', 'request-id.ts'), '\n// a change\n', { flag: 'a' })
+    t.equal(runBuild(dir, '--if-stale').status, 0)
+    const second = await readFile(stamp, 'utf8')
+    t.not(second, first, 'a source changed: rebuilt')
 
-  await writeFile(join(dir, 'public', 'live.css'), '\n/* a change */\n', { flag: 'a' })
-  t.equal(runBuild(dir, '--if-stale').status, 0)
-  t.not(await readFile(stamp, 'utf8'), second, "a page's file changed: rebuilt")
-  t.match(await readFile(join(dir, 'dist', 'public', 'live.css'), 'utf8'), /a change \*\/\n$/, 'and copied')
-})
+    await writeFile(join(dir, 'public', 'live.css'), '\n/* a change */\n', { flag: 'a' })
+    t.equal(runBuild(dir, '--if-stale').status, 0)
+    t.not(await readFile(stamp, 'utf8'), second, "a page's file changed: rebuilt")
+    t.match(await readFile(join(dir, 'dist', 'public', 'live.css'), 'utf8'), /a change \*\/\n$/, 'and copied')
+  }
+)
 
-t.test('without esbuild (a production install), a built dist/ starts and a stale one is refused, saying why', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'build-prod-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  await cp(join(ROOT, 'scripts'), join(dir, 'scripts'), { recursive: true })
-  await mkdir(join(dir, 'dist'))
-  await writeFile(join(dir, 'dist', 'build.json'), '{ "sourceHash": "from another build" }\n')
-  t.same(runBuild(dir, '--if-stale'), { status: 0, stderr: '' }, 'shipped without its sources: nothing to rebuild from')
+t.test(
+  'without esbuild (a production install), a built dist/ starts and a stale one is refused, saying why',
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'build-prod-'))
+    t.teardown(() => rm(dir, { recursive: true, force: true }))
+    await cp(join(ROOT, 'scripts'), join(dir, 'scripts'), { recursive: true })
+    await mkdir(join(dir, 'dist'))
+    await writeFile(join(dir, 'dist', 'build.json'), '{ "sourceHash": "from another build" }\n')
+    t.same(runBuild(dir, '--if-stale'), { status: 0, stderr: '' },
+      'shipped without its sources: nothing to rebuild from')
 
-  await mkdir(join(dir, 'src'))
-  await writeFile(join(dir, 'src', 'server.ts'), 'export {}\n')
-  const refused = runBuild(dir, '--if-stale')
-  t.equal(refused.status, 1)
-  t.equal(refused.stderr, 'dist/ is missing or older than the sources, and esbuild (a dev dependency) is not installed. ' +
-    'Build where dev dependencies are installed (npm ci && npm run build), then install without them (npm ci --omit=dev).\n')
-})
+    await mkdir(join(dir, 'src'))
+    await writeFile(join(dir, 'src', 'server.ts'), 'export {}\n')
+    const refused = runBuild(dir, '--if-stale')
+    t.equal(refused.status, 1)
+    t.equal(refused.stderr,
+      'dist/ is missing or older than the sources, and esbuild (a dev dependency) is not installed. ' +
+      'Build where dev dependencies are installed (npm ci && npm run build), ' +
+      'then install without them (npm ci --omit=dev).\n')
+  }
+)

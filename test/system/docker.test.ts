@@ -59,9 +59,16 @@ function parseDockerfile (text: string): Stage[] {
         break
       case 'COPY': {
         const words = args.split(/\s+/)
-        const flags = Object.fromEntries(words.filter((word) => word.startsWith('--')).map((word) => word.slice(2).split('=')))
+        const flags = Object.fromEntries(words.filter((word) => word.startsWith('--'))
+          .map((word) => word.slice(2).split('=')))
         const paths = words.filter((word) => !word.startsWith('--'))
-        stage.steps.push({ instruction: 'COPY', sources: paths.slice(0, -1), destination: paths.at(-1) as string, from: flags.from, chown: flags.chown })
+        stage.steps.push({
+          instruction: 'COPY',
+          sources: paths.slice(0, -1),
+          destination: paths.at(-1) as string,
+          from: flags.from,
+          chown: flags.chown
+        })
         break
       }
       case 'RUN': stage.steps.push({ instruction: 'RUN', command: args }); break
@@ -91,13 +98,14 @@ function execForm (command: string | undefined): string[] | undefined {
  * folder above it decides, `!` letting back in; `*` and `?` stay within a path segment, `**` crosses them.
  */
 function dockerignore (text: string): (path: string) => boolean {
-  const patterns = text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#')).map((line) => {
-    const exception = line.startsWith('!')
-    const pattern = posix.normalize(line.replace(/^!/, '').trim()).replace(/^\/+/, '')
-    const source = pattern.split('**/').map((part) => part.split('**').map((piece) =>
-      piece.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')).join('.*')).join('(.*/)?')
-    return { exception, regex: new RegExp(`^${source}$`) }
-  })
+  const patterns = text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const exception = line.startsWith('!')
+      const pattern = posix.normalize(line.replace(/^!/, '').trim()).replace(/^\/+/, '')
+      const source = pattern.split('**/').map((part) => part.split('**').map((piece) =>
+        piece.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')).join('.*')).join('(.*/)?')
+      return { exception, regex: new RegExp(`^${source}$`) }
+    })
   return (path) => {
     const segments = path.split('/')
     let ignored = false
@@ -112,7 +120,8 @@ const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8')
 const stages = parseDockerfile(dockerfile)
 const runtime = stages.at(-1) as Stage
 const ignored = dockerignore(await readFile(join(ROOT, '.dockerignore'), 'utf8'))
-const contextCopies = stages.flatMap((stage) => stage.steps).filter((step): step is Copy => step.instruction === 'COPY' && step.from === undefined)
+const contextCopies = stages.flatMap((stage) => stage.steps)
+  .filter((step): step is Copy => step.instruction === 'COPY' && step.from === undefined)
 
 t.test('every stage is node:26-slim; the last one runs the service as production, as the node user', async (t) => {
   t.same(stages.map((stage) => [stage.name, stage.image]), [['build', 'node:26-slim'], ['runtime', 'node:26-slim']])
@@ -121,7 +130,8 @@ t.test('every stage is node:26-slim; the last one runs the service as production
   t.same(runtime.expose, ['3000'], 'the port it exposes is the one it listens on')
   t.same(execForm(runtime.cmd), ['node', 'dist/src/server.js'], 'exec form: node is PID 1 and gets the signals itself')
   t.equal(runtime.stopSignal, 'SIGTERM')
-  t.notOk(runtime.steps.some((step) => step.instruction === 'COPY' && step.chown !== undefined), "the node user owns none of the app's files")
+  t.notOk(runtime.steps.some((step) => step.instruction === 'COPY' && step.chown !== undefined),
+    "the node user owns none of the app's files")
   t.ok(runtime.steps.some((step) => step.instruction === 'RUN' && /^npm ci --omit=dev && npm cache clean --force$/.test(step.command)),
     'production dependencies only, and no npm cache left in the image')
 })
@@ -131,38 +141,54 @@ t.test("the healthcheck is node's own fetch of /health, in exec form", async (t)
   t.notMatch(runtime.healthcheck, /curl|wget/, 'the slim image has neither')
 })
 
-t.test('.dockerignore lets in every file the COPY lines take from the context, and keeps out secrets and outputs', async (t) => {
-  const sources = [...new Set(contextCopies.flatMap((copy) => copy.sources))].sort()
-  t.same(sources, ['package-lock.json', 'package.json', 'plugins', 'public', 'routes', 'scripts/build.mjs', 'src'])
-  for (const source of sources) {
-    const files = (await stat(join(ROOT, source))).isDirectory()
-      ? (await readdir(join(ROOT, source), { recursive: true })).map((file) => posix.join(source, file))
-      : [source]
-    t.same(files.filter(ignored), [], `nothing of ${source} left out`)
+t.test(
+  '.dockerignore lets in every file the COPY lines take from the context, and keeps out secrets and outputs',
+  async (t) => {
+    const sources = [...new Set(contextCopies.flatMap((copy) => copy.sources))].sort()
+    t.same(sources, ['package-lock.json', 'package.json', 'plugins', 'public', 'routes', 'scripts/build.mjs', 'src'])
+    for (const source of sources) {
+      const files = (await stat(join(ROOT, source))).isDirectory()
+        ? (await readdir(join(ROOT, source), { recursive: true })).map((file) => posix.join(source, file))
+        : [source]
+      t.same(files.filter(ignored), [], `nothing of ${source} left out`)
+    }
+    for (const path of [
+      '.env', '.git/config', 'node_modules/fastify/package.json', 'dist/src/server.js', 'coverage/index.html',
+      '.tap/processinfo/x.json', 'reports/mutation/mutation.json', '.stryker-tmp/x', 'bench/results/latest.json',
+      'test/helpers/app.ts'
+    ]) {
+      t.ok(ignored(path), `${path} left out`)
+    }
   }
-  for (const path of ['.env', '.git/config', 'node_modules/fastify/package.json', 'dist/src/server.js', 'coverage/index.html',
-    '.tap/processinfo/x.json', 'reports/mutation/mutation.json', '.stryker-tmp/x', 'bench/results/latest.json', 'test/helpers/app.ts']) {
-    t.ok(ignored(path), `${path} left out`)
-  }
-})
+)
 
 /** Runs a command with sh as RUN does, in `cwd`, with Node 26 (this one) first on the path as in the image. */
 async function run (command: string, cwd: string, env: Record<string, string>): Promise<void> {
   const inherited = { ...process.env }
   // tap's hooks are for this process's tests, not for npm or the build.
   delete inherited.NODE_OPTIONS
-  await promisify(execFile)('sh', ['-c', command], { cwd, env: { ...inherited, ...env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` } })
+  await promisify(execFile)('sh', ['-c', command], {
+    cwd,
+    env: { ...inherited, ...env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` }
+  })
 }
 
 /**
  * Lays out a stage in `dir`, which stands for its WORKDIR: its COPY lines (from the context, as .dockerignore lets
  * them, or from an earlier stage's folder) and RUN lines, in order. `npm ci` runs for real, except where `installed`
- * says to link the project's node_modules instead; `npm cache clean` is left out, as it would empty this machine's cache.
+ * says to link the project's node_modules instead; `npm cache clean` is left out, as it would empty this machine's
+ * cache.
  */
-async function layOut (stage: Stage, dir: string, { folders, installed }: { folders: Map<string, string>, installed?: string }): Promise<void> {
+async function layOut (
+  stage: Stage,
+  dir: string,
+  { folders, installed }: { folders: Map<string, string>, installed?: string }
+): Promise<void> {
   const inStage = (path: string, workdir: string, root: string): string => {
     const relative = posix.relative(workdir, posix.resolve(workdir, path))
-    if (relative.startsWith('..')) throw new Error(`${path} is outside the stage's WORKDIR, which this test lays out alone`)
+    if (relative.startsWith('..')) {
+      throw new Error(`${path} is outside the stage's WORKDIR, which this test lays out alone`)
+    }
     return join(root, relative)
   }
   for (const step of stage.steps) {
@@ -177,7 +203,9 @@ async function layOut (stage: Stage, dir: string, { folders, installed }: { fold
     const from = step.from === undefined ? undefined : stages.find((other) => other.name === step.from) as Stage
     const target = inStage(step.destination, stage.workdir, dir)
     for (const source of step.sources) {
-      const path = from === undefined ? join(ROOT, source) : inStage(source, from.workdir, folders.get(from.name) as string)
+      const path = from === undefined
+        ? join(ROOT, source)
+        : inStage(source, from.workdir, folders.get(from.name) as string)
       // A folder's contents go to the destination; a file goes into it when it ends with a slash, else becomes it.
       const intoFolder = !(await stat(path)).isDirectory() && step.destination.endsWith('/')
       await cp(path, intoFolder ? join(target, basename(path)) : target, {
@@ -198,7 +226,12 @@ async function temporaryFolder (t: Test, prefix: string): Promise<string> {
 /** Starts `argv` (node being this Node 26, the image's major) in `cwd` with `env` alone, as a container has it. */
 function start (t: Test, argv: string[], cwd: string, env: Record<string, string>): ServerProcess {
   const child = spawn(process.execPath, argv.slice(1), { cwd, env })
-  const server: ServerProcess = { child, stdout: [], stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) }
+  const server: ServerProcess = {
+    child,
+    stdout: [],
+    stderr: '',
+    exit: once(child, 'exit').then(([code]) => code as number | null)
+  }
   let partial = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n')
@@ -210,46 +243,50 @@ function start (t: Test, argv: string[], cwd: string, env: Record<string, string
   return server
 }
 
-t.test('the image, emulated: built from what it copies, installed for production, its command serves and stops on SIGTERM', async (t) => {
-  const [build] = stages
-  const folders = new Map<string, string>()
-  // The build stage's `npm ci --ignore-scripts` is not run: the project's node_modules stands in for it, so this checks
-  // that the build works from what the COPY lines bring, not the install itself.
-  await layOut(build as Stage, await temporaryFolder(t, 'image-build-'), { folders, installed: join(ROOT, 'node_modules') })
-  const app = await temporaryFolder(t, 'image-runtime-')
-  await layOut(runtime, app, { folders })
-  t.ok(existsSync(join(app, 'node_modules', 'fastify')), 'production dependencies installed')
-  t.notOk(existsSync(join(app, 'node_modules', 'esbuild')), 'dev dependencies not')
+t.test(
+  'the image, emulated: built from what it copies, installed for production, its command serves and stops on SIGTERM',
+  async (t) => {
+    const [build] = stages
+    const folders = new Map<string, string>()
+    // The build stage's `npm ci --ignore-scripts` is not run: the project's node_modules stands in for it, so this
+    // checks that the build works from what the COPY lines bring, not the install itself.
+    await layOut(build as Stage, await temporaryFolder(t, 'image-build-'),
+      { folders, installed: join(ROOT, 'node_modules') })
+    const app = await temporaryFolder(t, 'image-runtime-')
+    await layOut(runtime, app, { folders })
+    t.ok(existsSync(join(app, 'node_modules', 'fastify')), 'production dependencies installed')
+    t.notOk(existsSync(join(app, 'node_modules', 'esbuild')), 'dev dependencies not')
 
-  const cmd = execForm(runtime.cmd) as string[]
-  // The image's environment, but loopback only and any free port (a test listens nowhere else), and no delay at stop.
-  const server = start(t, cmd, app, { ...runtime.env, HOST: '127.0.0.1', PORT: '0', SHUTDOWN_DELAY_MS: '0' })
-  const url = await listening(server)
-  const health = await fetch(`${url}/health`)
-  t.equal(health.status, 200, 'GET /health')
-  t.match(health.headers.get('content-type'), /^application\/json/)
-  t.type(await health.json(), 'object')
-  const root = await fetch(`${url}/`)
-  t.equal(root.status, 200, 'GET /')
-  t.equal(await root.text(), 'Hello from async Flask!')
-  const page = await fetch(`${url}/live`)
-  t.equal(page.status, 200, 'GET /live: the page, from the files the build copied')
-  t.match(await page.text(), '<script type="module" src="/assets/live.js"></script>')
-  const script = await fetch(`${url}/assets/live.js`)
-  t.equal(script.status, 200, 'and its script')
-  t.equal(await script.text(), await readFile(join(ROOT, 'public', 'live.js'), 'utf8'))
+    const cmd = execForm(runtime.cmd) as string[]
+    // The image's environment, but loopback only and any free port (a test listens nowhere else), and no delay at stop.
+    const server = start(t, cmd, app, { ...runtime.env, HOST: '127.0.0.1', PORT: '0', SHUTDOWN_DELAY_MS: '0' })
+    const url = await listening(server)
+    const health = await fetch(`${url}/health`)
+    t.equal(health.status, 200, 'GET /health')
+    t.match(health.headers.get('content-type'), /^application\/json/)
+    t.type(await health.json(), 'object')
+    const root = await fetch(`${url}/`)
+    t.equal(root.status, 200, 'GET /')
+    t.equal(await root.text(), 'Hello from async Flask!')
+    const page = await fetch(`${url}/live`)
+    t.equal(page.status, 200, 'GET /live: the page, from the files the build copied')
+    t.match(await page.text(), '<script type="module" src="/assets/live.js"></script>')
+    const script = await fetch(`${url}/assets/live.js`)
+    t.equal(script.status, 200, 'and its script')
+    t.equal(await script.text(), await readFile(join(ROOT, 'public', 'live.js'), 'utf8'))
 
-  // The healthcheck's own command, with the container's environment (PORT the one the service took).
-  const healthcheck = async (): Promise<number | null> =>
-    await start(t, execForm(runtime.healthcheck) as string[], app, { ...runtime.env, PORT: new URL(url).port }).exit
-  t.equal(await healthcheck(), 0, 'the healthcheck passes while the service serves')
+    // The healthcheck's own command, with the container's environment (PORT the one the service took).
+    const healthcheck = async (): Promise<number | null> =>
+      await start(t, execForm(runtime.healthcheck) as string[], app, { ...runtime.env, PORT: new URL(url).port }).exit
+    t.equal(await healthcheck(), 0, 'the healthcheck passes while the service serves')
 
-  server.child.kill('SIGTERM')
-  t.equal(await server.exit, 0, 'SIGTERM: a graceful stop', { log: server.stdout })
-  t.has(entries(server).find((entry) => entry.msg === 'closing'), { signal: 'SIGTERM' })
-  t.equal(server.stderr, '', 'nothing on stderr')
-  t.equal(await healthcheck(), 1, 'and fails once it has stopped')
-})
+    server.child.kill('SIGTERM')
+    t.equal(await server.exit, 0, 'SIGTERM: a graceful stop', { log: server.stdout })
+    t.has(entries(server).find((entry) => entry.msg === 'closing'), { signal: 'SIGTERM' })
+    t.equal(server.stderr, '', 'nothing on stderr')
+    t.equal(await healthcheck(), 1, 'and fails once it has stopped')
+  }
+)
 
 const compose = parse(await readFile(join(ROOT, 'compose.yaml'), 'utf8'))
 const { app, redis, nginx }: Record<'app' | 'redis' | 'nginx', Record<string, any>> = compose.services
@@ -260,25 +297,31 @@ function release (image: string): number[] {
   return version.split('.').map(Number)
 }
 
-t.test('compose.yaml: replicas of the image behind nginx, sharing a Redis; nginx alone published, on loopback', async (t) => {
-  t.same(Object.keys(compose.services).sort(), ['app', 'nginx', 'redis'])
-  t.equal(app.build, '.', 'the app built from the Dockerfile')
-  t.same(app.env_file, [{ path: '.env', required: false }])
-  t.has(app.environment, { HOST: '0.0.0.0', PORT: '3000' }, '.env.example says 127.0.0.1, which nginx could not reach')
-  t.equal(app.environment.REDIS_URL, 'redis://redis:6379', 'the replicas share the redis service')
-  t.equal(app.environment.TRUST_PROXY, 'uniquelocal', "nginx's X-Forwarded-For believed, from compose's private network")
-  t.same(app.depends_on, { redis: { condition: 'service_healthy' } })
-  t.equal(app.ports, undefined, 'no fixed host port, so that docker compose up --scale app=3 starts three')
-  t.equal(redis.ports, undefined)
-  t.same(nginx.ports, ['127.0.0.1:3000:80'], 'the one published port, on loopback')
-  t.same(nginx.depends_on, { app: { condition: 'service_healthy' } })
+t.test(
+  'compose.yaml: replicas of the image behind nginx, sharing a Redis; nginx alone published, on loopback',
+  async (t) => {
+    t.same(Object.keys(compose.services).sort(), ['app', 'nginx', 'redis'])
+    t.equal(app.build, '.', 'the app built from the Dockerfile')
+    t.same(app.env_file, [{ path: '.env', required: false }])
+    t.has(app.environment, { HOST: '0.0.0.0', PORT: '3000' },
+      '.env.example says 127.0.0.1, which nginx could not reach')
+    t.equal(app.environment.REDIS_URL, 'redis://redis:6379', 'the replicas share the redis service')
+    t.equal(app.environment.TRUST_PROXY, 'uniquelocal',
+      "nginx's X-Forwarded-For believed, from compose's private network")
+    t.same(app.depends_on, { redis: { condition: 'service_healthy' } })
+    t.equal(app.ports, undefined, 'no fixed host port, so that docker compose up --scale app=3 starts three')
+    t.equal(redis.ports, undefined)
+    t.same(nginx.ports, ['127.0.0.1:3000:80'], 'the one published port, on loopback')
+    t.same(nginx.depends_on, { app: { condition: 'service_healthy' } })
 
-  t.equal(release(redis.image).length, 3, `${redis.image}: the official image, pinned to a release`)
-  t.match(redis.healthcheck, { test: ['CMD-SHELL', /redis-cli ping/] })
-  t.match(redis.command.join(' '), /--maxmemory-policy noeviction/, "BullMQ's keys are never evicted")
-  const [major = 0, minor = 0, patch = 0] = release(nginx.image)
-  t.ok(major * 1e6 + minor * 1e3 + patch >= 1_027_003, `${nginx.image}: the official image, pinned, 1.27.3 or later (the upstream's resolve)`)
-})
+    t.equal(release(redis.image).length, 3, `${redis.image}: the official image, pinned to a release`)
+    t.match(redis.healthcheck, { test: ['CMD-SHELL', /redis-cli ping/] })
+    t.match(redis.command.join(' '), /--maxmemory-policy noeviction/, "BullMQ's keys are never evicted")
+    const [major = 0, minor = 0, patch = 0] = release(nginx.image)
+    t.ok(major * 1e6 + minor * 1e3 + patch >= 1_027_003,
+      `${nginx.image}: the official image, pinned, 1.27.3 or later (the upstream's resolve)`)
+  }
+)
 
 t.test("compose runs nginx with the project's configuration, sending to the app service on its port", async (t) => {
   const [mount = ''] = nginx.volumes
@@ -290,11 +333,14 @@ t.test("compose runs nginx with the project's configuration, sending to the app 
   const main = await readFile(join(ROOT, 'deploy', 'nginx', posix.basename(config)), 'utf8')
   const includes = [...main.matchAll(/^\s*include (\S+);$/gm)].map(([, file]) => file)
   t.same(includes, ['http.conf', 'upstream.conf', 'server.conf'])
-  for (const file of includes) t.ok(existsSync(join(ROOT, 'deploy', 'nginx', file as string)), `deploy/nginx/${file} exists`)
+  for (const file of includes) {
+    t.ok(existsSync(join(ROOT, 'deploy', 'nginx', file as string)), `deploy/nginx/${file} exists`)
+  }
   t.match(main, /^\s*listen 80;$/m, "the published port's container side")
   t.match(main, /^\s*resolver 127\.0\.0\.11 /m, "Docker's DNS, which answers a service's name with its replicas")
   const upstream = await readFile(join(ROOT, 'deploy', 'nginx', 'upstream.conf'), 'utf8')
-  t.match(upstream, new RegExp(`^\\s*server app:${app.environment.PORT} resolve `, 'm'), 'the app service, on the port its replicas listen on')
+  t.match(upstream, new RegExp(`^\\s*server app:${app.environment.PORT} resolve `, 'm'),
+    'the app service, on the port its replicas listen on')
 })
 
 t.test('compose waits for a graceful stop of a replica', async (t) => {

@@ -28,7 +28,9 @@ const [a, b] = set.replicas as [Replica, Replica]
 /** `promise`, or a failure naming `what` once `ms` have passed. */
 async function within<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((resolve, reject) => { timer = setTimeout(() => { reject(new Error(`no ${what} within ${ms} ms`)) }, ms) })
+  const late = new Promise<never>((resolve, reject) => {
+    timer = setTimeout(() => { reject(new Error(`no ${what} within ${ms} ms`)) }, ms)
+  })
   try {
     return await Promise.race([promise, late])
   } finally {
@@ -43,9 +45,11 @@ t.test('requests through nginx reach both replicas, under the id nginx logs', as
     const { statusCode, headers, body } = await pool.request({ path: '/sync', method: 'GET' })
     return { statusCode, text: await body.text(), id: headers['x-request-id'] as string }
   }))
-  t.same(new Set(answers.map(({ statusCode, text }) => `${statusCode} ${text}`)), new Set(['200 This is a normal sync route.']), '40 requests answered')
+  t.same(new Set(answers.map(({ statusCode, text }) => `${statusCode} ${text}`)),
+    new Set(['200 This is a normal sync route.']), '40 requests answered')
   const ids = answers.map(({ id }) => id)
-  const servedIds = (): Set<unknown> => new Set(set.replicas.flatMap((replica) => replica.served().map(({ reqId }) => reqId)))
+  const servedIds = (): Set<unknown> =>
+    new Set(set.replicas.flatMap((replica) => replica.served().map(({ reqId }) => reqId)))
   // Each replica writes its access line as the answer goes; this process reads it a moment later.
   await until(() => ids.every((id) => servedIds().has(id)), 10_000)
   t.ok(ids.every((id) => /^[0-9a-f]{32}$/.test(id)), "each answer's x-request-id is nginx's (32 hex digits), and a replica logged it")
@@ -81,31 +85,42 @@ t.test('a WebSocket through nginx joins the chat', async (t) => {
   t.pass('and the replica answers its ping through nginx')
 })
 
-t.test('an event stream that comes back on the other replica with Last-Event-ID gets the updates it missed', async (t) => {
-  // A listener on b keeps the feed going while the client is away.
-  const listener = await openEventStream(b.port)
-  t.teardown(() => { listener.close() })
-  const onA = await openEventStream(a.port)
-  const lastSeen = Number((await within(onA.nextEvent('update'), 10_000, 'update on a')).id)
-  onA.close()
-  let newest = 0
-  while (newest < lastSeen + 2) newest = Number((await within(listener.nextEvent('update'), 10_000, 'update on b')).id)
-  const back = await openEventStream(b.port, { 'last-event-id': String(lastSeen) })
-  t.teardown(() => { back.close() })
-  const seqs: number[] = []
-  while (seqs.length < newest - lastSeen) {
-    const update = await within(back.nextEvent('update'), 10_000, 'replayed update')
-    seqs.push(JSON.parse(update.data ?? '').seq)
+t.test(
+  'an event stream that comes back on the other replica with Last-Event-ID gets the updates it missed',
+  async (t) => {
+    // A listener on b keeps the feed going while the client is away.
+    const listener = await openEventStream(b.port)
+    t.teardown(() => { listener.close() })
+    const onA = await openEventStream(a.port)
+    const lastSeen = Number((await within(onA.nextEvent('update'), 10_000, 'update on a')).id)
+    onA.close()
+    let newest = 0
+    while (newest < lastSeen + 2) {
+      newest = Number((await within(listener.nextEvent('update'), 10_000, 'update on b')).id)
+    }
+    const back = await openEventStream(b.port, { 'last-event-id': String(lastSeen) })
+    t.teardown(() => { back.close() })
+    const seqs: number[] = []
+    while (seqs.length < newest - lastSeen) {
+      const update = await within(back.nextEvent('update'), 10_000, 'replayed update')
+      seqs.push(JSON.parse(update.data ?? '').seq)
+    }
+    t.same(seqs, Array.from({ length: newest - lastSeen }, (_, index) => lastSeen + 1 + index),
+      `updates ${lastSeen + 1} to ${newest}, seen on a, replayed on b in order`)
   }
-  t.same(seqs, Array.from({ length: newest - lastSeen }, (_, index) => lastSeen + 1 + index), `updates ${lastSeen + 1} to ${newest}, seen on a, replayed on b in order`)
-})
+)
 
 t.test('a task accepted by one replica is done, and readable from the other', async (t) => {
-  const accepted = await fetch(`${a.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 200 }) })
+  const accepted = await fetch(`${a.url}/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ latencyMs: 200 })
+  })
   t.equal(accepted.status, 202)
   const location = accepted.headers.get('location') ?? ''
   t.match(location, /^\/tasks\/[0-9a-f-]{36}$/)
-  const readOnB = async (): Promise<Record<string, unknown>> => await (await fetch(`${b.url}${location}`)).json() as Record<string, unknown>
+  const readOnB = async (): Promise<Record<string, unknown>> =>
+    await (await fetch(`${b.url}${location}`)).json() as Record<string, unknown>
   let task = await readOnB()
   t.match(task, { state: /^(pending|done)$/ }, 'b knows it at once')
   const deadline = performance.now() + 20_000
@@ -113,7 +128,8 @@ t.test('a task accepted by one replica is done, and readable from the other', as
     await sleep(100)
     task = await readOnB()
   }
-  t.match(task, { state: 'done', latencyMs: 200, createdAt: String, startedAt: String, endedAt: String }, 'and then done, read from b')
+  t.match(task, { state: 'done', latencyMs: 200, createdAt: String, startedAt: String, endedAt: String },
+    'and then done, read from b')
 })
 
 t.test('a chat message sent through one replica reaches a client of the other', async (t) => {
@@ -128,21 +144,29 @@ t.test('a chat message sent through one replica reaches a client of the other', 
   t.match(await onA.next(), { type: 'join', name: 'bob', online: 2 }, 'ann, on the other replica, sees bob join')
   onB.send({ type: 'message', text: 'hello from b' })
   t.match(await onA.next(), { type: 'message', from: 'bob', text: 'hello from b' }, 'sent on b, read on a')
-  t.match(await onB.next(), { type: 'message', from: 'bob', text: 'hello from b' }, 'and by its sender, in the same order')
+  t.match(await onB.next(), { type: 'message', from: 'bob', text: 'hello from b' },
+    'and by its sender, in the same order')
 })
 
 /** Requests answered 2xx, by path. */
 interface Answered { '/': number, '/sync': number }
 
-/** GET / and /sync in turn on each of `connections` connections to `origin`, until stopped: what was answered, and how. */
-function steadyLoad (origin: string, connections: number): { answered: () => number, stop: () => Promise<{ answered: Answered, failures: string[], slowestMs: number }> } {
+/**
+ * GET / and /sync in turn on each of `connections` connections to `origin`, until stopped: what was answered, and how.
+ */
+function steadyLoad (
+  origin: string,
+  connections: number
+): { answered: () => number, stop: () => Promise<{ answered: Answered, failures: string[], slowestMs: number }> } {
   const pool = new Pool(origin, { connections })
   const answered: Answered = { '/': 0, '/sync': 0 }
   const failures: string[] = []
   let slowestMs = 0
   let running = true
   const client = async (first: number): Promise<void> => {
-    for (let turn = first; running; turn++) {
+    // `running` turns false when stop() is called, between this loop's awaits.
+    for (let turn = first; ; turn++) {
+      if (!running) break
       const path: keyof Answered = turn % 2 === 0 ? '/' : '/sync'
       const started = performance.now()
       try {
@@ -184,16 +208,20 @@ t.test('a rolling restart under steady load through nginx (50 connections, 20 s)
     const readyMs = Math.round(performance.now() - restarting)
     t.ok(load.answered() > answeredBefore, `requests answered while ${replica.name} was down`)
     // nginx tries a replica that failed again after the upstream's fail_timeout, with a live request.
-    const backMs = Math.round(await until(() => replica.process.stdout.some((line) => line.includes('"request completed"')), 30_000))
-    t.comment(`replica ${replica.name}: exited ${stoppedMs} ms after SIGTERM, ready ${readyMs} ms after its start, served through nginx ${backMs} ms later`)
+    const backMs = Math.round(await until(() =>
+      replica.process.stdout.some((line) => line.includes('"request completed"')), 30_000))
+    t.comment(`replica ${replica.name}: exited ${stoppedMs} ms after SIGTERM, ready ${readyMs} ms after its start, ` +
+      `served through nginx ${backMs} ms later`)
   }
   await sleep(Math.max(0, 20_000 - (performance.now() - started)))
   const { answered, failures, slowestMs } = await load.stop()
   const seconds = Math.round((performance.now() - started) / 100) / 10
 
   const total = answered['/'] + answered['/sync']
-  t.same(failures, [], `no request failed: ${total} answered 2xx in ${seconds} s (GET / ${answered['/']}, GET /sync ${answered['/sync']}), the slowest in ${slowestMs} ms`)
+  t.same(failures, [], `no request failed: ${total} answered 2xx in ${seconds} s ` +
+    `(GET / ${answered['/']}, GET /sync ${answered['/sync']}), the slowest in ${slowestMs} ms`)
   const retried = set.nginx.accessLog().filter(({ upstream }) => upstream.includes(','))
-  t.comment(`${retried.length} requests moved by nginx to the other replica (${[...new Set(retried.map(({ upstream_status: status }) => status))].join('; ')})`)
+  const statuses = [...new Set(retried.map(({ upstream_status: status }) => status))].join('; ')
+  t.comment(`${retried.length} requests moved by nginx to the other replica (${statuses})`)
   t.ok(total > 1000, `a steady load: ${total} requests`)
 })

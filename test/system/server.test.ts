@@ -46,7 +46,9 @@ t.test('the listen backlog is LISTEN_BACKLOG, and by default as large as the ker
     const port = new URL(await listening(server)).port
     // ss shows a listening socket's backlog as its Send-Q, the third column.
     const ss = spawnSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' })
-    if (ss.error !== undefined) throw new Error('ss not found: install the Debian package iproute2 (npm test installs it)')
+    if (ss.error !== undefined) {
+      throw new Error('ss not found: install the Debian package iproute2 (npm test installs it)')
+    }
     t.equal(Number(ss.stdout.trim().split(/\s+/)[2]), expected, `LISTEN_BACKLOG=${JSON.stringify(backlog)}`)
     server.child.kill('SIGTERM')
     t.equal(await server.exit, 0)
@@ -71,7 +73,8 @@ t.test('.env in the working directory is read; the environment wins over it', as
   await writeFile(join(dir, '.env'), 'WAIT_DELAY_MS=soon\nLOG_LEVEL=loud\n')
   const server = startServer(t, { LOG_LEVEL: 'info' }, { cwd: dir })
   t.equal(await server.exit, 1)
-  t.equal(server.stderr, 'Invalid configuration: WAIT_DELAY_MS must be an integer from 0 to 3600000 (got "soon" from .env)\n')
+  t.equal(server.stderr,
+    'Invalid configuration: WAIT_DELAY_MS must be an integer from 0 to 3600000 (got "soon" from .env)\n')
 })
 
 t.test('an unreadable .env stops the start with exit code 1 and says why', async (t) => {
@@ -96,19 +99,22 @@ t.test('a port already in use stops the start with exit code 1', async (t) => {
 })
 
 for (const fault of ['error', 'rejection']) {
-  t.test(`an uncaught ${fault} is logged with its stack and closes the server the same way: answers held, exit 1`, async (t) => {
-    const server = startServer(t, { FAULT: fault }, { preload: [FAULT] })
-    const url = await listening(server)
-    const inFlight = fetch(`${url}/wait?seconds=0.5`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    server.child.kill('SIGWINCH')
-    const response = await inFlight
-    t.equal(response.status, 200)
-    t.equal(await response.text(), 'Waited 0.5 seconds!')
-    t.equal(await server.exit, 1)
-    t.match(entries(server).find((entry) => entry.level === 50), {
-      msg: 'closing after an uncaught error',
-      err: { message: 'injected fault', stack: /^Error: injected fault\n\s+at / }
-    })
-  })
+  t.test(
+    `an uncaught ${fault} is logged with its stack and closes the server the same way: answers held, exit 1`,
+    async (t) => {
+      const server = startServer(t, { FAULT: fault }, { preload: [FAULT] })
+      const url = await listening(server)
+      const inFlight = fetch(`${url}/wait?seconds=0.5`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      server.child.kill('SIGWINCH')
+      const response = await inFlight
+      t.equal(response.status, 200)
+      t.equal(await response.text(), 'Waited 0.5 seconds!')
+      t.equal(await server.exit, 1)
+      t.match(entries(server).find((entry) => entry.level === 50), {
+        msg: 'closing after an uncaught error',
+        err: { message: 'injected fault', stack: /^Error: injected fault\n\s+at / }
+      })
+    }
+  )
 }

@@ -16,7 +16,9 @@ t.test('each request writes exactly one access line with method, url, status, ti
   await fastify.inject({ method: 'POST', url: '/sync', headers: { 'x-request-id': 'req-2' } })
   const entries = logLines.map((line) => JSON.parse(line))
   t.equal(entries.length, 2, 'one line per request')
-  t.match(entries[0], { level: 30, reqId: 'req-1', method: 'GET', url: '/wait?seconds=0.1', statusCode: 200, msg: 'request completed' })
+  t.match(entries[0], {
+    level: 30, reqId: 'req-1', method: 'GET', url: '/wait?seconds=0.1', statusCode: 200, msg: 'request completed'
+  })
   const { responseTime } = entries[0]
   t.ok(responseTime >= 95 && responseTime < 5000, `responseTime is in ms: the 100 ms wait took ${responseTime}`)
   t.match(entries[1], { reqId: 'req-2', method: 'POST', url: '/sync', statusCode: 405 })
@@ -60,7 +62,8 @@ t.test('a client that disconnects first gets an "aborted" line instead of an acc
   while (logLines.length === linesBefore) await setTimeout(5)
   await setTimeout(400)
   const after = logLines.slice(linesBefore).map((line) => JSON.parse(line))
-  t.match(after, [{ level: 30, reqId: 'gone', method: 'GET', url: '/', msg: 'request aborted: the connection closed first' }])
+  t.match(after,
+    [{ level: 30, reqId: 'gone', method: 'GET', url: '/', msg: 'request aborted: the connection closed first' }])
   t.equal(after.length, 1, 'one line: no access line when the handler finishes later, no error')
 })
 
@@ -71,7 +74,8 @@ t.test('a connection closed after its answer adds no line', async (t) => {
   const { port } = fastify.server.address() as AddressInfo
   const linesBefore = logLines.length
   const agent = new Agent({ keepAlive: true })
-  const response = await new Promise<IncomingMessage>((resolve) => get({ host: '127.0.0.1', port, path: '/sync', agent }, resolve))
+  const response = await new Promise<IncomingMessage>((resolve) =>
+    get({ host: '127.0.0.1', port, path: '/sync', agent }, resolve))
   response.resume()
   await once(response, 'end')
   const [socket] = Object.values(agent.sockets).flat().concat(Object.values(agent.freeSockets).flat())

@@ -8,7 +8,9 @@ const SEED_ALLOW = 'GET, HEAD, OPTIONS'
 
 t.test('another method on a known path is 405 with the path\'s Allow', async (t) => {
   const fastify = await build(t)
-  for (const [method, url] of [['POST', '/'], ['PUT', '/sync'], ['DELETE', '/wait'], ['PATCH', '/wait?seconds=1']] as const) {
+  for (const [method, url] of [
+    ['POST', '/'], ['PUT', '/sync'], ['DELETE', '/wait'], ['PATCH', '/wait?seconds=1']
+  ] as const) {
     const response = await fastify.inject({ method, url })
     t.equal(response.statusCode, 405, `${method} ${url}`)
     t.equal(response.headers.allow, SEED_ALLOW)
@@ -34,7 +36,9 @@ t.test('OPTIONS on a known path answers 200 with Allow and no body', async (t) =
 
 t.test('an unknown path is 404 whatever the method, a trailing slash included', async (t) => {
   const fastify = await build(t)
-  for (const [method, url] of [['GET', '/nope'], ['GET', '/sync/'], ['OPTIONS', '/nope'], ['POST', '/wait/x']] as const) {
+  for (const [method, url] of [
+    ['GET', '/nope'], ['GET', '/sync/'], ['OPTIONS', '/nope'], ['POST', '/wait/x']
+  ] as const) {
     const response = await fastify.inject({ method, url })
     t.equal(response.statusCode, 404, `${method} ${url}`)
     t.notOk(response.headers.allow)

@@ -16,7 +16,8 @@ t.test('past REQUEST_DEADLINE_MS, 504 JSON, its call cancelled and no timer left
   const response = await fastify.inject('/wait?seconds=5')
   const took = performance.now() - started
   t.equal(response.statusCode, 504)
-  t.same(response.json(), { statusCode: 504, error: 'Gateway Timeout', message: 'The request took longer than its deadline of 200 ms' })
+  t.same(response.json(),
+    { statusCode: 504, error: 'Gateway Timeout', message: 'The request took longer than its deadline of 200 ms' })
   t.ok(took >= 195 && took < 2000, `answered at the deadline, not after the 5 s wait (${Math.round(took)} ms)`)
   t.equal(fastify.dependency.inFlight, 0)
   t.equal(timers(), before, "neither the call's timer nor the deadline's is left")
@@ -59,7 +60,8 @@ t.test('a client that disconnects cancels its calls at once: counted cancelled, 
   const fastify = await build(t)
   await fastify.listen({ host: '127.0.0.1', port: 0 })
   const { port } = fastify.server.address() as AddressInfo
-  const requests = Array.from({ length: 5 }, () => get({ host: '127.0.0.1', port, path: '/wait?seconds=30' }).on('error', () => {}))
+  const requests = Array.from({ length: 5 }, () =>
+    get({ host: '127.0.0.1', port, path: '/wait?seconds=30' }).on('error', () => {}))
   while (fastify.dependency.inFlight < 5) await sleep(5)
   const started = performance.now()
   for (const request of requests) request.destroy()
@@ -73,7 +75,9 @@ t.test('a client that disconnects cancels its calls at once: counted cancelled, 
 
 t.test('a request whose client left is not answered: no answer is made for nobody', async (t) => {
   const sent: string[] = []
-  const fastify = await build(t, { extend: (fastify) => fastify.addHook('onSend', async (request) => { sent.push(request.url) }) })
+  const fastify = await build(t, {
+    extend: (fastify) => fastify.addHook('onSend', async (request) => { sent.push(request.url) })
+  })
   await fastify.listen({ host: '127.0.0.1', port: 0 })
   const { port } = fastify.server.address() as AddressInfo
   const request = get({ host: '127.0.0.1', port, path: '/wait?seconds=30' }).on('error', () => {})

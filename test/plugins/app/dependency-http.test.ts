@@ -7,7 +7,8 @@ import t from 'tap'
 import { build, HTML } from '../../helpers/app.ts'
 import { nothingListening, serve, until, upstream } from '../../helpers/upstream.ts'
 
-// Its waits run to several seconds (timeouts the tests pass through); on a busy machine the file may take several times that.
+// Its waits run to several seconds (timeouts the tests pass through); on a busy machine the file may take several times
+// that.
 t.setTimeout(120_000)
 
 t.test('GET / and GET /wait answer as the seed does, each through one call to the upstream\'s /wait', async (t) => {
@@ -30,7 +31,8 @@ t.test('an upstream that fails (answers 502) makes the service answer 502', asyn
   const service = await build(t, { env: { DEPENDENCY_URL: up.origin } })
   const response = await service.inject('/wait?seconds=0')
   t.equal(response.statusCode, 502)
-  t.same(response.json(), { statusCode: 502, error: 'Bad Gateway', message: 'The dependency failed: the upstream answered 502' })
+  t.same(response.json(),
+    { statusCode: 502, error: 'Bad Gateway', message: 'The dependency failed: the upstream answered 502' })
   t.same(up.urls, ['/wait?seconds=0.000'])
 })
 
@@ -46,21 +48,34 @@ t.test('an upstream that never answers makes the service answer 504 once the cal
   const service = await build(t, { env: { DEPENDENCY_URL: silent.origin, ROOT_DELAY_MS: '0' } })
   const response = await service.inject('/')
   t.equal(response.statusCode, 504)
-  t.same(response.json(), { statusCode: 504, error: 'Gateway Timeout', message: 'The dependency was too slow: the upstream did not answer in time' })
+  t.same(response.json(), {
+    statusCode: 504,
+    error: 'Gateway Timeout',
+    message: 'The dependency was too slow: the upstream did not answer in time'
+  })
 })
 
-t.test('with no connection free in time, the service answers 503 with Retry-After and asks the upstream nothing more', async (t) => {
-  const up = await upstream(t)
-  const service = await build(t, { env: { DEPENDENCY_URL: up.origin, DEPENDENCY_POOL_SIZE: '1', DEPENDENCY_QUEUE_TIMEOUT_MS: '100' } })
-  const holding = service.inject('/wait?seconds=1')
-  await until(() => up.app.dependency.inFlight === 1)
-  const refused = await service.inject('/wait?seconds=0')
-  t.equal(refused.statusCode, 503)
-  t.equal(refused.headers['retry-after'], '1')
-  t.same(refused.json(), { statusCode: 503, error: 'Service Unavailable', message: 'The dependency is busy: no connection to the dependency was free within 100 ms' })
-  t.equal((await holding).statusCode, 200)
-  t.same(up.urls, ['/wait?seconds=1.000'])
-})
+t.test(
+  'with no connection free in time, the service answers 503 with Retry-After and asks the upstream nothing more',
+  async (t) => {
+    const up = await upstream(t)
+    const service = await build(t, {
+      env: { DEPENDENCY_URL: up.origin, DEPENDENCY_POOL_SIZE: '1', DEPENDENCY_QUEUE_TIMEOUT_MS: '100' }
+    })
+    const holding = service.inject('/wait?seconds=1')
+    await until(() => up.app.dependency.inFlight === 1)
+    const refused = await service.inject('/wait?seconds=0')
+    t.equal(refused.statusCode, 503)
+    t.equal(refused.headers['retry-after'], '1')
+    t.same(refused.json(), {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'The dependency is busy: no connection to the dependency was free within 100 ms'
+    })
+    t.equal((await holding).statusCode, 200)
+    t.same(up.urls, ['/wait?seconds=1.000'])
+  }
+)
 
 t.test('past REQUEST_DEADLINE_MS the service answers 504 and the upstream\'s request is cancelled', async (t) => {
   const up = await upstream(t)
@@ -69,7 +84,8 @@ t.test('past REQUEST_DEADLINE_MS the service answers 504 and the upstream\'s req
   const response = await service.inject('/wait?seconds=5')
   t.ok(performance.now() - started < 4000, 'did not wait the 5 s')
   t.equal(response.statusCode, 504)
-  t.same(response.json(), { statusCode: 504, error: 'Gateway Timeout', message: 'The request took longer than its deadline of 200 ms' })
+  t.same(response.json(),
+    { statusCode: 504, error: 'Gateway Timeout', message: 'The request took longer than its deadline of 200 ms' })
   t.same(up.urls, ['/wait?seconds=5.000'])
   await until(() => up.app.dependency.inFlight === 0 && up.open.size === 0, 3000)
   t.equal(service.dependency.inFlight, 0)
@@ -84,7 +100,8 @@ t.test('a client that disconnects from the service cancels the upstream\'s reque
   request.on('error', () => {})
   await until(() => up.app.dependency.inFlight === 1)
   request.destroy()
-  const took = await until(() => up.app.dependency.inFlight === 0 && up.open.size === 0 && service.dependency.inFlight === 0)
+  const took = await until(() =>
+    up.app.dependency.inFlight === 0 && up.open.size === 0 && service.dependency.inFlight === 0)
   t.ok(took < 5000, `the upstream's call stopped at once (${Math.round(took)} ms), not after 10 s`)
 })
 
@@ -96,6 +113,7 @@ t.test('closing the service cancels its calls (503) and closes its connections t
   await until(() => up.app.dependency.inFlight === 1)
   t.ok(up.open.size >= 1, 'connections open: the call\'s, and the first one\'s kept alive')
   await service.close()
-  t.same((await response).json(), { statusCode: 503, error: 'Service Unavailable', message: 'The service is shutting down' })
+  t.same((await response).json(),
+    { statusCode: 503, error: 'Service Unavailable', message: 'The service is shutting down' })
   await until(() => up.app.dependency.inFlight === 0 && up.open.size === 0)
 })

@@ -46,28 +46,33 @@ t.test('a call cancelled because its client left: outcome cancelled, not marked 
   t.equal(call.status.code, SpanStatusCode.UNSET)
 })
 
-t.test('the call of a task posted with a body is a child of the request that posted it, the body arriving late', async (t) => {
-  const { app, spans } = await traced(t)
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const body = JSON.stringify({ latencyMs: 10 })
-  const post = request({
-    host: '127.0.0.1',
-    port: (app.server.address() as AddressInfo).port,
-    method: 'POST',
-    path: '/tasks',
-    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-  })
-  // The head first, the body a moment later: the handler runs where the body was read, long after the request's hooks.
-  const answered = once(post, 'response')
-  post.flushHeaders()
-  await sleep(100)
-  post.end(body)
-  const [response] = await answered as [IncomingMessage]
-  response.resume()
-  t.equal(response.statusCode, 202)
-  await until(() => spans().some((span) => span.name === 'dependency call'), 20_000)
-  t.equal(spanNamed(spans(), 'dependency call').parentSpanContext?.spanId, spanNamed(spans(), 'POST /tasks').spanContext().spanId)
-})
+t.test(
+  'the call of a task posted with a body is a child of the request that posted it, the body arriving late',
+  async (t) => {
+    const { app, spans } = await traced(t)
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const body = JSON.stringify({ latencyMs: 10 })
+    const post = request({
+      host: '127.0.0.1',
+      port: (app.server.address() as AddressInfo).port,
+      method: 'POST',
+      path: '/tasks',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+    })
+    // The head first, the body a moment later: the handler runs where the body was read, long after the request's
+    // hooks.
+    const answered = once(post, 'response')
+    post.flushHeaders()
+    await sleep(100)
+    post.end(body)
+    const [response] = await answered as [IncomingMessage]
+    response.resume()
+    t.equal(response.statusCode, 202)
+    await until(() => spans().some((span) => span.name === 'dependency call'), 20_000)
+    t.equal(spanNamed(spans(), 'dependency call').parentSpanContext?.spanId,
+      spanNamed(spans(), 'POST /tasks').spanContext().spanId)
+  }
+)
 
 t.test('the live feed\'s calls start traces of their own, not that of the stream that started the feed', async (t) => {
   const { app, spans } = await traced(t, { env: { LIVE_INTERVAL_MS: '20', LIVE_CALL_LATENCY_MS: '5' } })
@@ -106,5 +111,6 @@ t.test('two instances chained through DEPENDENCY_URL make one trace', async (t) 
   const served = spanNamed(upstream.spans(), 'GET /wait')
   t.equal(served.spanContext().traceId, request.spanContext().traceId, 'the upstream\'s span is in the caller\'s trace')
   t.equal(served.parentSpanContext?.spanId, call.spanContext().spanId, 'under the call that asked for it')
-  t.equal(spanNamed(upstream.spans(), 'dependency call').parentSpanContext?.spanId, served.spanContext().spanId, 'and the upstream\'s own call under it')
+  t.equal(spanNamed(upstream.spans(), 'dependency call').parentSpanContext?.spanId, served.spanContext().spanId,
+    'and the upstream\'s own call under it')
 })

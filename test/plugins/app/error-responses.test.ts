@@ -21,26 +21,31 @@ async function responseStatuses (env: Record<string, string>): Promise<Record<st
   fastify.get('/no-schema', async () => 'ok')
   await fastify.ready()
   await fastify.close()
-  return Object.fromEntries(Object.entries(routes).map(([url, route]) => [url, Object.keys((route.schema?.response ?? {}) as object)]))
+  return Object.fromEntries(Object.entries(routes).map(([url, route]) =>
+    [url, Object.keys((route.schema?.response ?? {}) as object)]))
 }
 
-t.test('every route with a schema gets 503; with rate limiting on, 429 too; exempt routes neither; no schema, none', async (t) => {
-  t.same(await responseStatuses({}), {
-    '/plain': ['200', '503'],
-    '/exempt-from-shedding': ['200'],
-    '/exempt-from-limits': ['200', '503'],
-    '/no-schema': []
-  })
-  t.same(await responseStatuses({ RATE_LIMIT_MAX: '10' }), {
-    '/plain': ['200', '429', '503'],
-    '/exempt-from-shedding': ['200', '429'],
-    '/exempt-from-limits': ['200', '503'],
-    '/no-schema': []
-  })
-})
+t.test(
+  'every route with a schema gets 503; with rate limiting on, 429 too; exempt routes neither; no schema, none',
+  async (t) => {
+    t.same(await responseStatuses({}), {
+      '/plain': ['200', '503'],
+      '/exempt-from-shedding': ['200'],
+      '/exempt-from-limits': ['200', '503'],
+      '/no-schema': []
+    })
+    t.same(await responseStatuses({ RATE_LIMIT_MAX: '10' }), {
+      '/plain': ['200', '429', '503'],
+      '/exempt-from-shedding': ['200', '429'],
+      '/exempt-from-limits': ['200', '503'],
+      '/no-schema': []
+    })
+  }
+)
 
 t.test('it declares that it needs config', async (t) => {
   const fastify = Fastify()
   t.teardown(() => fastify.close())
-  await t.rejects(async () => { await fastify.register(errorResponses) }, { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })
+  await t.rejects(async () => { await fastify.register(errorResponses) },
+    { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })
 })

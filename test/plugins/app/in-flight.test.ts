@@ -1,4 +1,5 @@
-// fastify.inFlight: counts the requests received and not yet ended, and tells each request's end, answered or abandoned.
+// fastify.inFlight: counts the requests received and not yet ended, and tells each request's end, answered or
+// abandoned.
 import { once } from 'node:events'
 import { Agent, get, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -36,7 +37,8 @@ t.test('a request counts while it is served, and its end is told as answered', a
   t.equal(fastify.inFlight.count, 0)
   const agent = new Agent({ keepAlive: true })
   t.teardown(() => { agent.destroy() })
-  const responses = [1, 2, 3].map(async () => await new Promise<IncomingMessage>((resolve) => get({ host: '127.0.0.1', port, path: '/slow?ms=200', agent }, resolve)))
+  const responses = [1, 2, 3].map(async () => await new Promise<IncomingMessage>((resolve) =>
+    get({ host: '127.0.0.1', port, path: '/slow?ms=200', agent }, resolve)))
   while (fastify.inFlight.count < 3) await sleep(5)
   t.equal(fastify.inFlight.count, 3)
   for (const response of await Promise.all(responses)) {
@@ -76,14 +78,18 @@ t.test('requests injected count too, and end as answered', async (t) => {
   t.equal(fastify.inFlight.count, 0)
 })
 
-t.test('a request answered past Fastify ends as answered when it says so, once, and not as aborted when its socket closes', async (t) => {
-  const { fastify, port, ends } = await listening(t)
-  const response = await new Promise<IncomingMessage>((resolve) => get({ host: '127.0.0.1', port, path: '/stream' }, resolve))
-  await once(response, 'data')
-  t.same(ends, ['/stream answered'])
-  t.equal(fastify.inFlight.count, 0)
-  response.destroy()
-  await once(response, 'close')
-  await sleep(50)
-  t.same(ends, ['/stream answered'], 'nothing more when the stream\'s socket closes')
-})
+t.test(
+  'a request answered past Fastify ends as answered when it says so, once, and not as aborted when its socket closes',
+  async (t) => {
+    const { fastify, port, ends } = await listening(t)
+    const response = await new Promise<IncomingMessage>((resolve) =>
+      get({ host: '127.0.0.1', port, path: '/stream' }, resolve))
+    await once(response, 'data')
+    t.same(ends, ['/stream answered'])
+    t.equal(fastify.inFlight.count, 0)
+    response.destroy()
+    await once(response, 'close')
+    await sleep(50)
+    t.same(ends, ['/stream answered'], 'nothing more when the stream\'s socket closes')
+  }
+)

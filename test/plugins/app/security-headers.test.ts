@@ -32,17 +32,21 @@ t.test('every answer carries the security headers: pages, errors, 404s, probes a
   t.same(securityHeaders(methodNotAllowed.headers), SECURITY_HEADERS, '405')
 })
 
-t.test('Swagger UI loads nothing but its own files, which the policy allows: no inline script or style, nothing from elsewhere', async (t) => {
-  const fastify = await build(t)
-  const page = await fastify.inject('/docs')
-  t.equal(page.statusCode, 200)
-  t.notMatch(page.body, /<script(?![^>]*\ssrc=)[^>]*>|<style|\sstyle=|\son[a-z]+=/i, 'no inline script, style or handler')
-  const references = [...page.body.matchAll(/\s(?:src|href)="([^"]+)"/g)].map(([, url]) => url as string)
-  t.same(references.filter((url) => !url.startsWith('/docs/static/')), [], 'every file from this service')
-  t.ok(references.length >= 5, `the page refers to its scripts, styles and icons (${references.length})`)
-  for (const url of references) {
-    const response = await fastify.inject(url)
-    t.equal(response.statusCode, 200, url)
-    t.notOk(response.headers['content-type']?.toString().startsWith('text/html'), `${url} is not a page`)
+t.test(
+  'Swagger UI loads nothing but its own files, which the policy allows: no inline script or style, ' +
+    'nothing from elsewhere',
+  async (t) => {
+    const fastify = await build(t)
+    const page = await fastify.inject('/docs')
+    t.equal(page.statusCode, 200)
+    t.notMatch(page.body, /<script(?![^>]*\ssrc=)[^>]*>|<style|\sstyle=|\son[a-z]+=/i, 'no inline script, style or handler')
+    const references = [...page.body.matchAll(/\s(?:src|href)="([^"]+)"/g)].map(([, url]) => url as string)
+    t.same(references.filter((url) => !url.startsWith('/docs/static/')), [], 'every file from this service')
+    t.ok(references.length >= 5, `the page refers to its scripts, styles and icons (${references.length})`)
+    for (const url of references) {
+      const response = await fastify.inject(url)
+      t.equal(response.statusCode, 200, url)
+      t.notOk(response.headers['content-type']?.toString().startsWith('text/html'), `${url} is not a page`)
+    }
   }
-})
+)

@@ -6,12 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import configPlugin from '../../../plugins/config.ts'
-import shutdown, { cutOffAfter } from '../../../plugins/app/shutdown.ts'
+import shutdown from '../../../plugins/app/shutdown.ts'
+import { cutOffAfter } from '../../../src/server/stop-timing.ts'
 import { serverOptions } from '../../../src/server/options.ts'
 import { testConfig } from '../../helpers/app.ts'
 import { readUntilClosed } from '../../helpers/sockets.ts'
 
-// One test drains for 11 s, past Fastify's limit on a close hook; on a busy machine the file may take several times that.
+// One test drains for 11 s, past Fastify's limit on a close hook; on a busy machine the file may take several times
+// that.
 t.setTimeout(120_000)
 
 /** A bare Fastify built with the service's options (which let requests arriving during a drain be served). */
@@ -90,31 +92,34 @@ t.test('closing the app another way asks answers sent meanwhile to close their c
   await closed
 })
 
-t.test('on a listening server: a connection opened before the drain is served, an idle one closed, and the close ends', async (t) => {
-  const fastify = await bare({})
-  await fastify.listen({ host: '127.0.0.1', port: 0 })
-  const { port } = fastify.server.address() as AddressInfo
-  // Idle between keep-alive requests when the drain begins.
-  const idle = connect(port, '127.0.0.1')
-  idle.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
-  const idleReceived = readUntilClosed(idle)
-  await once(idle, 'data')
-  // Accepted, its request not yet sent.
-  const fresh = connect(port, '127.0.0.1')
-  await once(fresh, 'connect')
-  const drainStarted = once(fastify.shutdown.draining, 'abort')
-  const closed = fastify.close().then(() => 'closed')
-  await drainStarted
-  fresh.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
-  const answer = await readUntilClosed(fresh)
-  t.match(answer, /^HTTP\/1\.1 200 OK\r\n/, 'the request sent after the drain began is answered')
-  t.match(answer, /\r\nconnection: close\r\n/i, 'asking the client to close')
-  t.match(answer, /\r\n\r\ndone$/)
-  t.match(await idleReceived, /\r\nconnection: keep-alive\r\n/i, 'the idle one, kept alive before the drain, was closed')
-  // The keep-alive timeout is 72 s: a close that waited for it would still be pending.
-  const stillClosing = new Promise<string>((resolve) => { setTimeout(resolve, 20_000, 'still closing').unref() })
-  t.equal(await Promise.race([closed, stillClosing]), 'closed')
-})
+t.test(
+  'on a listening server: a connection opened before the drain is served, an idle one closed, and the close ends',
+  async (t) => {
+    const fastify = await bare({})
+    await fastify.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = fastify.server.address() as AddressInfo
+    // Idle between keep-alive requests when the drain begins.
+    const idle = connect(port, '127.0.0.1')
+    idle.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    const idleReceived = readUntilClosed(idle)
+    await once(idle, 'data')
+    // Accepted, its request not yet sent.
+    const fresh = connect(port, '127.0.0.1')
+    await once(fresh, 'connect')
+    const drainStarted = once(fastify.shutdown.draining, 'abort')
+    const closed = fastify.close().then(() => 'closed')
+    await drainStarted
+    fresh.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    const answer = await readUntilClosed(fresh)
+    t.match(answer, /^HTTP\/1\.1 200 OK\r\n/, 'the request sent after the drain began is answered')
+    t.match(answer, /\r\nconnection: close\r\n/i, 'asking the client to close')
+    t.match(answer, /\r\n\r\ndone$/)
+    t.match(await idleReceived, /\r\nconnection: keep-alive\r\n/i, 'the idle one, kept alive before the drain, was closed')
+    // The keep-alive timeout is 72 s: a close that waited for it would still be pending.
+    const stillClosing = new Promise<string>((resolve) => { setTimeout(resolve, 20_000, 'still closing').unref() })
+    t.equal(await Promise.race([closed, stillClosing]), 'closed')
+  }
+)
 
 t.test("a drain longer than Fastify's 10 s limit on a close hook ends, its request answered", async (t) => {
   const fastify = await bare({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '30000' })
@@ -138,5 +143,6 @@ t.test('an answer sent before the stop keeps its connection alive', async (t) =>
 t.test('it declares that it needs config', async (t) => {
   const fastify = Fastify()
   t.teardown(() => fastify.close())
-  await t.rejects(async () => { await fastify.register(shutdown) }, { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })
+  await t.rejects(async () => { await fastify.register(shutdown) },
+    { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })
 })

@@ -48,16 +48,25 @@ interface ReplicaOptions {
  * A bare Fastify with what fastify.tasks needs, its dependency's calls held until the test ends them (or their
  * cancellation does), on `redis`; closed when the test ends.
  */
-async function replica (t: Test, redis: RedisServer, env: Record<string, string> = {}, { before, waitForRedis = true }: ReplicaOptions = {}): Promise<Replica> {
+async function replica (
+  t: Test,
+  redis: RedisServer,
+  env: Record<string, string> = {},
+  { before, waitForRedis = true }: ReplicaOptions = {}
+): Promise<Replica> {
   // A short cut-off: the tasks still held when the test ends are handed back soon.
-  const config = await testConfig({ REDIS_URL: redis.url, SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '400', LOG_LEVEL: 'info', ...env })
+  const config = await testConfig({
+    REDIS_URL: redis.url, SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '400', LOG_LEVEL: 'info', ...env
+  })
   const logLines: string[] = []
   const fastify = Fastify(serverOptions(config, { write: (line: string) => { logLines.push(line) } }))
   const calls: HeldCall[] = []
   await fastify.register(configPlugin, { config })
   await fastify.register(sensible)
   await fastify.register(shutdown)
-  await fastify.register(fp(async (fastify) => { fastify.decorate('metricsRegistry', new Registry()) }, { name: 'metrics' }))
+  await fastify.register(fp(async (fastify) => {
+    fastify.decorate('metricsRegistry', new Registry())
+  }, { name: 'metrics' }))
   await fastify.register(fp(async (fastify) => {
     fastify.decorate('dependency', {
       async call ({ latencyMs }: DependencyQuery, cancellation?: Cancellation) {
@@ -89,7 +98,12 @@ const tasksLogged = (logLines: string[], level = 30): Array<Record<string, unkno
   logged(logLines, level).filter(({ msg }) => /^background task/.test(String(msg)))
 
 /** The task as `fastify` reads it once `condition` holds; `withinMs` is only there so that a broken test ends. */
-async function read (fastify: FastifyInstance, id: string, condition: (task: Task | undefined) => boolean, withinMs = 20_000): Promise<Task | undefined> {
+async function read (
+  fastify: FastifyInstance,
+  id: string,
+  condition: (task: Task | undefined) => boolean,
+  withinMs = 20_000
+): Promise<Task | undefined> {
   const until = performance.now() + withinMs
   let task = await fastify.tasks.get(id)
   while (!condition(task) && performance.now() < until) {
@@ -122,50 +136,60 @@ t.test('a failed call fails its task: recorded with the error, one warning with 
   await until(() => a.calls.length === 1, 20_000)
   a.calls[0]?.end(a.fastify.httpErrors.badGateway('The dependency failed: it broke'))
   t.match(await read(a.fastify, id, ended), { state: 'failed', error: 'Bad Gateway' })
-  t.match(logged(a.logLines, 40), [{ level: 40, msg: 'background task failed', taskId: id, statusCode: 502, reason: 'The dependency failed: it broke' }])
+  t.match(logged(a.logLines, 40), [{
+    level: 40, msg: 'background task failed', taskId: id, statusCode: 502, reason: 'The dependency failed: it broke'
+  }])
   t.equal(logged(a.logLines, 40).length, 1, 'once')
 })
 
-t.test('Redis away: creating and reading answer 503 with Retry-After at once, no line per attempt; back, all works again', async (t) => {
-  const redis = await redisServer(t)
-  const a = await replica(t, redis)
-  const before = await a.fastify.tasks.create(0)
-  await until(() => a.calls.length === 1, 20_000)
-  await redis.stop()
-  await until(() => a.fastify.redis?.up === false)
-  const unavailable = { statusCode: 503, message: 'Redis is unreachable', headers: { 'retry-after': '1' } }
-  for (let i = 0; i < 20; i++) {
-    const started = performance.now()
-    await t.rejects(a.fastify.tasks.create(0), unavailable)
-    await t.rejects(a.fastify.tasks.get(before.id), unavailable)
-    t.ok(performance.now() - started < 1000, 'at once')
+t.test(
+  'Redis away: creating and reading answer 503 with Retry-After at once, no line per attempt; back, all works again',
+  async (t) => {
+    const redis = await redisServer(t)
+    const a = await replica(t, redis)
+    const before = await a.fastify.tasks.create(0)
+    await until(() => a.calls.length === 1, 20_000)
+    await redis.stop()
+    await until(() => a.fastify.redis?.up === false)
+    const unavailable = { statusCode: 503, message: 'Redis is unreachable', headers: { 'retry-after': '1' } }
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now()
+      await t.rejects(a.fastify.tasks.create(0), unavailable)
+      await t.rejects(a.fastify.tasks.get(before.id), unavailable)
+      t.ok(performance.now() - started < 1000, 'at once')
+    }
+    // Its worker tries again meanwhile, as do the connections.
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    t.same(logged(a.logLines).map(({ msg }) => msg),
+      ['redis unreachable: requests that need it get 503 until it is back'], 'said once')
+    await redis.start()
+    await until(() => a.fastify.redis?.up === true, 20_000)
+    const { id } = await a.fastify.tasks.create(0)
+    await until(() => a.calls.length === 2, 30_000)
+    a.calls[1]?.end()
+    t.match(await read(a.fastify, id, ended), { state: 'done' }, 'run by the worker, back by itself')
   }
-  // Its worker tries again meanwhile, as do the connections.
-  await new Promise((resolve) => setTimeout(resolve, 2000))
-  t.same(logged(a.logLines).map(({ msg }) => msg), ['redis unreachable: requests that need it get 503 until it is back'], 'said once')
-  await redis.start()
-  await until(() => a.fastify.redis?.up === true, 20_000)
-  const { id } = await a.fastify.tasks.create(0)
-  await until(() => a.calls.length === 2, 30_000)
-  a.calls[1]?.end()
-  t.match(await read(a.fastify, id, ended), { state: 'done' }, 'run by the worker, back by itself')
-})
+)
 
-t.test('a replica started while Redis is away answers 503 at once, and takes and runs tasks once Redis comes', async (t) => {
-  const redis = await redisServer(t)
-  await redis.stop()
-  const a = await replica(t, redis, {}, { waitForRedis: false })
-  const started = performance.now()
-  await t.rejects(a.fastify.tasks.create(0), { statusCode: 503, message: 'Redis is unreachable' })
-  await t.rejects(a.fastify.tasks.get('00000000-0000-4000-8000-000000000000'), { statusCode: 503, message: 'Redis is unreachable' })
-  t.ok(performance.now() - started < 1000, 'at once')
-  await redis.start()
-  await until(() => a.fastify.redis?.up === true, 20_000)
-  const { id } = await a.fastify.tasks.create(0)
-  await until(() => a.calls.length === 1, 30_000)
-  a.calls[0]?.end()
-  t.match(await read(a.fastify, id, ended), { state: 'done' })
-})
+t.test(
+  'a replica started while Redis is away answers 503 at once, and takes and runs tasks once Redis comes',
+  async (t) => {
+    const redis = await redisServer(t)
+    await redis.stop()
+    const a = await replica(t, redis, {}, { waitForRedis: false })
+    const started = performance.now()
+    await t.rejects(a.fastify.tasks.create(0), { statusCode: 503, message: 'Redis is unreachable' })
+    await t.rejects(a.fastify.tasks.get('00000000-0000-4000-8000-000000000000'),
+      { statusCode: 503, message: 'Redis is unreachable' })
+    t.ok(performance.now() - started < 1000, 'at once')
+    await redis.start()
+    await until(() => a.fastify.redis?.up === true, 20_000)
+    const { id } = await a.fastify.tasks.create(0)
+    await until(() => a.calls.length === 1, 30_000)
+    a.calls[0]?.end()
+    t.match(await read(a.fastify, id, ended), { state: 'done' })
+  }
+)
 
 t.test('Redis gone while a task is being accepted: 503 with Retry-After, as if it had gone before', async (t) => {
   const redis = await redisServer(t)
@@ -175,7 +199,8 @@ t.test('Redis gone while a task is being accepted: 503 with Retry-After, as if i
   t.teardown(() => { admin.disconnect() })
   // Redis holds what would write meanwhile: the task's first command is on its way when Redis goes.
   await admin.call('CLIENT', 'PAUSE', '20000', 'WRITE')
-  const refused = t.rejects(a.fastify.tasks.create(0), { statusCode: 503, message: 'Redis is unreachable', headers: { 'retry-after': '1' } })
+  const refused = t.rejects(a.fastify.tasks.create(0),
+    { statusCode: 503, message: 'Redis is unreachable', headers: { 'retry-after': '1' } })
   await new Promise((resolve) => setTimeout(resolve, 200))
   await redis.stop()
   await refused
@@ -190,82 +215,106 @@ t.test('a command Redis refuses while it is up is a failure of its own, not a 50
   t.match(await a.fastify.tasks.get(id), { id }, 'reads go on')
 })
 
-t.test('a failure between the tasks and Redis while it is up is a warning: a task whose record Redis lost', async (t) => {
-  const redis = await redisServer(t)
-  const a = await replica(t, redis)
-  const { id } = await a.fastify.tasks.create(0)
-  await until(() => a.calls.length === 1, 20_000)
-  // A Redis that restarts empty, as one without persistence does.
-  await redis.stop()
-  await redis.start()
-  await until(() => a.fastify.redis?.up === true, 20_000)
-  a.calls[0]?.end()
-  await until(() => tasksLogged(a.logLines).length > 0, 20_000)
-  t.match(tasksLogged(a.logLines), [{ level: 40, msg: 'background tasks: redis failed', err: { message: new RegExp(`^Missing key for job ${id}`) } }])
-  t.equal(await a.fastify.tasks.get(id), undefined, 'gone with the rest of Redis')
-})
-
-t.test('background_tasks counts the tasks of every replica from Redis; while Redis is away it has no value, and the scrape goes on', async (t) => {
-  const redis = await redisServer(t)
-  const a = await replica(t, redis)
-  const b = await replica(t, redis)
-  const gauge = async ({ fastify }: Replica): Promise<string> => await fastify.metricsRegistry.getSingleMetricAsString('background_tasks')
-  for (const fastify of [a.fastify, b.fastify, a.fastify, b.fastify]) await fastify.tasks.create(1)
-  await until(() => a.calls.length + b.calls.length === 4, 20_000)
-  const calls = [...a.calls, ...b.calls]
-  calls[0]?.end()
-  calls[1]?.end(new Error('failed'))
-  await until(() => logged(a.logLines, 40).length + logged(b.logLines, 40).length === 1, 20_000)
-  const counts = /\nbackground_tasks\{state="pending"\} 2\nbackground_tasks\{state="done"\} 1\nbackground_tasks\{state="failed"\} 1\nbackground_tasks\{state="cancelled"\} 0$/
-  let seen = ''
-  for (let i = 0; i < 100 && !counts.test(seen); i++) {
-    seen = await gauge(a)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+t.test(
+  'a failure between the tasks and Redis while it is up is a warning: a task whose record Redis lost',
+  async (t) => {
+    const redis = await redisServer(t)
+    const a = await replica(t, redis)
+    const { id } = await a.fastify.tasks.create(0)
+    await until(() => a.calls.length === 1, 20_000)
+    // A Redis that restarts empty, as one without persistence does.
+    await redis.stop()
+    await redis.start()
+    await until(() => a.fastify.redis?.up === true, 20_000)
+    a.calls[0]?.end()
+    await until(() => tasksLogged(a.logLines).length > 0, 20_000)
+    t.match(tasksLogged(a.logLines), [{
+      level: 40, msg: 'background tasks: redis failed', err: { message: new RegExp(`^Missing key for job ${id}`) }
+    }])
+    t.equal(await a.fastify.tasks.get(id), undefined, 'gone with the rest of Redis')
   }
-  t.match(seen, counts)
-  t.match(await gauge(b), counts, 'the same from the other replica')
-  await redis.stop()
-  await until(() => a.fastify.redis?.up === false)
-  t.equal(await gauge(a), '# HELP background_tasks Background tasks by state, those ended counted until they expire\n# TYPE background_tasks gauge', 'no value')
-  await redis.start()
-  await until(() => a.fastify.redis?.up === true, 20_000)
-  t.match(await gauge(a), /\nbackground_tasks\{state="pending"\} 0\n/, 'counted again once Redis is back (empty, as it restarted)')
-})
+)
 
-t.test("at the shutdown's cut-off the tasks running here go back to the queue, said once; another replica runs them, never failed", async (t) => {
-  const redis = await redisServer(t)
-  const a = await replica(t, redis)
-  const created = [await a.fastify.tasks.create(30_000), await a.fastify.tasks.create(30_000)]
-  await until(() => a.calls.length === 2, 20_000)
-  const started = performance.now()
-  await a.fastify.shutdown.stop()
-  t.ok(performance.now() - started < 10_000, 'did not wait the 30 s of the tasks')
-  t.match(tasksLogged(a.logLines), [{ level: 30, msg: 'background tasks handed back to the queue: the service is shutting down', handedBack: 2 }])
-  t.equal(tasksLogged(a.logLines).length, 1, 'once, and not as failed tasks')
-  const b = await replica(t, redis)
-  await until(() => b.calls.length === 2, 20_000)
-  for (const call of b.calls) call.end()
-  for (const { id } of created) {
-    const task = await read(b.fastify, id, ended) as Task
-    t.equal(task.state, 'done')
-    t.notOk('error' in task)
+t.test(
+  'background_tasks counts the tasks of every replica from Redis; while Redis is away it has no value, ' +
+    'and the scrape goes on',
+  async (t) => {
+    const redis = await redisServer(t)
+    const a = await replica(t, redis)
+    const b = await replica(t, redis)
+    const gauge = async ({ fastify }: Replica): Promise<string> =>
+      await fastify.metricsRegistry.getSingleMetricAsString('background_tasks')
+    for (const fastify of [a.fastify, b.fastify, a.fastify, b.fastify]) await fastify.tasks.create(1)
+    await until(() => a.calls.length + b.calls.length === 4, 20_000)
+    const calls = [...a.calls, ...b.calls]
+    calls[0]?.end()
+    calls[1]?.end(new Error('failed'))
+    await until(() => logged(a.logLines, 40).length + logged(b.logLines, 40).length === 1, 20_000)
+    const counts = /\nbackground_tasks\{state="pending"\} 2\nbackground_tasks\{state="done"\} 1\nbackground_tasks\{state="failed"\} 1\nbackground_tasks\{state="cancelled"\} 0$/
+    let seen = ''
+    for (let i = 0; i < 100 && !counts.test(seen); i++) {
+      seen = await gauge(a)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    t.match(seen, counts)
+    t.match(await gauge(b), counts, 'the same from the other replica')
+    await redis.stop()
+    await until(() => a.fastify.redis?.up === false)
+    t.equal(
+      await gauge(a),
+      '# HELP background_tasks Background tasks by state, those ended counted until they expire\n' +
+        '# TYPE background_tasks gauge',
+      'no value'
+    )
+    await redis.start()
+    await until(() => a.fastify.redis?.up === true, 20_000)
+    t.match(await gauge(a), /\nbackground_tasks\{state="pending"\} 0\n/, 'counted again once Redis is back (empty, as it restarted)')
   }
-})
+)
 
-t.test('closing the app without a stop waits as long as a stop would, then hands back the tasks still running', async (t) => {
-  const redis = await redisServer(t)
-  const a = await replica(t, redis, { SHUTDOWN_TIMEOUT_MS: '2000' })
-  const { id } = await a.fastify.tasks.create(30_000)
-  await until(() => a.calls.length === 1, 20_000)
-  const started = performance.now()
-  await a.fastify.close()
-  const tookMs = performance.now() - started
-  t.ok(tookMs >= 1495, `waited the 1.5 s a stop's cut-off would give (${Math.round(tookMs)} ms)`)
-  t.ok(tookMs < 10_000, 'not the 30 s of the task')
-  const b = await replica(t, redis)
-  t.match(await b.fastify.tasks.get(id), { state: 'pending' }, 'back in the queue')
-  await until(() => b.calls.length === 1, 20_000)
-})
+t.test(
+  "at the shutdown's cut-off the tasks running here go back to the queue, said once; " +
+    'another replica runs them, never failed',
+  async (t) => {
+    const redis = await redisServer(t)
+    const a = await replica(t, redis)
+    const created = [await a.fastify.tasks.create(30_000), await a.fastify.tasks.create(30_000)]
+    await until(() => a.calls.length === 2, 20_000)
+    const started = performance.now()
+    await a.fastify.shutdown.stop()
+    t.ok(performance.now() - started < 10_000, 'did not wait the 30 s of the tasks')
+    t.match(tasksLogged(a.logLines), [{
+      level: 30, msg: 'background tasks handed back to the queue: the service is shutting down', handedBack: 2
+    }])
+    t.equal(tasksLogged(a.logLines).length, 1, 'once, and not as failed tasks')
+    const b = await replica(t, redis)
+    await until(() => b.calls.length === 2, 20_000)
+    for (const call of b.calls) call.end()
+    for (const { id } of created) {
+      const task = await read(b.fastify, id, ended) as Task
+      t.equal(task.state, 'done')
+      t.notOk('error' in task)
+    }
+  }
+)
+
+t.test(
+  'closing the app without a stop waits as long as a stop would, then hands back the tasks still running',
+  async (t) => {
+    const redis = await redisServer(t)
+    const a = await replica(t, redis, { SHUTDOWN_TIMEOUT_MS: '2000' })
+    const { id } = await a.fastify.tasks.create(30_000)
+    await until(() => a.calls.length === 1, 20_000)
+    const started = performance.now()
+    await a.fastify.close()
+    const tookMs = performance.now() - started
+    t.ok(tookMs >= 1495, `waited the 1.5 s a stop's cut-off would give (${Math.round(tookMs)} ms)`)
+    t.ok(tookMs < 10_000, 'not the 30 s of the task')
+    const b = await replica(t, redis)
+    t.match(await b.fastify.tasks.get(id), { state: 'pending' }, 'back in the queue')
+    await until(() => b.calls.length === 1, 20_000)
+  }
+)
 
 t.test('a close that finds nothing running here says nothing, and leaves the queue to the others', async (t) => {
   const redis = await redisServer(t)
@@ -279,26 +328,30 @@ t.test('a close that finds nothing running here says nothing, and leaves the que
   t.same(tasksLogged(a.logLines), [])
 })
 
-t.test('a replica that drains takes no more tasks from the queue, while its close is held by connections still draining', async (t) => {
-  const redis = await redisServer(t)
-  let holding = true
-  const before = (fastify: FastifyInstance): void => {
-    fastify.addHook('preClose', async () => { await until(() => !holding, 20_000) })
+t.test(
+  'a replica that drains takes no more tasks from the queue, while its close is held by connections still draining',
+  async (t) => {
+    const redis = await redisServer(t)
+    let holding = true
+    const before = (fastify: FastifyInstance): void => {
+      fastify.addHook('preClose', async () => { await until(() => !holding, 20_000) })
+    }
+    const a = await replica(t, redis, {}, { before })
+    // Another replica's, as its queue holds it: added straight to the queue, as the draining one refuses to accept it.
+    const queue = new Queue('tasks',
+      { connection: a.fastify.redis?.connection('producer') as Redis, prefix: 'async-service' })
+    t.teardown(() => queue.close())
+    const draining = once(a.fastify.shutdown.draining, 'abort')
+    const closed = a.fastify.close()
+    await draining
+    await queue.add('task', { latencyMs: 0 }, { jobId: '00000000-0000-4000-8000-000000000001' })
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    t.equal(a.calls.length, 0, 'not taken')
+    holding = false
+    await closed
+    t.equal(a.calls.length, 0)
   }
-  const a = await replica(t, redis, {}, { before })
-  // Another replica's, as its queue holds it: added straight to the queue, as the draining one refuses to accept it.
-  const queue = new Queue('tasks', { connection: a.fastify.redis?.connection('producer') as Redis, prefix: 'async-service' })
-  t.teardown(() => queue.close())
-  const draining = once(a.fastify.shutdown.draining, 'abort')
-  const closed = a.fastify.close()
-  await draining
-  await queue.add('task', { latencyMs: 0 }, { jobId: '00000000-0000-4000-8000-000000000001' })
-  await new Promise((resolve) => setTimeout(resolve, 1000))
-  t.equal(a.calls.length, 0, 'not taken')
-  holding = false
-  await closed
-  t.equal(a.calls.length, 0)
-})
+)
 
 t.test('closing the app while Redis is away, the end of a task waiting to be recorded: nothing waits', async (t) => {
   const redis = await redisServer(t)
@@ -310,38 +363,44 @@ t.test('closing the app while Redis is away, the end of a task waiting to be rec
   a.calls[0]?.end()
   const started = performance.now()
   await a.fastify.close()
-  t.ok(performance.now() - started < 5000, `closed without waiting for Redis (${Math.round(performance.now() - started)} ms)`)
+  t.ok(performance.now() - started < 5000,
+    `closed without waiting for Redis (${Math.round(performance.now() - started)} ms)`)
 })
 
-t.test("the worker's own second connection is closed with the app, even when it never got through (Redis gone as it started)", async (t) => {
-  const redis = await redisServer(t)
-  const admin = new Redis(redis.url)
-  admin.on('error', () => {})
-  t.teardown(() => { admin.disconnect() })
-  // Room for this connection and the app's two (commands, the worker's): the one BullMQ opens for its worker is refused.
-  await admin.config('SET', 'maxclients', '3')
-  // BullMQ opens it as a copy of the worker's connection.
-  const copies: Redis[] = []
-  const before = (fastify: FastifyInstance): void => {
-    const redis = fastify.redis as RedisConnection
-    const open = redis.connection
-    redis.connection = (name, options) => {
-      const connection = open(name, options)
-      const duplicate = connection.duplicate.bind(connection)
-      connection.duplicate = (override) => {
-        const copy = duplicate(override)
-        copies.push(copy)
-        return copy
+t.test(
+  "the worker's own second connection is closed with the app, " +
+    'even when it never got through (Redis gone as it started)',
+  async (t) => {
+    const redis = await redisServer(t)
+    const admin = new Redis(redis.url)
+    admin.on('error', () => {})
+    t.teardown(() => { admin.disconnect() })
+    // Room for this connection and the app's two (commands, the worker's): the one BullMQ opens for its worker is
+    // refused.
+    await admin.config('SET', 'maxclients', '3')
+    // BullMQ opens it as a copy of the worker's connection.
+    const copies: Redis[] = []
+    const before = (fastify: FastifyInstance): void => {
+      const redis = fastify.redis as RedisConnection
+      const open = redis.connection
+      redis.connection = (name, options) => {
+        const connection = open(name, options)
+        const duplicate = connection.duplicate.bind(connection)
+        connection.duplicate = (override) => {
+          const copy = duplicate(override)
+          copies.push(copy)
+          return copy
+        }
+        return connection
       }
-      return connection
     }
+    const a = await replica(t, redis, {}, { before })
+    await until(() => copies.length === 1, 20_000)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    t.not(copies[0]?.status, 'ready', 'refused')
+    await redis.stop()
+    await until(() => a.fastify.redis?.up === false)
+    await a.fastify.close()
+    t.equal(copies[0]?.status, 'end', 'no longer trying to reach Redis')
   }
-  const a = await replica(t, redis, {}, { before })
-  await until(() => copies.length === 1, 20_000)
-  await new Promise((resolve) => setTimeout(resolve, 500))
-  t.not(copies[0]?.status, 'ready', 'refused')
-  await redis.stop()
-  await until(() => a.fastify.redis?.up === false)
-  await a.fastify.close()
-  t.equal(copies[0]?.status, 'end', 'no longer trying to reach Redis')
-})
+)

@@ -1,6 +1,6 @@
 // fastify.tasks on a bare Fastify with what it needs: a task's dependency call in the background, its failure logged
-// and recorded, the limit on pending tasks, the gauge, and the close: short tasks waited for, long ones cancelled at the
-// shutdown's cut-off (or, closed without a stop, after as long), no task accepted once the service drains.
+// and recorded, the limit on pending tasks, the gauge, and the close: short tasks waited for, long ones cancelled at
+// the shutdown's cut-off (or, closed without a stop, after as long), no task accepted once the service drains.
 import { once } from 'node:events'
 import sensible from '@fastify/sensible'
 import { Registry } from '@prometheus-io/client'
@@ -18,7 +18,8 @@ import type { Task } from '../../../src/tasks/schemas.ts'
 import { serverOptions } from '../../../src/server/options.ts'
 import { testConfig } from '../../helpers/app.ts'
 
-// Its waits run to several seconds (timeouts the tests pass through); on a busy machine the file may take several times that.
+// Its waits run to several seconds (timeouts the tests pass through); on a busy machine the file may take several times
+// that.
 t.setTimeout(120_000)
 
 interface BareOptions {
@@ -32,15 +33,26 @@ interface BareOptions {
   pluginTimeout?: number
 }
 
-/** A bare Fastify with what the plugin needs: config, @fastify/sensible, the shutdown, a metrics registry, the dependency, Redis's connection. */
-async function bare (t: Test, { env = {}, logLines, fakeDependency, before, pluginTimeout }: BareOptions = {}): Promise<FastifyInstance> {
+/**
+ * A bare Fastify with what the plugin needs: config, @fastify/sensible, the shutdown, a metrics registry, the
+ * dependency, Redis's connection.
+ */
+async function bare (
+  t: Test,
+  { env = {}, logLines, fakeDependency, before, pluginTimeout }: BareOptions = {}
+): Promise<FastifyInstance> {
   const config = await testConfig({ SHUTDOWN_DELAY_MS: '0', ...env })
   const stream = logLines === undefined ? undefined : { write: (line: string) => { logLines.push(line) } }
-  const fastify = Fastify({ ...serverOptions(config, stream), ...(pluginTimeout === undefined ? {} : { pluginTimeout }) })
+  const fastify = Fastify({
+    ...serverOptions(config, stream),
+    ...(pluginTimeout === undefined ? {} : { pluginTimeout })
+  })
   await fastify.register(configPlugin, { config })
   await fastify.register(sensible)
   await fastify.register(shutdown)
-  await fastify.register(fp(async (fastify) => { fastify.decorate('metricsRegistry', new Registry()) }, { name: 'metrics' }))
+  await fastify.register(fp(async (fastify) => {
+    fastify.decorate('metricsRegistry', new Registry())
+  }, { name: 'metrics' }))
   await fastify.register(fakeDependency === undefined ? dependency : fp(fakeDependency, { name: 'dependency' }))
   await fastify.register(redis)
   before?.(fastify)
@@ -64,11 +76,14 @@ async function ended (fastify: FastifyInstance, id: string, withinMs = 20_000): 
 /** The JSON log lines written so far. */
 const logged = (logLines: string[]): Array<Record<string, unknown>> => logLines.map((line) => JSON.parse(line))
 
-t.test("it declares that it needs @fastify/sensible, the shutdown, the metrics, the dependency and Redis's connection", async (t) => {
-  const fastify = Fastify()
-  t.teardown(() => fastify.close())
-  await t.rejects(async () => { await fastify.register(tasks) }, { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })
-})
+t.test(
+  "it declares that it needs @fastify/sensible, the shutdown, the metrics, the dependency and Redis's connection",
+  async (t) => {
+    const fastify = Fastify()
+    t.teardown(() => fastify.close())
+    await t.rejects(async () => { await fastify.register(tasks) }, { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })
+  }
+)
 
 t.test('a task is one dependency call of its latency, in the background: pending at once, then done', async (t) => {
   const fastify = await bare(t)
@@ -81,24 +96,40 @@ t.test('a task is one dependency call of its latency, in the background: pending
   t.equal(fastify.dependency.inFlight, 0)
 })
 
-t.test('a failed call fails its task: recorded with the error, logged as a warning with its id, and nothing thrown', async (t) => {
-  const logLines: string[] = []
-  const fastify = await bare(t, { env: { DEPENDENCY_FAILURE_RATE: '1', LOG_LEVEL: 'info' }, logLines })
-  const { id } = await fastify.tasks.create(0)
-  t.match(await ended(fastify, id), { state: 'failed', error: 'The dependency failed: the dependency failed' })
-  t.match(logged(logLines), [{ level: 40, msg: 'background task failed', taskId: id, statusCode: 502, reason: 'The dependency failed: the dependency failed' }])
-  t.equal(logLines.length, 1, 'logged once')
-  t.match(await ended(fastify, (await fastify.tasks.create(0)).id), { state: 'failed' }, 'and the next task runs as well')
-})
+t.test(
+  'a failed call fails its task: recorded with the error, logged as a warning with its id, and nothing thrown',
+  async (t) => {
+    const logLines: string[] = []
+    const fastify = await bare(t, { env: { DEPENDENCY_FAILURE_RATE: '1', LOG_LEVEL: 'info' }, logLines })
+    const { id } = await fastify.tasks.create(0)
+    t.match(await ended(fastify, id), { state: 'failed', error: 'The dependency failed: the dependency failed' })
+    t.match(logged(logLines), [{
+      level: 40,
+      msg: 'background task failed',
+      taskId: id,
+      statusCode: 502,
+      reason: 'The dependency failed: the dependency failed'
+    }])
+    t.equal(logLines.length, 1, 'logged once')
+    t.match(await ended(fastify, (await fastify.tasks.create(0)).id), { state: 'failed' },
+      'and the next task runs as well')
+  }
+)
 
-t.test('in production a failed task records only the name of the status its call failed with; the log has the detail', async (t) => {
-  const logLines: string[] = []
-  const fastify = await bare(t, { env: { NODE_ENV: 'production', DEPENDENCY_FAILURE_RATE: '1', LOG_LEVEL: 'warn' }, logLines })
-  const { id } = await fastify.tasks.create(0)
-  t.match(await ended(fastify, id), { state: 'failed', error: 'Bad Gateway' })
-  t.match(logged(logLines), [{ taskId: id, statusCode: 502, reason: 'The dependency failed: the dependency failed' }])
-  t.equal(logLines.length, 1)
-})
+t.test(
+  'in production a failed task records only the name of the status its call failed with; the log has the detail',
+  async (t) => {
+    const logLines: string[] = []
+    const fastify = await bare(t, {
+      env: { NODE_ENV: 'production', DEPENDENCY_FAILURE_RATE: '1', LOG_LEVEL: 'warn' },
+      logLines
+    })
+    const { id } = await fastify.tasks.create(0)
+    t.match(await ended(fastify, id), { state: 'failed', error: 'Bad Gateway' })
+    t.match(logged(logLines), [{ taskId: id, statusCode: 502, reason: 'The dependency failed: the dependency failed' }])
+    t.equal(logLines.length, 1)
+  }
+)
 
 t.test('a call failing with an error that is no HTTP error counts as a 500', async (t) => {
   const logLines: string[] = []
@@ -115,7 +146,8 @@ t.test('with TASKS_MAX_PENDING tasks pending, another is refused with 503 and Re
   const fastify = await bare(t, { env: { TASKS_MAX_PENDING: '2', SHUTDOWN_TIMEOUT_MS: '400' } })
   await fastify.tasks.create(60_000)
   await fastify.tasks.create(60_000)
-  await t.rejects(fastify.tasks.create(0), { statusCode: 503, message: '2 tasks are pending already', headers: { 'retry-after': '1' } })
+  await t.rejects(fastify.tasks.create(0),
+    { statusCode: 503, message: '2 tasks are pending already', headers: { 'retry-after': '1' } })
   t.equal(fastify.dependency.inFlight, 2, 'nothing started for it')
 })
 
@@ -126,7 +158,9 @@ t.test('background_tasks counts the tasks in each state', async (t) => {
     fastify.decorate('dependency', {
       async call ({ latencyMs }: DependencyQuery, cancellation?: Cancellation) {
         if (latencyMs === 1) throw fastify.httpErrors.badGateway('failed')
-        if (latencyMs > 1) await new Promise((resolve, reject) => { cancellation?.onCancel((reason) => { stopped++; reject(reason) }) })
+        if (latencyMs > 1) {
+          await new Promise((resolve, reject) => { cancellation?.onCancel((reason) => { stopped++; reject(reason) }) })
+        }
         return { latencyMs }
       },
       inFlight: 0,
@@ -143,7 +177,8 @@ t.test('background_tasks counts the tasks in each state', async (t) => {
     'background_tasks{state="failed"} 0',
     'background_tasks{state="cancelled"} 0'
   ].join('\n'), 'every state from the start')
-  const created = await Promise.all([0, 0, 1, 1000, 1000, 1000].map(async (latencyMs) => await fastify.tasks.create(latencyMs)))
+  const created = await Promise.all([0, 0, 1, 1000, 1000, 1000].map(async (latencyMs) =>
+    await fastify.tasks.create(latencyMs)))
   await Promise.all(created.slice(0, 3).map(async ({ id }) => await ended(fastify, id)))
   t.match(await gauge(), /\nbackground_tasks\{state="pending"\} 3\nbackground_tasks\{state="done"\} 2\nbackground_tasks\{state="failed"\} 1\nbackground_tasks\{state="cancelled"\} 0$/)
   await fastify.shutdown.stop()
@@ -160,33 +195,37 @@ t.test('closing the app waits for a pending task, which ends done', async (t) =>
   t.match(await fastify.tasks.get(id), { state: 'done', endedAt: String })
 })
 
-t.test("at the shutdown's cut-off a task still pending is cancelled, recorded so, and the stop ends in time", async (t) => {
-  const logLines: string[] = []
-  // Holds the close past the cut-off, as connections still draining would: the task must not wait for them.
-  let drained = false
-  const before = (fastify: FastifyInstance): void => {
-    fastify.addHook('preClose', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1500))
-      drained = true
+t.test(
+  "at the shutdown's cut-off a task still pending is cancelled, recorded so, and the stop ends in time",
+  async (t) => {
+    const logLines: string[] = []
+    // Holds the close past the cut-off, as connections still draining would: the task must not wait for them.
+    let drained = false
+    const before = (fastify: FastifyInstance): void => {
+      fastify.addHook('preClose', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1500))
+        drained = true
+      })
+    }
+    const fastify = await bare(t, { env: { SHUTDOWN_TIMEOUT_MS: '400', LOG_LEVEL: 'warn' }, logLines, before })
+    const { id } = await fastify.tasks.create(30_000)
+    let cancelledWhileDraining: boolean | undefined
+    fastify.shutdown.cutOff.addEventListener('abort', () => {
+      void fastify.tasks.get(id).then((task) => { cancelledWhileDraining = task?.state === 'cancelled' && !drained })
     })
+    const started = performance.now()
+    await fastify.shutdown.stop()
+    t.ok(performance.now() - started < 10_000, 'did not wait the 30 s of the task')
+    t.equal(cancelledWhileDraining, true, 'cancelled at the cut-off, while connections were still draining')
+    const task = await fastify.tasks.get(id)
+    t.match(task, { state: 'cancelled', endedAt: String }, 'cancelled, not failed')
+    t.notOk('error' in (task as Task))
+    t.equal(fastify.dependency.inFlight, 0, 'its call stopped')
+    t.match(logged(logLines),
+      [{ level: 40, msg: 'background tasks cancelled: the service is shutting down', cancelled: 1 }])
+    t.equal(logLines.length, 1, 'and not as a failed task')
   }
-  const fastify = await bare(t, { env: { SHUTDOWN_TIMEOUT_MS: '400', LOG_LEVEL: 'warn' }, logLines, before })
-  const { id } = await fastify.tasks.create(30_000)
-  let cancelledWhileDraining: boolean | undefined
-  fastify.shutdown.cutOff.addEventListener('abort', () => {
-    void fastify.tasks.get(id).then((task) => { cancelledWhileDraining = task?.state === 'cancelled' && !drained })
-  })
-  const started = performance.now()
-  await fastify.shutdown.stop()
-  t.ok(performance.now() - started < 10_000, 'did not wait the 30 s of the task')
-  t.equal(cancelledWhileDraining, true, 'cancelled at the cut-off, while connections were still draining')
-  const task = await fastify.tasks.get(id)
-  t.match(task, { state: 'cancelled', endedAt: String }, 'cancelled, not failed')
-  t.notOk('error' in (task as Task))
-  t.equal(fastify.dependency.inFlight, 0, 'its call stopped')
-  t.match(logged(logLines), [{ level: 40, msg: 'background tasks cancelled: the service is shutting down', cancelled: 1 }])
-  t.equal(logLines.length, 1, 'and not as a failed task')
-})
+)
 
 t.test('a cut-off that finds no task pending logs nothing', async (t) => {
   const logLines: string[] = []
@@ -200,16 +239,19 @@ t.test('a cut-off that finds no task pending logs nothing', async (t) => {
   t.same(logLines, [])
 })
 
-t.test('closing the app without a stop waits for as long as a stop would, then cancels the tasks still pending', async (t) => {
-  const fastify = await bare(t, { env: { SHUTDOWN_TIMEOUT_MS: '2000' } })
-  const { id } = await fastify.tasks.create(30_000)
-  const started = performance.now()
-  await fastify.close()
-  const tookMs = performance.now() - started
-  t.ok(tookMs >= 1495, `waited the 1.5 s a stop's cut-off would give (${Math.round(tookMs)} ms)`)
-  t.ok(tookMs < 10_000, 'not the 30 s of the task')
-  t.match(await fastify.tasks.get(id), { state: 'cancelled' })
-})
+t.test(
+  'closing the app without a stop waits for as long as a stop would, then cancels the tasks still pending',
+  async (t) => {
+    const fastify = await bare(t, { env: { SHUTDOWN_TIMEOUT_MS: '2000' } })
+    const { id } = await fastify.tasks.create(30_000)
+    const started = performance.now()
+    await fastify.close()
+    const tookMs = performance.now() - started
+    t.ok(tookMs >= 1495, `waited the 1.5 s a stop's cut-off would give (${Math.round(tookMs)} ms)`)
+    t.ok(tookMs < 10_000, 'not the 30 s of the task')
+    t.match(await fastify.tasks.get(id), { state: 'cancelled' })
+  }
+)
 
 t.test('with SHUTDOWN_TIMEOUT_MS=0 the close waits for pending tasks however long they take', async (t) => {
   // Longer than Fastify lets a preClose hook run: the wait must not be one.
@@ -228,6 +270,7 @@ t.test('once the service drains, a new task is refused with 503 and Retry-After'
   const draining = once(fastify.shutdown.draining, 'abort')
   const closed = fastify.close()
   await draining
-  await t.rejects(fastify.tasks.create(0), { statusCode: 503, message: 'The service is shutting down', headers: { 'retry-after': '1' } })
+  await t.rejects(fastify.tasks.create(0),
+    { statusCode: 503, message: 'The service is shutting down', headers: { 'retry-after': '1' } })
   await closed
 })

@@ -8,13 +8,16 @@ import { recordResolvedModules } from '../../helpers/resolved-modules.ts'
 const resolved = recordResolvedModules()
 const REDIS_MODULES = /node_modules\/(ioredis|bullmq)\/|src\/redis-[a-z-]+\.[jt]s/
 
-t.test('without REDIS_URL the app loads no Redis client, no BullMQ and no Redis-backed part, serving or not', async (t) => {
-  const app = await build(t)
-  t.ok(resolved.some((url) => url.includes('plugins/app/tasks')), 'the resolve hook sees the app\'s modules load')
-  t.same(resolved.filter((url) => REDIS_MODULES.test(url)), [])
-  t.equal(app.redis, undefined)
-  const created = await app.inject({ method: 'POST', url: '/tasks', payload: { latencyMs: 1 } })
-  t.equal(created.statusCode, 202)
-  t.equal((await app.inject('/')).statusCode, 200)
-  t.same(resolved.filter((url) => REDIS_MODULES.test(url)), [], 'nor while it serves')
-})
+t.test(
+  'without REDIS_URL the app loads no Redis client, no BullMQ and no Redis-backed part, serving or not',
+  async (t) => {
+    const app = await build(t)
+    t.ok(resolved.some((url) => url.includes('plugins/app/tasks')), 'the resolve hook sees the app\'s modules load')
+    t.same(resolved.filter((url) => REDIS_MODULES.test(url)), [])
+    t.equal(app.redis, undefined)
+    const created = await app.inject({ method: 'POST', url: '/tasks', payload: { latencyMs: 1 } })
+    t.equal(created.statusCode, 202)
+    t.equal((await app.inject('/')).statusCode, 200)
+    t.same(resolved.filter((url) => REDIS_MODULES.test(url)), [], 'nor while it serves')
+  }
+)

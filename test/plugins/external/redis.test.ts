@@ -11,7 +11,9 @@ import { until } from '../../helpers/upstream.ts'
  * The app on a Redis of its own, and a connection with BullMQ's setting (a command waits for Redis to come back) that
  * answered once; then Redis stopped, and the connection knows it.
  */
-async function workerConnectionRedisGone (t: Test): Promise<{ redis: RedisServer, fastify: FastifyInstance, connection: Redis }> {
+async function workerConnectionRedisGone (
+  t: Test
+): Promise<{ redis: RedisServer, fastify: FastifyInstance, connection: Redis }> {
   const redis = await redisServer(t)
   const fastify = await build(t, { env: { REDIS_URL: redis.url } })
   const connection = fastify.redis?.connection('worker', { maxRetriesPerRequest: null })
@@ -58,8 +60,10 @@ t.test('Redis gone: /ready 503 naming it, commands fail at once, a 503 to answer
   t.same(ready.json(), { status: 'redis unreachable' })
   t.equal((await fastify.inject('/health')).statusCode, 200, 'alive all the same')
   // Refused at once, not queued: a command that waited would fail only after an attempt to reconnect, saying so.
-  await t.rejects(connection.client.get('greeting'), { message: "Stream isn't writeable and enableOfflineQueue options is false" }, 'a command fails rather than waits')
-  t.match(connection.unavailable(), { statusCode: 503, message: 'Redis is unreachable', headers: { 'retry-after': '1' } })
+  await t.rejects(connection.client.get('greeting'),
+    { message: "Stream isn't writeable and enableOfflineQueue options is false" }, 'a command fails rather than waits')
+  t.match(connection.unavailable(),
+    { statusCode: 503, message: 'Redis is unreachable', headers: { 'retry-after': '1' } })
 
   await redis.start()
   await until(() => connection.up, 20_000)
@@ -80,28 +84,34 @@ t.test('a service started while Redis is down starts, not ready until Redis come
   t.equal((await fastify.inject('/ready')).statusCode, 200)
 })
 
-t.test("a connection with BullMQ's setting keeps its command while Redis is away, and sends it once Redis is back", async (t) => {
-  const { redis, connection } = await workerConnectionRedisGone(t)
-  let answered: string | undefined
-  const setting = connection.set('greeting', 'hello').then((answer) => { answered = answer })
-  // Longer than a few attempts to reconnect: a connection without the setting fails its command at the first.
-  await new Promise((resolve) => setTimeout(resolve, 1500))
-  t.equal(answered, undefined, 'still waiting')
-  await redis.start()
-  await setting
-  t.equal(answered, 'OK')
-  t.equal(await connection.get('greeting'), 'hello')
-})
+t.test(
+  "a connection with BullMQ's setting keeps its command while Redis is away, and sends it once Redis is back",
+  async (t) => {
+    const { redis, connection } = await workerConnectionRedisGone(t)
+    let answered: string | undefined
+    const setting = connection.set('greeting', 'hello').then((answer) => { answered = answer })
+    // Longer than a few attempts to reconnect: a connection without the setting fails its command at the first.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    t.equal(answered, undefined, 'still waiting')
+    await redis.start()
+    await setting
+    t.equal(answered, 'OK')
+    t.equal(await connection.get('greeting'), 'hello')
+  }
+)
 
-t.test('the app closes while Redis is away, a connection holding a command for it: the command fails, nothing waits', async (t) => {
-  const { fastify, connection } = await workerConnectionRedisGone(t)
-  const failed = t.rejects(connection.get('greeting'), { message: 'Connection is closed.' })
-  const started = performance.now()
-  await fastify.close()
-  t.ok(performance.now() - started < 5000, 'closed without waiting for Redis')
-  await failed
-  t.equal(connection.status, 'end')
-})
+t.test(
+  'the app closes while Redis is away, a connection holding a command for it: the command fails, nothing waits',
+  async (t) => {
+    const { fastify, connection } = await workerConnectionRedisGone(t)
+    const failed = t.rejects(connection.get('greeting'), { message: 'Connection is closed.' })
+    const started = performance.now()
+    await fastify.close()
+    t.ok(performance.now() - started < 5000, 'closed without waiting for Redis')
+    await failed
+    t.equal(connection.status, 'end')
+  }
+)
 
 t.test('a connection its user has ended already is left as it is when the app closes', async (t) => {
   const redis = await redisServer(t)

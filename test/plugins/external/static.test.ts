@@ -35,7 +35,8 @@ t.test('a file answers a request that holds its ETag or its Last-Modified with 3
   t.match(etag, /^W\/"[0-9a-f]+-[0-9a-f]+"$/, 'an ETag')
   t.ok(Date.parse(lastModified) > 0, 'a Last-Modified date')
   t.equal((await fastify.inject({ url: '/assets/live.js', headers: { 'if-none-match': etag } })).statusCode, 304)
-  t.equal((await fastify.inject({ url: '/assets/live.js', headers: { 'if-modified-since': lastModified } })).statusCode, 304)
+  t.equal((await fastify.inject({ url: '/assets/live.js', headers: { 'if-modified-since': lastModified } })).statusCode,
+    304)
   t.equal((await fastify.inject({ url: '/assets/live.js', headers: { 'if-none-match': 'W/"other"' } })).statusCode, 200)
 })
 
@@ -53,7 +54,12 @@ t.test('nothing outside public/ is served, whatever the path says (sent raw, as 
   const fastify = await build(t)
   await fastify.listen({ host: '127.0.0.1', port: 0 })
   const { port } = fastify.server.address() as { port: number }
-  for (const path of ['/assets/../package.json', '/assets/%2e%2e/package.json', '/assets/..%2fpackage.json', '/assets/%2e%2e%2fsrc%2fconfig.ts']) {
+  for (const path of [
+    '/assets/../package.json',
+    '/assets/%2e%2e/package.json',
+    '/assets/..%2fpackage.json',
+    '/assets/%2e%2e%2fsrc%2fconfig.ts'
+  ]) {
     const socket = connect(port, '127.0.0.1')
     await once(socket, 'connect')
     // Written, not ended: a client that hangs up before its answer gets none.
@@ -64,14 +70,17 @@ t.test('nothing outside public/ is served, whatever the path says (sent raw, as 
   }
 })
 
-t.test("Swagger UI's own copy of the plugin keeps serving its files, and a route can answer with reply.sendFile", async (t) => {
-  const fastify = await build(t, {
-    extend: (fastify) => fastify.get('/style-for-test', async (request, reply) => reply.sendFile('live.css'))
-  })
-  const swaggerCss = await fastify.inject('/docs/static/swagger-ui.css')
-  t.equal(swaggerCss.statusCode, 200)
-  t.equal(swaggerCss.headers['content-type'], 'text/css; charset=utf-8')
-  const sent = await fastify.inject('/style-for-test')
-  t.equal(sent.statusCode, 200)
-  t.equal(sent.body, await readFile(join(PUBLIC, 'live.css'), 'utf8'), "from public/, the plugin's root")
-})
+t.test(
+  "Swagger UI's own copy of the plugin keeps serving its files, and a route can answer with reply.sendFile",
+  async (t) => {
+    const fastify = await build(t, {
+      extend: (fastify) => fastify.get('/style-for-test', async (request, reply) => reply.sendFile('live.css'))
+    })
+    const swaggerCss = await fastify.inject('/docs/static/swagger-ui.css')
+    t.equal(swaggerCss.statusCode, 200)
+    t.equal(swaggerCss.headers['content-type'], 'text/css; charset=utf-8')
+    const sent = await fastify.inject('/style-for-test')
+    t.equal(sent.statusCode, 200)
+    t.equal(sent.body, await readFile(join(PUBLIC, 'live.css'), 'utf8'), "from public/, the plugin's root")
+  }
+)

@@ -18,8 +18,13 @@ interface Document {
   paths: Record<string, Record<string, Operation>>
 }
 
-/** The app, the routes it registered (method and URL, HEAD left out as Fastify adds it to each GET) and its document. */
-async function documented (t: Parameters<typeof build>[0], env: Record<string, string> = {}): Promise<{ fastify: FastifyInstance, routes: string[], document: Document }> {
+/**
+ * The app, the routes it registered (method and URL, HEAD left out as Fastify adds it to each GET) and its document.
+ */
+async function documented (
+  t: Parameters<typeof build>[0],
+  env: Record<string, string> = {}
+): Promise<{ fastify: FastifyInstance, routes: string[], document: Document }> {
   const routes: string[] = []
   const fastify = await build(t, {
     env,
@@ -35,7 +40,9 @@ async function documented (t: Parameters<typeof build>[0], env: Record<string, s
   return { fastify, routes, document: response.json() }
 }
 
-/** The statuses each operation of the document answers, with each one's content type: "GET /" → { 200: 'text/html' }. */
+/**
+ * The statuses each operation of the document answers, with each one's content type: "GET /" → { 200: 'text/html' }.
+ */
 function statuses (document: Document): Record<string, Record<string, string>> {
   const operations: Record<string, Record<string, string>> = {}
   for (const [path, methods] of Object.entries(document.paths)) {
@@ -59,7 +66,10 @@ t.test('every registered route is in the document, and the document has no route
   const { routes, document } = await documented(t)
   const inDocument = Object.keys(statuses(document))
   t.same([...inDocument].sort(), [...routes].sort())
-  t.same([...routes].sort(), ['GET /', 'GET /chat', 'GET /cpu', 'GET /cpu/blocking', 'GET /events', 'GET /fanout', 'GET /health', 'GET /live', 'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'], 'the routes of this issue')
+  t.same([...routes].sort(), [
+    'GET /', 'GET /chat', 'GET /cpu', 'GET /cpu/blocking', 'GET /events', 'GET /fanout', 'GET /health', 'GET /live',
+    'GET /metrics', 'GET /ready', 'GET /sync', 'GET /tasks/{id}', 'GET /wait', 'POST /tasks'
+  ], 'the routes of this issue')
 })
 
 t.test('each operation lists every status it can answer, with its content type', async (t) => {
@@ -113,7 +123,8 @@ t.test('the probes and the errors every route may answer are described for the r
   })
   t.match(operation('/ready'), {
     tags: ['probes'],
-    summary: 'Readiness: 200 while the service takes traffic, 503 once it is stopping, under pressure, or cannot reach Redis',
+    summary: 'Readiness: 200 while the service takes traffic, 503 once it is stopping, under pressure, ' +
+      'or cannot reach Redis',
     responses: {
       200: { description: 'The service takes traffic' },
       503: { description: 'Send no traffic: the service is stopping, under pressure, or cannot reach Redis' }
@@ -127,7 +138,8 @@ t.test('the probes and the errors every route may answer are described for the r
 
 t.test('every tag an operation has is declared, with a description', async (t) => {
   const { document } = await documented(t)
-  const used = new Set(Object.values(document.paths).flatMap((methods) => Object.values(methods).flatMap((operation) => operation.tags ?? [])))
+  const used = new Set(Object.values(document.paths).flatMap((methods) =>
+    Object.values(methods).flatMap((operation) => operation.tags ?? [])))
   t.same([...used].sort(), ['async', 'chat', 'cpu', 'live', 'observability', 'probes', 'seed', 'tasks'])
   for (const tag of used) t.ok((document.tags.find(({ name }) => name === tag)?.description ?? '').length > 10, tag)
 })
@@ -138,7 +150,7 @@ t.test("/wait's ?seconds is documented as an optional query parameter", async (t
   t.equal(document.paths['/wait']?.get?.parameters?.length, 1)
 })
 
-t.test("/events documents Last-Event-ID as an optional header, and ?lastEventId as its stand-in", async (t) => {
+t.test('/events documents Last-Event-ID as an optional header, and ?lastEventId as its stand-in', async (t) => {
   const { document } = await documented(t)
   const id = { type: 'string', pattern: '^[0-9]{1,15}$' }
   t.match(document.paths['/events']?.get?.parameters, [
@@ -147,27 +159,48 @@ t.test("/events documents Last-Event-ID as an optional header, and ?lastEventId 
   ])
 })
 
-t.test("/chat is documented as the WebSocket it is: its required ?name, the upgrade's 101 with no body, and 426", async (t) => {
-  const { document } = await documented(t)
-  const operation = document.paths['/chat']?.get as Operation
-  t.match(operation, {
-    tags: ['chat'],
-    parameters: [{ name: 'name', in: 'query', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' } }],
-    responses: { 101: { description: 'Switching Protocols: the socket is in the room' }, 426: { description: 'A plain GET: /chat speaks WebSocket only' } }
-  })
-  t.equal(operation.parameters?.length, 1)
-})
+t.test(
+  "/chat is documented as the WebSocket it is: its required ?name, the upgrade's 101 with no body, and 426",
+  async (t) => {
+    const { document } = await documented(t)
+    const operation = document.paths['/chat']?.get as Operation
+    t.match(operation, {
+      tags: ['chat'],
+      parameters: [
+        { name: 'name', in: 'query', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' } }
+      ],
+      responses: {
+        101: { description: 'Switching Protocols: the socket is in the room' },
+        426: { description: 'A plain GET: /chat speaks WebSocket only' }
+      }
+    })
+    t.equal(operation.parameters?.length, 1)
+  }
+)
 
-t.test("the tasks' routes document their body, their path parameter and the Location of an accepted task", async (t) => {
-  const { document } = await documented(t)
-  const post = document.paths['/tasks']?.post as Operation & { requestBody: unknown }
-  t.match(post.requestBody, {
-    required: true,
-    content: { 'application/json': { schema: { type: 'object', required: ['latencyMs'], properties: { latencyMs: { type: 'integer', minimum: 0, maximum: 60000 } }, additionalProperties: false } } }
-  })
-  t.match(post.responses[202], { headers: { Location: { schema: { type: 'string' } } } })
-  t.match(document.paths['/tasks/{id}']?.get?.parameters, [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }])
-})
+t.test(
+  "the tasks' routes document their body, their path parameter and the Location of an accepted task",
+  async (t) => {
+    const { document } = await documented(t)
+    const post = document.paths['/tasks']?.post as Operation & { requestBody: unknown }
+    t.match(post.requestBody, {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['latencyMs'],
+            properties: { latencyMs: { type: 'integer', minimum: 0, maximum: 60000 } },
+            additionalProperties: false
+          }
+        }
+      }
+    })
+    t.match(post.responses[202], { headers: { Location: { schema: { type: 'string' } } } })
+    t.match(document.paths['/tasks/{id}']?.get?.parameters,
+      [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }])
+  }
+)
 
 t.test('Swagger UI is served at /docs', async (t) => {
   const { fastify } = await documented(t)
@@ -175,5 +208,6 @@ t.test('Swagger UI is served at /docs', async (t) => {
   t.equal(page.statusCode, 200)
   t.match(page.headers['content-type'], /^text\/html/)
   t.match(page.body, /<div id="swagger-ui"><\/div>/)
-  t.match((await fastify.inject('/docs/static/swagger-initializer.js')).body, "url: resolveUrl('./json')", 'over /docs/json')
+  t.match((await fastify.inject('/docs/static/swagger-initializer.js')).body, "url: resolveUrl('./json')",
+    'over /docs/json')
 })

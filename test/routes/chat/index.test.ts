@@ -21,7 +21,10 @@ interface Room {
 
 /** The app, listening on a free port, with the settings in `env` and no shutdown delay. */
 async function room (t: Test, env: Record<string, string> = {}, logLines?: string[]): Promise<Room> {
-  const fastify = await build(t, { env: { SHUTDOWN_DELAY_MS: '0', ...env }, ...(logLines === undefined ? {} : { logLines }) })
+  const fastify = await build(t, {
+    env: { SHUTDOWN_DELAY_MS: '0', ...env },
+    ...(logLines === undefined ? {} : { logLines })
+  })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   const { port } = fastify.server.address() as AddressInfo
   const url = (query: string): string => `ws://127.0.0.1:${port}/chat${query}`
@@ -31,7 +34,7 @@ async function room (t: Test, env: Record<string, string> = {}, logLines?: strin
     async join (name, options) {
       const client = await ChatClient.connect(url(`?name=${name}`), options)
       t.equal((await client.next()).type, 'history', `${name} gets the history first`)
-      t.match(await client.next(), { type: 'join', name }, `then its own join`)
+      t.match(await client.next(), { type: 'join', name }, 'then its own join')
       return client
     }
   }
@@ -64,7 +67,12 @@ t.test('a missing or malformed ?name is refused before the upgrade: 400 JSON nam
   const missing = await refusedUpgrade(url(''))
   t.equal(missing.statusCode, 400)
   t.match(missing.headers['content-type'], /^application\/json/)
-  t.same(JSON.parse(missing.body), { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: "querystring must have required property 'name'" })
+  t.same(JSON.parse(missing.body), {
+    statusCode: 400,
+    error: 'Bad Request',
+    code: 'FST_ERR_VALIDATION',
+    message: "querystring must have required property 'name'"
+  })
   for (const name of ['', 'ann%20lee', 'a'.repeat(33), '%C3%A9mile', 'ann!']) {
     const refused = await refusedUpgrade(url(`?name=${name}`))
     t.equal(refused.statusCode, 400, name)
@@ -96,16 +104,24 @@ t.test('a plain GET /chat, not an upgrade, is 426 JSON with Upgrade: websocket',
   t.equal((await fastify.inject('/chat')).statusCode, 400, 'the name is checked first')
 })
 
-t.test('a message is broadcast to everyone, its sender included, with an increasing id, the name and the time', async (t) => {
-  const { join } = await room(t)
-  const ann = await join('ann')
-  const bob = await join('bob')
-  t.match(await ann.next(), { type: 'join', name: 'bob' })
-  ann.send({ type: 'message', text: 'hello, bob', mood: 'fine' })
-  for (const client of [ann, bob]) t.same(timed(t, await client.next()), { type: 'message', id: 1, from: 'ann', text: 'hello, bob' }, 'extra fields left out')
-  bob.send({ type: 'message', text: 'hi ann 👋' })
-  for (const client of [ann, bob]) t.same(timed(t, await client.next()), { type: 'message', id: 2, from: 'bob', text: 'hi ann 👋' })
-})
+t.test(
+  'a message is broadcast to everyone, its sender included, with an increasing id, the name and the time',
+  async (t) => {
+    const { join } = await room(t)
+    const ann = await join('ann')
+    const bob = await join('bob')
+    t.match(await ann.next(), { type: 'join', name: 'bob' })
+    ann.send({ type: 'message', text: 'hello, bob', mood: 'fine' })
+    for (const client of [ann, bob]) {
+      t.same(timed(t, await client.next()), { type: 'message', id: 1, from: 'ann', text: 'hello, bob' },
+        'extra fields left out')
+    }
+    bob.send({ type: 'message', text: 'hi ann 👋' })
+    for (const client of [ann, bob]) {
+      t.same(timed(t, await client.next()), { type: 'message', id: 2, from: 'bob', text: 'hi ann 👋' })
+    }
+  }
+)
 
 t.test('joins go to everyone, the newcomer included, and leaves to the others, with the sockets online', async (t) => {
   const { join, url } = await room(t)
@@ -116,9 +132,13 @@ t.test('joins go to everyone, the newcomer included, and leaves to the others, w
   t.same(await bob.next(), { type: 'history', messages: [] })
   for (const client of [bob, ann]) t.same(timed(t, await client.next()), { type: 'join', name: 'bob', online: 2 })
   const secondAnn = await join('ann')
-  for (const client of [ann, bob]) t.same(timed(t, await client.next()), { type: 'join', name: 'ann', online: 3 }, 'a name may join twice')
+  for (const client of [ann, bob]) {
+    t.same(timed(t, await client.next()), { type: 'join', name: 'ann', online: 3 }, 'a name may join twice')
+  }
   t.same(await bob.close(), { code: 1005, reason: '' }, 'bob leaves')
-  for (const client of [ann, secondAnn]) t.same(timed(t, await client.next()), { type: 'leave', name: 'bob', online: 2 })
+  for (const client of [ann, secondAnn]) {
+    t.same(timed(t, await client.next()), { type: 'leave', name: 'bob', online: 2 })
+  }
   secondAnn.socket.terminate()
   t.same(timed(t, await ann.next()), { type: 'leave', name: 'ann', online: 1 }, 'a socket that drops leaves too')
 })
@@ -141,76 +161,89 @@ t.test('a newcomer first gets the last CHAT_HISTORY messages, oldest first', asy
   t.same(timed(t, await bob.next()), { type: 'join', name: 'bob', online: 2 }, 'then the join')
 })
 
-t.test('a frame that is not JSON, or not a JSON object, or binary, gets an error frame saying so; the socket stays open', async (t) => {
-  const { join } = await room(t)
-  const ann = await join('ann')
-  const bob = await join('bob')
-  const refused: Array<[string | Buffer, string]> = [
-    ['hello', `frame is not JSON: Unexpected token 'h', "hello" is not valid JSON`],
-    ['', 'frame is not JSON: Unexpected end of JSON input'],
-    ['[{"type":"message","text":"hi"}]', 'a frame must be a JSON object: {"type":"message","text":"..."}'],
-    ['42', 'a frame must be a JSON object: {"type":"message","text":"..."}'],
-    ['null', 'a frame must be a JSON object: {"type":"message","text":"..."}'],
-    ['"hi"', 'a frame must be a JSON object: {"type":"message","text":"..."}'],
-    [Buffer.from('{"type":"message","text":"hi"}'), 'frames must be JSON text']
-  ]
-  for (const [data, message] of refused) {
-    bob.socket.send(data, { binary: Buffer.isBuffer(data) })
-    t.same(await bob.next(), { type: 'error', message }, String(data))
+t.test(
+  'a frame that is not JSON, or not a JSON object, or binary, gets an error frame saying so; the socket stays open',
+  async (t) => {
+    const { join } = await room(t)
+    const ann = await join('ann')
+    const bob = await join('bob')
+    const refused: Array<[string | Buffer, string]> = [
+      ['hello', 'frame is not JSON: Unexpected token \'h\', "hello" is not valid JSON'],
+      ['', 'frame is not JSON: Unexpected end of JSON input'],
+      ['[{"type":"message","text":"hi"}]', 'a frame must be a JSON object: {"type":"message","text":"..."}'],
+      ['42', 'a frame must be a JSON object: {"type":"message","text":"..."}'],
+      ['null', 'a frame must be a JSON object: {"type":"message","text":"..."}'],
+      ['"hi"', 'a frame must be a JSON object: {"type":"message","text":"..."}'],
+      [Buffer.from('{"type":"message","text":"hi"}'), 'frames must be JSON text']
+    ]
+    for (const [data, message] of refused) {
+      bob.socket.send(data, { binary: Buffer.isBuffer(data) })
+      t.same(await bob.next(), { type: 'error', message }, String(data))
+    }
+    await bob.ping()
+    bob.send({ type: 'message', text: 'still here' })
+    t.match(await ann.next(), { type: 'join', name: 'bob' })
+    t.match(await ann.next(), { type: 'message', id: 1, from: 'bob', text: 'still here' },
+      'the others got none of the errors, and the next message')
+    t.match(await bob.next(), { type: 'message', id: 1 })
   }
-  await bob.ping()
-  bob.send({ type: 'message', text: 'still here' })
-  t.match(await ann.next(), { type: 'join', name: 'bob' })
-  t.match(await ann.next(), { type: 'message', id: 1, from: 'bob', text: 'still here' }, 'the others got none of the errors, and the next message')
-  t.match(await bob.next(), { type: 'message', id: 1 })
-})
+)
 
-t.test('a frame of an unknown type, or without a non-empty string text, or too long, gets an error frame saying so', async (t) => {
-  const { join } = await room(t)
-  const ann = await join('ann')
-  const refused: Array<[unknown, string]> = [
-    [{ type: 'x', text: 'hi' }, 'unknown type "x"; the only type is "message"'],
-    [{ type: 7 }, 'unknown type 7; the only type is "message"'],
-    [{ text: 'hi' }, 'type is missing; the only type is "message"'],
-    [{ type: 'message' }, 'text must be a non-empty string'],
-    [{ type: 'message', text: 5 }, 'text must be a non-empty string'],
-    [{ type: 'message', text: '' }, 'text must be a non-empty string'],
-    [{ type: 'message', text: 'a'.repeat(2001) }, 'text is 2001 bytes; at most 2000'],
-    [{ type: 'message', text: `${'é'.repeat(1000)}a` }, 'text is 2001 bytes; at most 2000']
-  ]
-  for (const [frame, message] of refused) {
-    ann.send(frame)
-    t.same(await ann.next(), { type: 'error', message }, JSON.stringify(frame).slice(0, 40))
+t.test(
+  'a frame of an unknown type, or without a non-empty string text, or too long, gets an error frame saying so',
+  async (t) => {
+    const { join } = await room(t)
+    const ann = await join('ann')
+    const refused: Array<[unknown, string]> = [
+      [{ type: 'x', text: 'hi' }, 'unknown type "x"; the only type is "message"'],
+      [{ type: 7 }, 'unknown type 7; the only type is "message"'],
+      [{ text: 'hi' }, 'type is missing; the only type is "message"'],
+      [{ type: 'message' }, 'text must be a non-empty string'],
+      [{ type: 'message', text: 5 }, 'text must be a non-empty string'],
+      [{ type: 'message', text: '' }, 'text must be a non-empty string'],
+      [{ type: 'message', text: 'a'.repeat(2001) }, 'text is 2001 bytes; at most 2000'],
+      [{ type: 'message', text: `${'é'.repeat(1000)}a` }, 'text is 2001 bytes; at most 2000']
+    ]
+    for (const [frame, message] of refused) {
+      ann.send(frame)
+      t.same(await ann.next(), { type: 'error', message }, JSON.stringify(frame).slice(0, 40))
+    }
+    // 2000 bytes in two-byte characters; then 2000 control characters, each escaped to six bytes of JSON.
+    for (const text of ['é'.repeat(1000), '\u0001'.repeat(2000)]) {
+      ann.send({ type: 'message', text })
+      t.equal((await ann.next()).text, text, 'a text of 2000 bytes is broadcast, however it is escaped')
+    }
   }
-  // 2000 bytes in two-byte characters; then 2000 control characters, each escaped to six bytes of JSON.
-  for (const text of ['é'.repeat(1000), '\u0001'.repeat(2000)]) {
-    ann.send({ type: 'message', text })
-    t.equal((await ann.next()).text, text, 'a text of 2000 bytes is broadcast, however it is escaped')
+)
+
+t.test(
+  'more than CHAT_RATE_PER_10S messages within 10 s: the next gets an error frame, and the socket stays open',
+  async (t) => {
+    const { join } = await room(t, { CHAT_RATE_PER_10S: '3' })
+    const ann = await join('ann')
+    for (const text of ['one', 'two', 'three', 'four']) ann.send({ type: 'message', text })
+    for (const id of [1, 2, 3]) t.match(await ann.next(), { type: 'message', id })
+    t.same(await ann.next(), { type: 'error', message: 'at most 3 messages per 10 s' })
+    await ann.ping()
   }
-})
+)
 
-t.test('more than CHAT_RATE_PER_10S messages within 10 s: the next gets an error frame, and the socket stays open', async (t) => {
-  const { join } = await room(t, { CHAT_RATE_PER_10S: '3' })
-  const ann = await join('ann')
-  for (const text of ['one', 'two', 'three', 'four']) ann.send({ type: 'message', text })
-  for (const id of [1, 2, 3]) t.match(await ann.next(), { type: 'message', id })
-  t.same(await ann.next(), { type: 'error', message: 'at most 3 messages per 10 s' })
-  await ann.ping()
-})
-
-t.test('a client that gets more than 10 error frames within 10 s is closed with 1008 and a reason; the others see it leave', async (t) => {
-  const { fastify, join } = await room(t)
-  const ann = await join('ann')
-  const mallory = await join('mallory')
-  t.match(await ann.next(), { type: 'join', name: 'mallory' })
-  for (let sent = 0; sent < 12; sent++) mallory.socket.send('{')
-  for (let error = 0; error < 10; error++) t.match(await mallory.next(), { type: 'error' })
-  t.same(await mallory.closed, { code: 1008, reason: 'more than 10 bad frames in 10 s' })
-  t.match(await ann.next(), { type: 'leave', name: 'mallory', online: 1 })
-  const text = await metrics(fastify)
-  t.match(text, /\nchat_errors_total\{reason="invalid_json"\} 11\n/, 'the frame sent after the 11th, once the socket was closing, went unread')
-  t.match(text, /\nchat_errors_total\{reason="abuse"\} 1\n/)
-})
+t.test(
+  'a client that gets more than 10 error frames within 10 s is closed with 1008 and a reason; the others see it leave',
+  async (t) => {
+    const { fastify, join } = await room(t)
+    const ann = await join('ann')
+    const mallory = await join('mallory')
+    t.match(await ann.next(), { type: 'join', name: 'mallory' })
+    for (let sent = 0; sent < 12; sent++) mallory.socket.send('{')
+    for (let error = 0; error < 10; error++) t.match(await mallory.next(), { type: 'error' })
+    t.same(await mallory.closed, { code: 1008, reason: 'more than 10 bad frames in 10 s' })
+    t.match(await ann.next(), { type: 'leave', name: 'mallory', online: 1 })
+    const text = await metrics(fastify)
+    t.match(text, /\nchat_errors_total\{reason="invalid_json"\} 11\n/, 'the frame sent after the 11th, once the socket was closing, went unread')
+    t.match(text, /\nchat_errors_total\{reason="abuse"\} 1\n/)
+  }
+)
 
 t.test('a frame over 6 × CHAT_MAX_MESSAGE_BYTES + 1 KiB closes the socket with 1009 and a reason', async (t) => {
   const { join } = await room(t)
@@ -221,21 +254,25 @@ t.test('a frame over 6 × CHAT_MAX_MESSAGE_BYTES + 1 KiB closes the socket with 
   t.same(await ann.closed, { code: 1009, reason: 'frame is 13025 bytes; at most 13024' })
 })
 
-t.test('the heartbeat closes a peer that does not answer pings, announced as leaving, and keeps one that does', async (t) => {
-  // Long enough that a busy machine answers a ping before the next: a timer that fires late runs before the I/O that waited.
-  const { join } = await room(t, { CHAT_HEARTBEAT_MS: '300' })
-  const live = await join('live')
-  let pings = 0
-  live.socket.on('ping', () => { pings++ })
-  const dead = await join('dead', { autoPong: false })
-  t.match(await live.next(), { type: 'join', name: 'dead', online: 2 })
-  t.same(await dead.closed, { code: 1006, reason: '' }, 'terminated, with no closing handshake')
-  t.match(await live.next(), { type: 'leave', name: 'dead', online: 1 })
-  const pingsThen = pings
-  await new Promise<void>((resolve) => { live.socket.on('ping', () => { if (pings >= pingsThen + 3) resolve() }) })
-  t.equal(live.socket.readyState, WebSocket.OPEN, 'the one that answers is still open three pings later')
-  await live.ping()
-})
+t.test(
+  'the heartbeat closes a peer that does not answer pings, announced as leaving, and keeps one that does',
+  async (t) => {
+    // Long enough that a busy machine answers a ping before the next: a timer that fires late runs before the I/O that
+    // waited.
+    const { join } = await room(t, { CHAT_HEARTBEAT_MS: '300' })
+    const live = await join('live')
+    let pings = 0
+    live.socket.on('ping', () => { pings++ })
+    const dead = await join('dead', { autoPong: false })
+    t.match(await live.next(), { type: 'join', name: 'dead', online: 2 })
+    t.same(await dead.closed, { code: 1006, reason: '' }, 'terminated, with no closing handshake')
+    t.match(await live.next(), { type: 'leave', name: 'dead', online: 1 })
+    const pingsThen = pings
+    await new Promise<void>((resolve) => { live.socket.on('ping', () => { if (pings >= pingsThen + 3) resolve() }) })
+    t.equal(live.socket.readyState, WebSocket.OPEN, 'the one that answers is still open three pings later')
+    await live.ping()
+  }
+)
 
 t.test('CHAT_HEARTBEAT_MS=0: no pings, and a peer that would not answer them stays', async (t) => {
   const { join } = await room(t, { CHAT_HEARTBEAT_MS: '0' })
@@ -275,8 +312,10 @@ t.test('/metrics counts the sockets open, the messages broadcast and the errors 
     '',
     '# HELP chat_errors_total Chat frames refused, and sockets closed for what they sent, by reason',
     '# TYPE chat_errors_total counter',
-    ...['invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse', 'unavailable']
-      .map((reason) => `chat_errors_total{reason="${reason}"} 0`)
+    ...[
+      'invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse',
+      'unavailable'
+    ].map((reason) => `chat_errors_total{reason="${reason}"} 0`)
   ].join('\n'))
   const ann = await join('ann')
   const bob = await join('bob')
@@ -304,7 +343,9 @@ t.test('/metrics counts the sockets open, the messages broadcast and the errors 
     'chat_errors_total{reason="abuse"}': 0,
     'chat_errors_total{reason="unavailable"}': 0
   }
-  for (const [series, value] of Object.entries(expected)) t.ok(text.includes(`\n${series} ${value}\n`), `${series} ${value}`)
+  for (const [series, value] of Object.entries(expected)) {
+    t.ok(text.includes(`\n${series} ${value}\n`), `${series} ${value}`)
+  }
 })
 
 t.test('a socket in the room is no request in flight, and its leaving is no abandoned request', async (t) => {
@@ -318,26 +359,30 @@ t.test('a socket in the room is no request in flight, and its leaving is no aban
   t.match(await ann.next(), { type: 'leave', name: 'bob' })
   const lines = logLines.map((line) => JSON.parse(line))
   t.notOk(lines.some(({ msg }) => msg === 'request aborted: the connection closed first'))
-  t.match(lines.filter(({ msg }) => msg === 'chat socket closed'), [{ level: 30, name: 'bob', code: 1005, reason: '', durationMs: Number }], 'one line when it closes, saying how')
+  t.match(lines.filter(({ msg }) => msg === 'chat socket closed'),
+    [{ level: 30, name: 'bob', code: 1005, reason: '', durationMs: Number }], 'one line when it closes, saying how')
 })
 
-t.test('a client that lets more than CHAT_MAX_BUFFERED_BYTES pile up unread is cut off, counted, and leaves', async (t) => {
-  const logLines: string[] = []
-  const { fastify, join } = await room(t, { LOG_LEVEL: 'warn', CHAT_MAX_BUFFERED_BYTES: '2000' }, logLines)
-  // Whatever the service sends ann stays in the service once she is in, as when she reads nothing and the kernel's
-  // buffers are full.
-  fastify.websocketServer.on('connection', (_socket: WebSocket, request: IncomingMessage) => {
-    if (request.url === '/chat?name=ann') request.socket.cork()
-  })
-  const ann = await ChatClient.connect(`ws://127.0.0.1:${(fastify.server.address() as AddressInfo).port}/chat?name=ann`)
-  const bob = await join('bob')
-  for (const text of ['a'.repeat(900), 'b'.repeat(900), 'c'.repeat(900)]) bob.send({ type: 'message', text })
-  t.same(await ann.closed, { code: 1006, reason: '' }, 'cut off, with no close frame')
-  const frames: Array<{ type: string, name?: string }> = []
-  while (frames.at(-1)?.type !== 'leave') frames.push(await bob.next())
-  t.match(frames.at(-1), { type: 'leave', name: 'ann', online: 1 })
-  t.match(await metrics(fastify), /\nchat_clients_dropped_total 1\n/)
-  const [line] = logLines.map((line) => JSON.parse(line) as { level: number, msg: string, bufferedBytes: number })
-  t.match(line, { level: 40, msg: 'chat socket dropped: its client reads too slowly' })
-  t.ok((line?.bufferedBytes as number) > 2000, `it held ${line?.bufferedBytes} bytes`)
-})
+t.test(
+  'a client that lets more than CHAT_MAX_BUFFERED_BYTES pile up unread is cut off, counted, and leaves',
+  async (t) => {
+    const logLines: string[] = []
+    const { fastify, join } = await room(t, { LOG_LEVEL: 'warn', CHAT_MAX_BUFFERED_BYTES: '2000' }, logLines)
+    // Whatever the service sends ann stays in the service once she is in, as when she reads nothing and the kernel's
+    // buffers are full.
+    fastify.websocketServer.on('connection', (_socket: WebSocket, request: IncomingMessage) => {
+      if (request.url === '/chat?name=ann') request.socket.cork()
+    })
+    const ann = await ChatClient.connect(`ws://127.0.0.1:${(fastify.server.address() as AddressInfo).port}/chat?name=ann`)
+    const bob = await join('bob')
+    for (const text of ['a'.repeat(900), 'b'.repeat(900), 'c'.repeat(900)]) bob.send({ type: 'message', text })
+    t.same(await ann.closed, { code: 1006, reason: '' }, 'cut off, with no close frame')
+    const frames: Array<{ type: string, name?: string }> = []
+    while (frames.at(-1)?.type !== 'leave') frames.push(await bob.next())
+    t.match(frames.at(-1), { type: 'leave', name: 'ann', online: 1 })
+    t.match(await metrics(fastify), /\nchat_clients_dropped_total 1\n/)
+    const [line] = logLines.map((line) => JSON.parse(line) as { level: number, msg: string, bufferedBytes: number })
+    t.match(line, { level: 40, msg: 'chat socket dropped: its client reads too slowly' })
+    t.ok((line?.bufferedBytes as number) > 2000, `it held ${line?.bufferedBytes} bytes`)
+  }
+)

@@ -11,44 +11,51 @@ import { ChatClient } from '../../helpers/ws-client.ts'
 // Redis is stopped and started again, and the readers are left a few of their retries while it is down.
 t.setTimeout(120_000)
 
-t.test('Redis down: newcomers closed with 1013, messages refused with an error frame, the rest stays; then back', async (t) => {
-  const redis = await redisServer(t)
-  const logLines: string[] = []
-  const a = await chatReplica(t, redis.url, { LOG_LEVEL: 'info' }, logLines)
-  const b = await chatReplica(t, redis.url)
-  const { client: ann } = await a.join('ann')
-  const { client: bob } = await b.join('bob')
-  t.match(await ann.next(), { type: 'join', name: 'bob' })
-  ann.send({ type: 'message', text: 'before' })
-  for (const client of [ann, bob]) t.match(await client.next(), { type: 'message', id: 1, text: 'before' })
+t.test(
+  'Redis down: newcomers closed with 1013, messages refused with an error frame, the rest stays; then back',
+  async (t) => {
+    const redis = await redisServer(t)
+    const logLines: string[] = []
+    const a = await chatReplica(t, redis.url, { LOG_LEVEL: 'info' }, logLines)
+    const b = await chatReplica(t, redis.url)
+    const { client: ann } = await a.join('ann')
+    const { client: bob } = await b.join('bob')
+    t.match(await ann.next(), { type: 'join', name: 'bob' })
+    ann.send({ type: 'message', text: 'before' })
+    for (const client of [ann, bob]) t.match(await client.next(), { type: 'message', id: 1, text: 'before' })
 
-  await redis.stop()
-  await until(() => a.fastify.redis?.up === false && b.fastify.redis?.up === false, 20_000)
-  const carol = await ChatClient.connect(a.url('carol'))
-  t.same(await carol.closed, { code: 1013, reason: 'Redis is unreachable' }, 'a newcomer is told to try again later')
-  await t.rejects(carol.next(), 'with no frame before')
-  ann.send({ type: 'message', text: 'during' })
-  t.same(await ann.next(), { type: 'error', message: 'message not sent: Redis is unreachable' })
-  await ann.ping()
-  await bob.ping()
-  // A few of the readers' retries, each a second apart: they say the outage once.
-  await new Promise((resolve) => setTimeout(resolve, 3000))
-  const text = await a.metrics()
-  t.match(text, /\nchat_errors_total\{reason="unavailable"\} 2\n/, 'the newcomer and the message')
-  t.match(text, /\nchat_messages_total 1\n/, 'the message not sent is not counted')
-  t.match(text, /\nchat_connections_open 1\n/, 'ann stays; carol is gone')
+    await redis.stop()
+    await until(() => a.fastify.redis?.up === false && b.fastify.redis?.up === false, 20_000)
+    const carol = await ChatClient.connect(a.url('carol'))
+    t.same(await carol.closed, { code: 1013, reason: 'Redis is unreachable' }, 'a newcomer is told to try again later')
+    await t.rejects(carol.next(), 'with no frame before')
+    ann.send({ type: 'message', text: 'during' })
+    t.same(await ann.next(), { type: 'error', message: 'message not sent: Redis is unreachable' })
+    await ann.ping()
+    await bob.ping()
+    // A few of the readers' retries, each a second apart: they say the outage once.
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const text = await a.metrics()
+    t.match(text, /\nchat_errors_total\{reason="unavailable"\} 2\n/, 'the newcomer and the message')
+    t.match(text, /\nchat_messages_total 1\n/, 'the message not sent is not counted')
+    t.match(text, /\nchat_connections_open 1\n/, 'ann stays; carol is gone')
 
-  await redis.start()
-  await until(() => a.fastify.redis?.up === true && b.fastify.redis?.up === true, 20_000)
-  ann.send({ type: 'message', text: 'after' })
-  for (const client of [ann, bob]) t.match(await client.next(), { type: 'message', id: 2, from: 'ann', text: 'after' }, 'across the replicas again, the id above the last though Redis lost its data')
-  const { history } = await b.join('dave')
-  t.match(history.messages, [{ id: 2, text: 'after' }], 'the history since Redis came back')
+    await redis.start()
+    await until(() => a.fastify.redis?.up === true && b.fastify.redis?.up === true, 20_000)
+    ann.send({ type: 'message', text: 'after' })
+    for (const client of [ann, bob]) {
+      t.match(await client.next(), { type: 'message', id: 2, from: 'ann', text: 'after' },
+        'across the replicas again, the id above the last though Redis lost its data')
+    }
+    const { history } = await b.join('dave')
+    t.match(history.messages, [{ id: 2, text: 'after' }], 'the history since Redis came back')
 
-  const lines = logLines.map((line) => JSON.parse(line) as { level: number, msg: string })
-  t.equal(lines.filter(({ msg }) => msg.startsWith('chat: cannot read the room from Redis')).length, 1, "A's reader said it once")
-  t.ok(lines.some(({ msg }) => msg === 'chat: reading the room from Redis again'), 'and that it reads again')
-})
+    const lines = logLines.map((line) => JSON.parse(line) as { level: number, msg: string })
+    t.equal(lines.filter(({ msg }) => msg.startsWith('chat: cannot read the room from Redis')).length, 1,
+      "A's reader said it once")
+    t.ok(lines.some(({ msg }) => msg === 'chat: reading the room from Redis again'), 'and that it reads again')
+  }
+)
 
 t.test('the close stops the reader at once, blocked in Redis or waiting for it', async (t) => {
   const redis = await redisServer(t)
@@ -56,7 +63,8 @@ t.test('the close stops the reader at once, blocked in Redis or waiting for it',
   const b = await chatReplica(t, redis.url)
   // Both readers wait in Redis for a frame, which no socket's leave brings at the close.
   const probe = new Redis(redis.url)
-  const blockedReaders = async (): Promise<number> => (await probe.client('LIST') as string).split('\n').filter((line) => line.includes(' name=async-service:chat ') && line.includes(' flags=b ')).length
+  const blockedReaders = async (): Promise<number> => (await probe.client('LIST') as string).split('\n')
+    .filter((line) => line.includes(' name=async-service:chat ') && line.includes(' flags=b ')).length
   while (await blockedReaders() < 2) await new Promise((resolve) => setTimeout(resolve, 10))
   probe.disconnect()
   let started = performance.now()

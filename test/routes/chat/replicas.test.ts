@@ -32,7 +32,8 @@ t.test('messages sent through both replicas reach the clients of both, senders i
   const seenByBob = await messages(bob, 6)
   t.same(seenByBob, seenByAnn, 'the same frames in the same order')
   t.same(seenByAnn.map(({ id }) => id), [1, 2, 3, 4, 5, 6], 'ids increasing across the replicas')
-  t.same(seenByAnn.filter(({ from }) => from === 'ann').map(({ text }) => text), ['ann 1', 'ann 2', 'ann 3'], "each sender's in the order sent")
+  t.same(seenByAnn.filter(({ from }) => from === 'ann').map(({ text }) => text), ['ann 1', 'ann 2', 'ann 3'],
+    "each sender's in the order sent")
   t.same(seenByAnn.filter(({ from }) => from === 'bob').map(({ text }) => text), ['bob 1', 'bob 2', 'bob 3'])
   for (const { metrics } of [a, b]) {
     const text = await metrics()
@@ -41,38 +42,47 @@ t.test('messages sent through both replicas reach the clients of both, senders i
   }
 })
 
-t.test('a newcomer on one replica gets the history made on the other, then its join with everyone online', async (t) => {
-  const redis = await redisServer(t)
-  const a = await chatReplica(t, redis.url, { CHAT_HISTORY: '2' })
-  const b = await chatReplica(t, redis.url, { CHAT_HISTORY: '2' })
-  const { client: ann } = await a.join('ann')
-  for (const text of ['one', 'two', 'three']) ann.send({ type: 'message', text })
-  await messages(ann, 3)
-  const { history, joined } = await b.join('carol')
-  t.match(history.messages, [{ id: 2, from: 'ann', text: 'two' }, { id: 3, from: 'ann', text: 'three' }], 'the last CHAT_HISTORY, oldest first')
-  t.equal(history.messages.length, 2)
-  t.match(joined, { type: 'join', name: 'carol', online: 2 })
-})
+t.test(
+  'a newcomer on one replica gets the history made on the other, then its join with everyone online',
+  async (t) => {
+    const redis = await redisServer(t)
+    const a = await chatReplica(t, redis.url, { CHAT_HISTORY: '2' })
+    const b = await chatReplica(t, redis.url, { CHAT_HISTORY: '2' })
+    const { client: ann } = await a.join('ann')
+    for (const text of ['one', 'two', 'three']) ann.send({ type: 'message', text })
+    await messages(ann, 3)
+    const { history, joined } = await b.join('carol')
+    t.match(history.messages, [{ id: 2, from: 'ann', text: 'two' }, { id: 3, from: 'ann', text: 'three' }],
+      'the last CHAT_HISTORY, oldest first')
+    t.equal(history.messages.length, 2)
+    t.match(joined, { type: 'join', name: 'carol', online: 2 })
+  }
+)
 
-t.test('joins and leaves are announced on both replicas with the sockets online on both; a stop closes its own', async (t) => {
-  const redis = await redisServer(t)
-  const a = await chatReplica(t, redis.url)
-  const b = await chatReplica(t, redis.url)
-  const { client: ann } = await a.join('ann')
-  const { client: bob } = await b.join('bob')
-  t.match(await ann.next(), { type: 'join', name: 'bob', online: 2 })
-  const { client: secondAnn, joined } = await b.join('ann')
-  t.match(joined, { online: 3 }, 'a name may join twice, on either replica')
-  for (const client of [ann, bob]) t.match(await client.next(), { type: 'join', name: 'ann', online: 3 })
-  await bob.close()
-  for (const client of [ann, secondAnn]) t.match(await client.next(), { type: 'leave', name: 'bob', online: 2 }, 'a leave on B')
-  secondAnn.socket.terminate()
-  t.match(await ann.next(), { type: 'leave', name: 'ann', online: 1 }, 'a socket that drops on B leaves too')
-  const { client: dave } = await b.join('dave')
-  t.match(await ann.next(), { type: 'join', name: 'dave', online: 2 })
-  await a.fastify.shutdown.stop()
-  t.same(await ann.closed, { code: 1001, reason: 'server stopping' })
-  t.match(await dave.next(), { type: 'leave', name: 'ann', online: 1 }, "A's socket announced as leaving as A stops")
-  const { joined: erin } = await b.join('erin')
-  t.match(erin, { online: 2 }, 'A counts for nothing once stopped')
-})
+t.test(
+  'joins and leaves are announced on both replicas with the sockets online on both; a stop closes its own',
+  async (t) => {
+    const redis = await redisServer(t)
+    const a = await chatReplica(t, redis.url)
+    const b = await chatReplica(t, redis.url)
+    const { client: ann } = await a.join('ann')
+    const { client: bob } = await b.join('bob')
+    t.match(await ann.next(), { type: 'join', name: 'bob', online: 2 })
+    const { client: secondAnn, joined } = await b.join('ann')
+    t.match(joined, { online: 3 }, 'a name may join twice, on either replica')
+    for (const client of [ann, bob]) t.match(await client.next(), { type: 'join', name: 'ann', online: 3 })
+    await bob.close()
+    for (const client of [ann, secondAnn]) {
+      t.match(await client.next(), { type: 'leave', name: 'bob', online: 2 }, 'a leave on B')
+    }
+    secondAnn.socket.terminate()
+    t.match(await ann.next(), { type: 'leave', name: 'ann', online: 1 }, 'a socket that drops on B leaves too')
+    const { client: dave } = await b.join('dave')
+    t.match(await ann.next(), { type: 'join', name: 'dave', online: 2 })
+    await a.fastify.shutdown.stop()
+    t.same(await ann.closed, { code: 1001, reason: 'server stopping' })
+    t.match(await dave.next(), { type: 'leave', name: 'ann', online: 1 }, "A's socket announced as leaving as A stops")
+    const { joined: erin } = await b.join('erin')
+    t.match(erin, { online: 2 }, 'A counts for nothing once stopped')
+  }
+)

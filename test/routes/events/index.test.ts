@@ -1,5 +1,6 @@
 // GET /events over real sockets: the stream's head and frames, heartbeats, replay from Last-Event-ID, the feed running
-// only while someone listens, 406 and 400, a stream that holds too much unsent, metrics, and shutdown with streams open.
+// only while someone listens, 406 and 400, a stream that holds too much unsent, metrics, and shutdown with streams
+// open.
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
@@ -10,7 +11,9 @@ import { readUntilClosed } from '../../helpers/sockets.ts'
 
 /** The app listening on a free port, updates every 20 ms from calls of 5 ms. */
 async function serve (t: Test, env: Record<string, string> = {}): Promise<{ fastify: FastifyInstance, port: number }> {
-  const fastify = await build(t, { env: { LIVE_INTERVAL_MS: '20', LIVE_CALL_LATENCY_MS: '5', SHUTDOWN_DELAY_MS: '0', ...env } })
+  const fastify = await build(t, {
+    env: { LIVE_INTERVAL_MS: '20', LIVE_CALL_LATENCY_MS: '5', SHUTDOWN_DELAY_MS: '0', ...env }
+  })
   await fastify.listen({ host: '127.0.0.1', port: 0 })
   return { fastify, port: (fastify.server.address() as { port: number }).port }
 }
@@ -40,40 +43,51 @@ async function listenedTo (fastify: FastifyInstance, port: number, updates: numb
   return await metric(fastify, 'live_updates_total')
 }
 
-t.test('a stream opens with the event-stream head and the retry advice, then an update event per call, numbered from 1', async (t) => {
-  const { port } = await serve(t, { LIVE_RETRY_MS: '1500' })
-  const stream = await openEventStream(port, { 'x-request-id': 'stream-1' })
-  t.teardown(stream.close)
-  t.equal(stream.response.statusCode, 200)
-  t.match(stream.response.headers, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache, no-transform',
-    'x-accel-buffering': 'no',
-    connection: 'close',
-    'x-request-id': 'stream-1',
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': /^default-src 'self';/
-  })
-  t.notOk('transfer-encoding' in stream.response.headers, 'no chunked framing: the body runs until the connection closes')
-  t.same(await stream.next(), { retry: '1500' })
-  for (const seq of [1, 2, 3]) {
-    const update = await stream.nextEvent('update')
-    t.equal(update.id, String(seq))
-    t.match(data(update), { seq, at: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, latencyMs: Number, ok: true })
+t.test(
+  'a stream opens with the event-stream head and the retry advice, then an update event per call, numbered from 1',
+  async (t) => {
+    const { port } = await serve(t, { LIVE_RETRY_MS: '1500' })
+    const stream = await openEventStream(port, { 'x-request-id': 'stream-1' })
+    t.teardown(stream.close)
+    t.equal(stream.response.statusCode, 200)
+    t.match(stream.response.headers, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      connection: 'close',
+      'x-request-id': 'stream-1',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': /^default-src 'self';/
+    })
+    t.notOk('transfer-encoding' in stream.response.headers,
+      'no chunked framing: the body runs until the connection closes')
+    t.same(await stream.next(), { retry: '1500' })
+    for (const seq of [1, 2, 3]) {
+      const update = await stream.nextEvent('update')
+      t.equal(update.id, String(seq))
+      t.match(data(update), { seq, at: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, latencyMs: Number, ok: true })
+    }
   }
-})
+)
 
 t.test('an open stream is an answered request: logged once as completed, and not in flight', async (t) => {
   const logLines: string[] = []
-  const fastify = await build(t, { logLines, env: { LOG_LEVEL: 'info', LIVE_INTERVAL_MS: '20', LIVE_CALL_LATENCY_MS: '5' } })
+  const fastify = await build(t, {
+    logLines,
+    env: { LOG_LEVEL: 'info', LIVE_INTERVAL_MS: '20', LIVE_CALL_LATENCY_MS: '5' }
+  })
   await fastify.listen({ host: '127.0.0.1', port: 0 })
   const stream = await openEventStream((fastify.server.address() as { port: number }).port)
   await stream.nextEvent('update')
   t.equal(await metric(fastify, 'http_requests_in_flight'), 1, 'only the scrape that asks')
-  t.equal(await metric(fastify, 'http_request_duration_seconds_count{method="GET",route="/events",status_code="200"}'), 1)
+  t.equal(
+    await metric(fastify, 'http_request_duration_seconds_count{method="GET",route="/events",status_code="200"}'),
+    1
+  )
   stream.close()
   await until(fastify, 'live_streams_open', 0)
-  const access = logLines.map((line) => JSON.parse(line) as { msg: string, url?: string }).filter(({ url }) => url === '/events')
+  const access = logLines.map((line) => JSON.parse(line) as { msg: string, url?: string })
+    .filter(({ url }) => url === '/events')
   t.match(access, [{ msg: 'request completed', statusCode: 200 }])
 })
 
@@ -126,9 +140,15 @@ t.test('an Accept header that excludes text/event-stream gets 406 JSON', async (
 t.test('a Last-Event-ID that is not an update\'s id gets 400 naming it', async (t) => {
   const fastify = await build(t)
   for (const id of ['abc', '-1', '1.5', '1234567890123456']) {
-    const response = await fastify.inject({ url: '/events', headers: { accept: 'text/event-stream', 'last-event-id': id } })
+    const response = await fastify.inject({
+      url: '/events',
+      headers: { accept: 'text/event-stream', 'last-event-id': id }
+    })
     t.equal(response.statusCode, 400, id)
-    t.match(response.json(), { message: 'headers/last-event-id must be the id of an update: a whole number of at most 15 digits', code: 'FST_ERR_VALIDATION' })
+    t.match(response.json(), {
+      message: 'headers/last-event-id must be the id of an update: a whole number of at most 15 digits',
+      code: 'FST_ERR_VALIDATION'
+    })
   }
 })
 
@@ -136,7 +156,10 @@ t.test('a ?lastEventId that is not an update\'s id gets 400 naming it', async (t
   const fastify = await build(t)
   const response = await fastify.inject({ url: '/events?lastEventId=x', headers: { accept: 'text/event-stream' } })
   t.equal(response.statusCode, 400)
-  t.match(response.json(), { message: 'querystring/lastEventId must be the id of an update: a whole number of at most 15 digits', code: 'FST_ERR_VALIDATION' })
+  t.match(response.json(), {
+    message: 'querystring/lastEventId must be the id of an update: a whole number of at most 15 digits',
+    code: 'FST_ERR_VALIDATION'
+  })
 })
 
 t.test('streams get a heartbeat comment every LIVE_HEARTBEAT_MS', async (t) => {
@@ -171,60 +194,75 @@ t.test('the feed runs only while someone listens: the last client leaving cancel
   t.equal(await metric(fastify, 'dependency_calls_in_flight'), 0)
 })
 
-t.test('a client that comes back with Last-Event-ID gets the updates it missed first, then the live ones', async (t) => {
-  const { fastify, port } = await serve(t)
-  const latest = await listenedTo(fastify, port, 4)
-  const back = await openEventStream(port, { 'last-event-id': '2' })
-  t.teardown(back.close)
-  t.same(await back.next(), { retry: '2000' })
-  for (let seq = 3; seq <= latest + 2; seq++) {
-    const update = await back.next()
-    t.equal(update.event, 'update')
-    t.equal(update.id, String(seq), seq <= latest ? `missed update ${seq} replayed` : `live update ${seq} follows`)
+t.test(
+  'a client that comes back with Last-Event-ID gets the updates it missed first, then the live ones',
+  async (t) => {
+    const { fastify, port } = await serve(t)
+    const latest = await listenedTo(fastify, port, 4)
+    const back = await openEventStream(port, { 'last-event-id': '2' })
+    t.teardown(back.close)
+    t.same(await back.next(), { retry: '2000' })
+    for (let seq = 3; seq <= latest + 2; seq++) {
+      const update = await back.next()
+      t.equal(update.event, 'update')
+      t.equal(update.id, String(seq), seq <= latest ? `missed update ${seq} replayed` : `live update ${seq} follows`)
+    }
   }
-})
+)
 
-t.test('?lastEventId does the same for a client that cannot send the header, and the header wins over it', async (t) => {
-  const { fastify, port } = await serve(t)
-  await listenedTo(fastify, port, 3)
-  const byQuery = await openEventStream(port, {}, '/events?lastEventId=2')
-  await byQuery.next()
-  t.equal((await byQuery.next()).id, '3', 'the update after 2 first')
-  byQuery.close()
-  const both = await openEventStream(port, { 'last-event-id': '1' }, '/events?lastEventId=2')
-  t.teardown(both.close)
-  await both.next()
-  t.equal((await both.next()).id, '2', 'the update after the header\'s 1 first')
-})
+t.test(
+  '?lastEventId does the same for a client that cannot send the header, and the header wins over it',
+  async (t) => {
+    const { fastify, port } = await serve(t)
+    await listenedTo(fastify, port, 3)
+    const byQuery = await openEventStream(port, {}, '/events?lastEventId=2')
+    await byQuery.next()
+    t.equal((await byQuery.next()).id, '3', 'the update after 2 first')
+    byQuery.close()
+    const both = await openEventStream(port, { 'last-event-id': '1' }, '/events?lastEventId=2')
+    t.teardown(both.close)
+    await both.next()
+    t.equal((await both.next()).id, '2', 'the update after the header\'s 1 first')
+  }
+)
 
-t.test('an id older than the replay buffer gets a lost event with how many are gone, then what the buffer has', async (t) => {
-  const { fastify, port } = await serve(t, { LIVE_REPLAY_SIZE: '2' })
-  const latest = await listenedTo(fastify, port, 5)
-  const back = await openEventStream(port, { 'last-event-id': '0' })
-  t.teardown(back.close)
-  t.same(await back.next(), { retry: '2000' })
-  const lost = await back.next()
-  t.equal(lost.event, 'lost')
-  t.same(data(lost), { missed: latest - 2 })
-  t.equal((await back.next()).id, String(latest - 1))
-  t.equal((await back.next()).id, String(latest))
-  t.equal((await back.nextEvent('update')).id, String(latest + 1), 'then the live ones')
-})
+t.test(
+  'an id older than the replay buffer gets a lost event with how many are gone, then what the buffer has',
+  async (t) => {
+    const { fastify, port } = await serve(t, { LIVE_REPLAY_SIZE: '2' })
+    const latest = await listenedTo(fastify, port, 5)
+    const back = await openEventStream(port, { 'last-event-id': '0' })
+    t.teardown(back.close)
+    t.same(await back.next(), { retry: '2000' })
+    const lost = await back.next()
+    t.equal(lost.event, 'lost')
+    t.same(data(lost), { missed: latest - 2 })
+    t.equal((await back.next()).id, String(latest - 1))
+    t.equal((await back.next()).id, String(latest))
+    t.equal((await back.nextEvent('update')).id, String(latest + 1), 'then the live ones')
+  }
+)
 
-t.test('an id ahead of the feed (from an earlier run) gets a lost event with an unknown count, then what the buffer has', async (t) => {
-  const { fastify, port } = await serve(t, { LIVE_REPLAY_SIZE: '2' })
-  const latest = await listenedTo(fastify, port, 3)
-  const back = await openEventStream(port, { 'last-event-id': '999999' })
-  t.teardown(back.close)
-  await back.next()
-  t.same(await back.next(), { event: 'lost', data: '{"missed":null}' })
-  t.equal((await back.next()).id, String(latest - 1))
-  t.equal((await back.next()).id, String(latest))
-})
+t.test(
+  'an id ahead of the feed (from an earlier run) gets a lost event with an unknown count, then what the buffer has',
+  async (t) => {
+    const { fastify, port } = await serve(t, { LIVE_REPLAY_SIZE: '2' })
+    const latest = await listenedTo(fastify, port, 3)
+    const back = await openEventStream(port, { 'last-event-id': '999999' })
+    t.teardown(back.close)
+    await back.next()
+    t.same(await back.next(), { event: 'lost', data: '{"missed":null}' })
+    t.equal((await back.next()).id, String(latest - 1))
+    t.equal((await back.next()).id, String(latest))
+  }
+)
 
 t.test('a stream that holds more than LIVE_MAX_BUFFERED_BYTES unsent is disconnected and counted', async (t) => {
   const logLines: string[] = []
-  const fastify = await build(t, { logLines, env: { LOG_LEVEL: 'warn', LIVE_INTERVAL_MS: '10', LIVE_CALL_LATENCY_MS: '0', LIVE_MAX_BUFFERED_BYTES: '2000' } })
+  const fastify = await build(t, {
+    logLines,
+    env: { LOG_LEVEL: 'warn', LIVE_INTERVAL_MS: '10', LIVE_CALL_LATENCY_MS: '0', LIVE_MAX_BUFFERED_BYTES: '2000' }
+  })
   // Every connection's writes stay in the service, as when a client reads nothing and the kernel's buffers are full.
   fastify.server.on('connection', (socket: Socket) => { socket.cork() })
   await fastify.listen({ host: '127.0.0.1', port: 0 })
@@ -258,5 +296,6 @@ t.test('on shutdown every stream gets a shutdown event and ends, and the stop co
 t.test('once the service drains, a new stream is refused with 503 and Retry-After', async (t) => {
   const fastify = await build(t, { env: { SHUTDOWN_DELAY_MS: '0' } })
   await fastify.shutdown.stop()
-  await t.rejects(fastify.live.open(undefined as never), { statusCode: 503, message: 'The service is shutting down', headers: { 'retry-after': '1' } })
+  await t.rejects(fastify.live.open(undefined as never),
+    { statusCode: 503, message: 'The service is shutting down', headers: { 'retry-after': '1' } })
 })

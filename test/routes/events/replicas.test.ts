@@ -20,7 +20,9 @@ interface Replica {
 async function replicas (t: Test, env: Record<string, string> = {}): Promise<{ a: Replica, b: Replica, redis: Redis }> {
   const server = await redisServer(t)
   const start = async (): Promise<Replica> => {
-    const fastify = await build(t, { env: { REDIS_URL: server.url, LIVE_INTERVAL_MS: '20', LIVE_CALL_LATENCY_MS: '5', SHUTDOWN_DELAY_MS: '0', ...env } })
+    const fastify = await build(t, {
+      env: { REDIS_URL: server.url, LIVE_INTERVAL_MS: '20', LIVE_CALL_LATENCY_MS: '5', SHUTDOWN_DELAY_MS: '0', ...env }
+    })
     await fastify.listen({ host: '127.0.0.1', port: 0 })
     await until(() => fastify.redis?.up === true, 20_000)
     return { fastify, port: (fastify.server.address() as { port: number }).port }
@@ -55,26 +57,30 @@ async function leave (stream: EventStreamClient, replica: Replica): Promise<void
   await until(() => replica.fastify.live.count < open, 20_000)
 }
 
-t.test('streams on both replicas get the same updates, numbered one after another, made by one replica alone', async (t) => {
-  const { a, b } = await replicas(t)
-  const onA = await openEventStream(a.port)
-  t.teardown(onA.close)
-  const first = Number((await onA.nextEvent('update')).id)
-  const onB = await openEventStream(b.port)
-  t.teardown(onB.close)
-  const [fromB] = await nextIds(onB, 1)
-  const fromA = await nextIds(onA, (fromB as number) - first + 19)
-  const fromBLater = await nextIds(onB, 19)
-  t.same(fromA, run(first + 1, fromA.length), 'replica A: every number once, in order')
-  t.same([fromB, ...fromBLater], run(fromB as number, 20), 'replica B: every number once, in order')
-  t.same(fromA.slice(-20), [fromB, ...fromBLater], 'the same updates on both')
-  const madeByA = await metric(a, 'live_updates_total')
-  const madeByB = await metric(b, 'live_updates_total')
-  t.ok(madeByA === 0 || madeByB === 0, `one replica made them all: ${madeByA} and ${madeByB}`)
-  t.ok(madeByA + madeByB >= (fromB as number) + 19, 'counted where they were made')
-  const callsOf = async (replica: Replica): Promise<number> => await metric(replica, 'dependency_calls_total{outcome="ok"}')
-  t.equal(Math.min(await callsOf(a), await callsOf(b)), 0, 'the other made no call')
-})
+t.test(
+  'streams on both replicas get the same updates, numbered one after another, made by one replica alone',
+  async (t) => {
+    const { a, b } = await replicas(t)
+    const onA = await openEventStream(a.port)
+    t.teardown(onA.close)
+    const first = Number((await onA.nextEvent('update')).id)
+    const onB = await openEventStream(b.port)
+    t.teardown(onB.close)
+    const [fromB] = await nextIds(onB, 1)
+    const fromA = await nextIds(onA, (fromB as number) - first + 19)
+    const fromBLater = await nextIds(onB, 19)
+    t.same(fromA, run(first + 1, fromA.length), 'replica A: every number once, in order')
+    t.same([fromB, ...fromBLater], run(fromB as number, 20), 'replica B: every number once, in order')
+    t.same(fromA.slice(-20), [fromB, ...fromBLater], 'the same updates on both')
+    const madeByA = await metric(a, 'live_updates_total')
+    const madeByB = await metric(b, 'live_updates_total')
+    t.ok(madeByA === 0 || madeByB === 0, `one replica made them all: ${madeByA} and ${madeByB}`)
+    t.ok(madeByA + madeByB >= (fromB as number) + 19, 'counted where they were made')
+    const callsOf = async (replica: Replica): Promise<number> =>
+      await metric(replica, 'dependency_calls_total{outcome="ok"}')
+    t.equal(Math.min(await callsOf(a), await callsOf(b)), 0, 'the other made no call')
+  }
+)
 
 t.test('an update is the same on both replicas, to the byte', async (t) => {
   const { a, b } = await replicas(t)
@@ -88,25 +94,28 @@ t.test('an update is the same on both replicas, to the byte', async (t) => {
   t.match(data(seen), { seq: Number(seen.id), at: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, latencyMs: Number, ok: true })
 })
 
-t.test('a client that comes back to the other replica with Last-Event-ID gets what it missed, then the live updates', async (t) => {
-  const { a, b } = await replicas(t)
-  // A stream on B keeps the feed going while the client is away.
-  const keeper = await openEventStream(b.port)
-  t.teardown(keeper.close)
-  const client = await openEventStream(a.port)
-  const [last] = await nextIds(client, 1)
-  await leave(client, a)
-  await nextIds(keeper, 5)
-  const back = await openEventStream(b.port, { 'last-event-id': String(last) })
-  t.teardown(back.close)
-  t.same(await back.next(), { retry: '2000' })
-  const ids = await nextIds(back, 10)
-  t.same(ids, run((last as number) + 1, 10), 'from the one after its last, none missed, none twice')
-  const again = await openEventStream(a.port, {}, `/events?lastEventId=${ids[9] as number}`)
-  t.teardown(again.close)
-  await again.next()
-  t.equal(Number((await again.next()).id), (ids[9] as number) + 1, 'and back on A by ?lastEventId')
-})
+t.test(
+  'a client that comes back to the other replica with Last-Event-ID gets what it missed, then the live updates',
+  async (t) => {
+    const { a, b } = await replicas(t)
+    // A stream on B keeps the feed going while the client is away.
+    const keeper = await openEventStream(b.port)
+    t.teardown(keeper.close)
+    const client = await openEventStream(a.port)
+    const [last] = await nextIds(client, 1)
+    await leave(client, a)
+    await nextIds(keeper, 5)
+    const back = await openEventStream(b.port, { 'last-event-id': String(last) })
+    t.teardown(back.close)
+    t.same(await back.next(), { retry: '2000' })
+    const ids = await nextIds(back, 10)
+    t.same(ids, run((last as number) + 1, 10), 'from the one after its last, none missed, none twice')
+    const again = await openEventStream(a.port, {}, `/events?lastEventId=${ids[9] as number}`)
+    t.teardown(again.close)
+    await again.next()
+    t.equal(Number((await again.next()).id), (ids[9] as number) + 1, 'and back on A by ?lastEventId')
+  }
+)
 
 t.test('an id older than the replay buffer gets a lost event from either replica, then what is kept', async (t) => {
   const { a, b } = await replicas(t, { LIVE_REPLAY_SIZE: '2' })
@@ -121,7 +130,8 @@ t.test('an id older than the replay buffer gets a lost event from either replica
   const [kept, newer] = [await back.next(), await back.next()]
   const missed = (data(lost) as { missed: number }).missed
   t.ok(missed >= 3, `${missed} no longer kept`)
-  t.same([kept.event, Number(kept.id), Number(newer.id)], ['update', missed + 1, missed + 2], 'the two kept, after the lost ones')
+  t.same([kept.event, Number(kept.id), Number(newer.id)], ['update', missed + 1, missed + 2],
+    'the two kept, after the lost ones')
   const ahead = await openEventStream(b.port, { 'last-event-id': '999999' })
   t.teardown(ahead.close)
   await ahead.next()
@@ -135,7 +145,9 @@ t.test('when the producer\'s last stream closes, the other replica takes over, a
   const onB = await openEventStream(b.port)
   t.teardown(onB.close)
   await nextIds(onB, 1)
-  const producer = await metric(a, 'live_updates_total') > 0 ? { replica: a, stream: onA, other: b } : { replica: b, stream: onB, other: a }
+  const producer = await metric(a, 'live_updates_total') > 0
+    ? { replica: a, stream: onA, other: b }
+    : { replica: b, stream: onB, other: a }
   const before = await metric(producer.other, 'live_updates_total')
   t.equal(before, 0, 'the other made none so far')
   await leave(producer.stream, producer.replica)
@@ -149,39 +161,46 @@ t.test('when the producer\'s last stream closes, the other replica takes over, a
   onA.close()
 })
 
-t.test('the feed stops when nobody listens on any replica: no call, nothing appended, the lease given up', async (t) => {
-  const { a, b, redis } = await replicas(t)
-  const onA = await openEventStream(a.port)
-  const onB = await openEventStream(b.port)
-  await nextIds(onA, 3)
-  await nextIds(onB, 1)
-  await leave(onA, a)
-  await nextIds(onB, 3)
-  await leave(onB, b)
-  while (await redis.exists('live:producer') === 1) await sleep(10)
-  const newest = async (): Promise<string | undefined> => (await redis.xrevrange('live:updates', '+', '-', 'COUNT', 1))[0]?.[0]
-  const last = await newest()
-  const calls = async (): Promise<number[]> => [await metric(a, 'dependency_calls_in_flight'), await metric(b, 'dependency_calls_in_flight')]
-  await sleep(300)
-  t.equal(await newest(), last, 'nothing appended since, in 15 intervals')
-  t.same(await calls(), [0, 0], 'no call in progress')
-  const back = await openEventStream(b.port)
-  t.teardown(back.close)
-  const [next] = await nextIds(back, 1)
-  t.equal(next, Number(last?.split('-')[0]) + 1, 'and it starts again where it was')
-})
+t.test(
+  'the feed stops when nobody listens on any replica: no call, nothing appended, the lease given up',
+  async (t) => {
+    const { a, b, redis } = await replicas(t)
+    const onA = await openEventStream(a.port)
+    const onB = await openEventStream(b.port)
+    await nextIds(onA, 3)
+    await nextIds(onB, 1)
+    await leave(onA, a)
+    await nextIds(onB, 3)
+    await leave(onB, b)
+    while (await redis.exists('live:producer') === 1) await sleep(10)
+    const newest = async (): Promise<string | undefined> =>
+      (await redis.xrevrange('live:updates', '+', '-', 'COUNT', 1))[0]?.[0]
+    const last = await newest()
+    const calls = async (): Promise<number[]> =>
+      [await metric(a, 'dependency_calls_in_flight'), await metric(b, 'dependency_calls_in_flight')]
+    await sleep(300)
+    t.equal(await newest(), last, 'nothing appended since, in 15 intervals')
+    t.same(await calls(), [0, 0], 'no call in progress')
+    const back = await openEventStream(b.port)
+    t.teardown(back.close)
+    const [next] = await nextIds(back, 1)
+    t.equal(next, Number(last?.split('-')[0]) + 1, 'and it starts again where it was')
+  }
+)
 
 t.test('updates gone from Redis before a replica read them are told to its streams as a lost event', async (t) => {
   const { a, redis } = await replicas(t)
   // Another replica makes the feed: here, the test.
   await redis.set('live:producer', 'another replica', 'PX', 60_000)
   const append = async (seq: number): Promise<unknown> =>
-    await redis.xadd('live:updates', `${seq}-0`, 'update', JSON.stringify({ at: '2026-11-26T18:46:06.956Z', latencyMs: 100, ok: true }))
+    await redis.xadd('live:updates', `${seq}-0`, 'update',
+      JSON.stringify({ at: '2026-11-26T18:46:06.956Z', latencyMs: 100, ok: true }))
   const stream = await openEventStream(a.port)
   t.teardown(stream.close)
   await append(1)
   t.equal((await stream.nextEvent('update')).id, '1')
   await append(4)
   t.same(await stream.next(), { event: 'lost', data: '{"missed":2}' }, 'updates 2 and 3')
-  t.same(await stream.next(), { event: 'update', id: '4', data: '{"seq":4,"at":"2026-11-26T18:46:06.956Z","latencyMs":100,"ok":true}' })
+  t.same(await stream.next(),
+    { event: 'update', id: '4', data: '{"seq":4,"at":"2026-11-26T18:46:06.956Z","latencyMs":100,"ok":true}' })
 })

@@ -47,7 +47,11 @@ t.test('every call failed: 502 JSON', async (t) => {
   for (const mode of ['parallel', 'sequential']) {
     const response = await fastify.inject(`/fanout?calls=3&mode=${mode}`)
     t.equal(response.statusCode, 502, mode)
-    t.same(response.json(), { statusCode: 502, error: 'Bad Gateway', message: 'All 3 dependency calls failed: The dependency failed: the dependency failed' })
+    t.same(response.json(), {
+      statusCode: 502,
+      error: 'Bad Gateway',
+      message: 'All 3 dependency calls failed: The dependency failed: the dependency failed'
+    })
   }
 })
 
@@ -56,23 +60,40 @@ t.test('past the deadline, the whole answers 504 and no call is left running', a
   const started = performance.now()
   const response = await fastify.inject('/fanout?calls=10&mode=sequential')
   t.equal(response.statusCode, 504)
-  t.same(response.json(), { statusCode: 504, error: 'Gateway Timeout', message: 'The request took longer than its deadline of 250 ms' })
+  t.same(response.json(),
+    { statusCode: 504, error: 'Gateway Timeout', message: 'The request took longer than its deadline of 250 ms' })
   t.ok(performance.now() - started < 900, 'did not wait for the ten calls')
   t.equal(fastify.dependency.inFlight, 0)
 })
 
-t.test('calls from 1 to FANOUT_MAX_CALLS, mode parallel or sequential; anything else is 400 naming the field', async (t) => {
-  const fastify = await build(t, { env: { ROOT_DELAY_MS: '0', FANOUT_MAX_CALLS: '5' } })
-  t.equal((await fastify.inject('/fanout?calls=1')).statusCode, 200)
-  t.equal((await fastify.inject('/fanout?calls=5')).statusCode, 200)
-  for (const query of ['', '?calls=0', '?calls=6', '?calls=abc', '?calls=1.5', '?calls=-1', '?calls=', '?calls=1&calls=2', '?calls=1e1', '?mode=parallel']) {
-    const response = await fastify.inject(`/fanout${query}`)
-    t.equal(response.statusCode, 400, query)
-    t.same(response.json(), { statusCode: 400, error: 'Bad Request', message: 'querystring/calls must be an integer from 1 to 5', code: 'FST_ERR_VALIDATION' })
+t.test(
+  'calls from 1 to FANOUT_MAX_CALLS, mode parallel or sequential; anything else is 400 naming the field',
+  async (t) => {
+    const fastify = await build(t, { env: { ROOT_DELAY_MS: '0', FANOUT_MAX_CALLS: '5' } })
+    t.equal((await fastify.inject('/fanout?calls=1')).statusCode, 200)
+    t.equal((await fastify.inject('/fanout?calls=5')).statusCode, 200)
+    for (const query of [
+      '', '?calls=0', '?calls=6', '?calls=abc', '?calls=1.5', '?calls=-1', '?calls=', '?calls=1&calls=2', '?calls=1e1',
+      '?mode=parallel'
+    ]) {
+      const response = await fastify.inject(`/fanout${query}`)
+      t.equal(response.statusCode, 400, query)
+      t.same(response.json(), {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'querystring/calls must be an integer from 1 to 5',
+        code: 'FST_ERR_VALIDATION'
+      })
+    }
+    for (const query of ['?calls=2&mode=both', '?calls=2&mode=', '?calls=2&mode=PARALLEL']) {
+      const response = await fastify.inject(`/fanout${query}`)
+      t.equal(response.statusCode, 400, query)
+      t.same(response.json(), {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'querystring/mode must be parallel or sequential',
+        code: 'FST_ERR_VALIDATION'
+      })
+    }
   }
-  for (const query of ['?calls=2&mode=both', '?calls=2&mode=', '?calls=2&mode=PARALLEL']) {
-    const response = await fastify.inject(`/fanout${query}`)
-    t.equal(response.statusCode, 400, query)
-    t.same(response.json(), { statusCode: 400, error: 'Bad Request', message: 'querystring/mode must be parallel or sequential', code: 'FST_ERR_VALIDATION' })
-  }
-})
+)

@@ -1,4 +1,5 @@
-// GET /health and GET /ready: liveness stays 200 while the loop turns; readiness says 503 while stopping or under pressure.
+// GET /health and GET /ready: liveness stays 200 while the loop turns; readiness says 503 while stopping or under
+// pressure.
 import t from 'tap'
 import { build } from '../../helpers/app.ts'
 
@@ -12,14 +13,16 @@ t.test('both answer 200 JSON and write no access line at info', async (t) => {
     t.same(response.json(), { status: 'ok' })
   }
   await fastify.inject('/sync')
-  t.match(logLines.map((line) => JSON.parse(line)), [{ msg: 'request completed', url: '/sync' }], 'only /sync was logged')
+  t.match(logLines.map((line) => JSON.parse(line)), [{ msg: 'request completed', url: '/sync' }],
+    'only /sync was logged')
   t.equal(logLines.length, 1)
 })
 
 t.test('from the start of a stop /ready says 503 while the service still serves; /health stays 200', async (t) => {
   const fastify = await build(t, { env: { SHUTDOWN_DELAY_MS: '60000' } })
   const stopped = fastify.shutdown.stop()
-  const [ready, health, sync] = await Promise.all(['/ready', '/health', '/sync'].map(async (url) => await fastify.inject(url)))
+  const [ready, health, sync] = await Promise.all(['/ready', '/health', '/sync'].map(async (url) =>
+    await fastify.inject(url)))
   t.equal(ready?.statusCode, 503)
   t.same(ready?.json(), { status: 'stopping' })
   t.equal(health?.statusCode, 200)
@@ -36,31 +39,39 @@ function blockLoop (ms: number): void {
   while (performance.now() < until);
 }
 
-t.test('a blocked event loop puts the service under pressure: requests get 503 with Retry-After, /ready 503, /health 200', async (t) => {
-  const fastify = await build(t, { env: { MAX_EVENT_LOOP_DELAY_MS: '100' } })
-  t.equal((await fastify.inject('/sync')).statusCode, 200, 'no pressure before')
-  blockLoop(1500)
-  // The plugin samples the loop's delay once a second; the sample after the block sees it.
-  while (!fastify.isUnderPressure()) await new Promise((resolve) => setImmediate(resolve))
-  const [sync, ready, health] = await Promise.all(['/sync', '/ready', '/health'].map(async (url) => await fastify.inject(url)))
-  t.equal(sync?.statusCode, 503)
-  t.equal(sync?.headers['retry-after'], '10')
-  t.match(sync?.headers, { 'x-content-type-options': 'nosniff', 'x-request-id': String }, 'with the headers of every answer')
-  t.same(sync?.json(), { statusCode: 503, error: 'Service Unavailable', message: 'Service Unavailable' })
-  t.equal(ready?.statusCode, 503)
-  t.same(ready?.json(), { status: 'under pressure' })
-  t.equal(health?.statusCode, 200)
-  t.same(health?.json(), { status: 'ok' })
-})
-
-t.test('the memory thresholds come from config: over MAX_RSS_BYTES or MAX_HEAP_USED_BYTES, the service is under pressure', async (t) => {
-  for (const variable of ['MAX_RSS_BYTES', 'MAX_HEAP_USED_BYTES']) {
-    const fastify = await build(t, { env: { [variable]: '1' } })
-    while (!fastify.isUnderPressure()) await new Promise((resolve) => setTimeout(resolve, 50))
-    t.equal((await fastify.inject('/')).statusCode, 503, variable)
-    t.equal((await fastify.inject('/ready')).statusCode, 503, variable)
+t.test(
+  'a blocked event loop puts the service under pressure: requests get 503 with Retry-After, /ready 503, /health 200',
+  async (t) => {
+    const fastify = await build(t, { env: { MAX_EVENT_LOOP_DELAY_MS: '100' } })
+    t.equal((await fastify.inject('/sync')).statusCode, 200, 'no pressure before')
+    blockLoop(1500)
+    // The plugin samples the loop's delay once a second; the sample after the block sees it.
+    while (!fastify.isUnderPressure()) await new Promise((resolve) => setImmediate(resolve))
+    const [sync, ready, health] = await Promise.all(['/sync', '/ready', '/health'].map(async (url) =>
+      await fastify.inject(url)))
+    t.equal(sync?.statusCode, 503)
+    t.equal(sync?.headers['retry-after'], '10')
+    t.match(sync?.headers, { 'x-content-type-options': 'nosniff', 'x-request-id': String },
+      'with the headers of every answer')
+    t.same(sync?.json(), { statusCode: 503, error: 'Service Unavailable', message: 'Service Unavailable' })
+    t.equal(ready?.statusCode, 503)
+    t.same(ready?.json(), { status: 'under pressure' })
+    t.equal(health?.statusCode, 200)
+    t.same(health?.json(), { status: 'ok' })
   }
-})
+)
+
+t.test(
+  'the memory thresholds come from config: over MAX_RSS_BYTES or MAX_HEAP_USED_BYTES, the service is under pressure',
+  async (t) => {
+    for (const variable of ['MAX_RSS_BYTES', 'MAX_HEAP_USED_BYTES']) {
+      const fastify = await build(t, { env: { [variable]: '1' } })
+      while (!fastify.isUnderPressure()) await new Promise((resolve) => setTimeout(resolve, 50))
+      t.equal((await fastify.inject('/')).statusCode, 503, variable)
+      t.equal((await fastify.inject('/ready')).statusCode, 503, variable)
+    }
+  }
+)
 
 t.test('with the thresholds at 0, nothing is checked: the same blocked loop sheds nothing', async (t) => {
   const fastify = await build(t, { env: { MAX_EVENT_LOOP_DELAY_MS: '0' } })

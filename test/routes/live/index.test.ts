@@ -8,7 +8,8 @@ t.test('GET /live answers the page as HTML, under the Content-Security-Policy, w
   const response = await fastify.inject('/live')
   t.equal(response.statusCode, 200)
   t.equal(response.headers['content-type'], HTML)
-  t.equal(response.headers['content-security-policy'], "default-src 'self';base-uri 'self';font-src 'self' https: data:;" +
+  t.equal(response.headers['content-security-policy'],
+    "default-src 'self';base-uri 'self';font-src 'self' https: data:;" +
     "form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';" +
     "script-src-attr 'none';style-src 'self' https: 'unsafe-inline'")
   t.match(response.body, /^<!doctype html>/i)
@@ -26,8 +27,11 @@ t.test('the page is in the OpenAPI document, tagged "live"', async (t) => {
   t.match(document.paths['/live'].get, {
     tags: ['live'],
     summary: 'A page for people: the live updates as they arrive, and the chat',
-    responses: { 200: { description: 'The page; its script and style are under /assets/', content: { 'text/html': {} } } }
+    responses: {
+      200: { description: 'The page; its script and style are under /assets/', content: { 'text/html': {} } }
+    }
   })
-  t.match(document.tags.find((tag: { name: string }) => tag.name === 'live'), { description: 'Live updates as they happen, and the page that shows them beside the chat' },
+  t.match(document.tags.find((tag: { name: string }) => tag.name === 'live'),
+    { description: 'Live updates as they happen, and the page that shows them beside the chat' },
     'the tag is described with the others')
 })

@@ -9,7 +9,12 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
 /** POST /tasks with `body` as JSON. */
 async function post (fastify: FastifyInstance, body: unknown): Promise<LightMyRequestResponse> {
-  return await fastify.inject({ method: 'POST', url: '/tasks', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) })
+  return await fastify.inject({
+    method: 'POST',
+    url: '/tasks',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify(body)
+  })
 }
 
 /** GET `url` until the task it shows is no longer pending; `withinMs` is only there so that a broken test ends. */
@@ -38,7 +43,9 @@ t.test('POST /tasks answers 202 at once with the id and state, and Location to p
   const polled = await fastify.inject(response.headers.location as string)
   t.equal(polled.statusCode, 200)
   t.match(polled.headers['content-type'], /^application\/json/)
-  t.same(polled.json(), { id, state: 'pending', latencyMs: 10_000, createdAt: polled.json().createdAt, startedAt: polled.json().startedAt })
+  t.same(polled.json(), {
+    id, state: 'pending', latencyMs: 10_000, createdAt: polled.json().createdAt, startedAt: polled.json().startedAt
+  })
 })
 
 t.test('a task polled until it ends is done, with its times in order and its latency between them', async (t) => {
@@ -47,7 +54,8 @@ t.test('a task polled until it ends is done, with its times in order and its lat
   const task = await poll(fastify, response.headers.location as string)
   t.match(task, { id: response.json().id, state: 'done', latencyMs: 300, createdAt: ISO, startedAt: ISO, endedAt: ISO })
   t.notOk('error' in task)
-  const [created, started, ended] = [task.createdAt, task.startedAt, task.endedAt].map((time) => Date.parse(time as string)) as [number, number, number]
+  const [created, started, ended] = [task.createdAt, task.startedAt, task.endedAt]
+    .map((time) => Date.parse(time as string)) as [number, number, number]
   t.ok(created <= started && started <= ended, 'created, started, ended, in that order')
   t.ok(ended - started >= 295, `ended at least its latency after it started (${ended - started} ms)`)
 })
@@ -58,8 +66,11 @@ t.test('a task whose call fails is failed, with the error; logged; and the servi
   const response = await post(fastify, { latencyMs: 0 })
   t.equal(response.statusCode, 202)
   const { id } = response.json()
-  t.match(await poll(fastify, `/tasks/${id}`), { id, state: 'failed', error: 'The dependency failed: the dependency failed', endedAt: ISO })
-  t.match(logLines.map((line) => JSON.parse(line)), [{ level: 40, msg: 'background task failed', taskId: id, reason: 'The dependency failed: the dependency failed' }])
+  t.match(await poll(fastify, `/tasks/${id}`),
+    { id, state: 'failed', error: 'The dependency failed: the dependency failed', endedAt: ISO })
+  t.match(logLines.map((line) => JSON.parse(line)), [{
+    level: 40, msg: 'background task failed', taskId: id, reason: 'The dependency failed: the dependency failed'
+  }])
   t.equal(logLines.length, 1, 'once')
   t.equal((await fastify.inject('/sync')).statusCode, 200, 'still serving')
   t.equal((await post(fastify, { latencyMs: 0 })).statusCode, 202, 'still accepting tasks')
@@ -70,38 +81,59 @@ t.test('GET /tasks/:id of an unknown id is 404 JSON naming it; an id that is not
   const unknown = await fastify.inject('/tasks/00000000-0000-4000-8000-000000000000')
   t.equal(unknown.statusCode, 404)
   t.match(unknown.headers['content-type'], /^application\/json/)
-  t.same(unknown.json(), { statusCode: 404, error: 'Not Found', message: 'Task 00000000-0000-4000-8000-000000000000 not found' })
+  t.same(unknown.json(),
+    { statusCode: 404, error: 'Not Found', message: 'Task 00000000-0000-4000-8000-000000000000 not found' })
   const malformed = await fastify.inject('/tasks/42')
   t.equal(malformed.statusCode, 400)
-  t.same(malformed.json(), { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: 'params/id must match format "uuid"' })
+  t.same(malformed.json(), {
+    statusCode: 400, error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: 'params/id must match format "uuid"'
+  })
 })
 
-t.test('a body that is not { "latencyMs": n }, n an integer from 0 to TASKS_MAX_LATENCY_MS, is refused with 400 naming the field', async (t) => {
-  const fastify = await build(t, { env: { TASKS_MAX_LATENCY_MS: '1000' } })
-  const latency = {
-    statusCode: 400,
-    error: 'Bad Request',
-    code: 'FST_ERR_VALIDATION',
-    message: 'body/latencyMs must be an integer number of ms from 0 to 1000'
+t.test(
+  'a body that is not { "latencyMs": n }, n an integer from 0 to TASKS_MAX_LATENCY_MS, ' +
+    'is refused with 400 naming the field',
+  async (t) => {
+    const fastify = await build(t, { env: { TASKS_MAX_LATENCY_MS: '1000' } })
+    const latency = {
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'FST_ERR_VALIDATION',
+      message: 'body/latencyMs must be an integer number of ms from 0 to 1000'
+    }
+    for (const body of [
+      {}, { latencyMs: -1 }, { latencyMs: 1001 }, { latencyMs: '5' }, { latencyMs: 1.5 }, { latencyMs: null },
+      [], [{ latencyMs: 5 }], 5, 'five', null
+    ]) {
+      const response = await post(fastify, body)
+      t.equal(response.statusCode, 400, JSON.stringify(body))
+      t.match(response.headers['content-type'], /^application\/json/)
+      t.same(response.json(), latency)
+    }
+    for (const [body, field] of [
+      [{ latencyMs: 5, priority: 'high' }, 'priority'],
+      [{ priority: 'high', latencyMs: 5 }, 'priority'],
+      [{ latencyMs: -1, priority: 'high' }, 'priority'],
+      [{ latency: 5 }, 'latency']
+    ] as const) {
+      const response = await post(fastify, body)
+      t.equal(response.statusCode, 400, JSON.stringify(body))
+      t.same(response.json(), { ...latency, message: `body/${field} is not allowed: the body has latencyMs only` })
+    }
+    t.same((await fastify.inject({ method: 'POST', url: '/tasks' })).json(), latency, 'no body')
+    t.same((await fastify.inject({
+      method: 'POST', url: '/tasks', headers: { 'content-type': 'text/plain' }, payload: 'latencyMs=5'
+    })).json(), latency, 'not JSON')
+    const invalid = await fastify.inject({
+      method: 'POST', url: '/tasks', headers: { 'content-type': 'application/json' }, payload: '{"latencyMs":'
+    })
+    t.equal(invalid.statusCode, 400, 'invalid JSON')
+    t.match(invalid.json(), { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_CTP_INVALID_JSON_BODY' })
+    for (const latencyMs of [0, 1000]) {
+      t.equal((await post(fastify, { latencyMs })).statusCode, 202, `${latencyMs} is accepted`)
+    }
   }
-  for (const body of [{}, { latencyMs: -1 }, { latencyMs: 1001 }, { latencyMs: '5' }, { latencyMs: 1.5 }, { latencyMs: null }, [], [{ latencyMs: 5 }], 5, 'five', null]) {
-    const response = await post(fastify, body)
-    t.equal(response.statusCode, 400, JSON.stringify(body))
-    t.match(response.headers['content-type'], /^application\/json/)
-    t.same(response.json(), latency)
-  }
-  for (const [body, field] of [[{ latencyMs: 5, priority: 'high' }, 'priority'], [{ priority: 'high', latencyMs: 5 }, 'priority'], [{ latencyMs: -1, priority: 'high' }, 'priority'], [{ latency: 5 }, 'latency']] as const) {
-    const response = await post(fastify, body)
-    t.equal(response.statusCode, 400, JSON.stringify(body))
-    t.same(response.json(), { ...latency, message: `body/${field} is not allowed: the body has latencyMs only` })
-  }
-  t.same((await fastify.inject({ method: 'POST', url: '/tasks' })).json(), latency, 'no body')
-  t.same((await fastify.inject({ method: 'POST', url: '/tasks', headers: { 'content-type': 'text/plain' }, payload: 'latencyMs=5' })).json(), latency, 'not JSON')
-  const invalid = await fastify.inject({ method: 'POST', url: '/tasks', headers: { 'content-type': 'application/json' }, payload: '{"latencyMs":' })
-  t.equal(invalid.statusCode, 400, 'invalid JSON')
-  t.match(invalid.json(), { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_CTP_INVALID_JSON_BODY' })
-  for (const latencyMs of [0, 1000]) t.equal((await post(fastify, { latencyMs })).statusCode, 202, `${latencyMs} is accepted`)
-})
+)
 
 t.test('with TASKS_MAX_PENDING tasks pending, POST /tasks is 503 JSON with Retry-After', async (t) => {
   const fastify = await build(t, { env: { TASKS_MAX_PENDING: '2', SHUTDOWN_TIMEOUT_MS: '400' } })
@@ -121,7 +153,8 @@ t.test('an ended task is 404 once TASKS_TTL_MS has passed since its end', async 
   await new Promise((resolve) => setTimeout(resolve, Date.parse(task.endedAt as string) + 2100 - Date.now()))
   const expired = await fastify.inject(location)
   t.equal(expired.statusCode, 404)
-  t.same(expired.json(), { statusCode: 404, error: 'Not Found', message: `Task ${location.slice('/tasks/'.length)} not found` })
+  t.same(expired.json(),
+    { statusCode: 404, error: 'Not Found', message: `Task ${location.slice('/tasks/'.length)} not found` })
 })
 
 t.test('GET /metrics shows background_tasks by state', async (t) => {
@@ -130,7 +163,11 @@ t.test('GET /metrics shows background_tasks by state', async (t) => {
   await poll(fastify, (await post(fastify, { latencyMs: 0 })).headers.location as string)
   const metrics = (await fastify.inject('/metrics')).body
   t.match(metrics, '\n# TYPE background_tasks gauge\n')
-  t.match(metrics, '\nbackground_tasks{state="pending"} 1\nbackground_tasks{state="done"} 0\nbackground_tasks{state="failed"} 1\nbackground_tasks{state="cancelled"} 0\n')
+  t.match(metrics,
+    '\nbackground_tasks{state="pending"} 1' +
+    '\nbackground_tasks{state="done"} 0' +
+    '\nbackground_tasks{state="failed"} 1' +
+    '\nbackground_tasks{state="cancelled"} 0\n')
 })
 
 t.test('a task accepted just before the app closes ends done during the close', async (t) => {

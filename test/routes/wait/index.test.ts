@@ -31,24 +31,30 @@ t.test('GET /wait?seconds=2 answers "Waited 2 seconds!" after 2 s', async (t) =>
   t.ok(performance.now() - started >= 1995)
 })
 
-t.test('seconds up to MAX_WAIT_SECONDS is accepted; beyond it, refused in the same words and code as any bad value', async (t) => {
-  const fastify = await build(t, { env: { MAX_WAIT_SECONDS: '0.1' } })
-  t.equal((await fastify.inject('/wait?seconds=0.1')).statusCode, 200)
-  for (const value of ['0.11', 'abc']) {
-    const response = await fastify.inject(`/wait?seconds=${value}`)
-    t.equal(response.statusCode, 400, `seconds=${value}`)
-    t.same(response.json(), {
-      statusCode: 400,
-      error: 'Bad Request',
-      code: 'FST_ERR_VALIDATION',
-      message: 'querystring/seconds must be a decimal number of seconds from 0 to 0.1'
-    })
+t.test(
+  'seconds up to MAX_WAIT_SECONDS is accepted; beyond it, refused in the same words and code as any bad value',
+  async (t) => {
+    const fastify = await build(t, { env: { MAX_WAIT_SECONDS: '0.1' } })
+    t.equal((await fastify.inject('/wait?seconds=0.1')).statusCode, 200)
+    for (const value of ['0.11', 'abc']) {
+      const response = await fastify.inject(`/wait?seconds=${value}`)
+      t.equal(response.statusCode, 400, `seconds=${value}`)
+      t.same(response.json(), {
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'FST_ERR_VALIDATION',
+        message: 'querystring/seconds must be a decimal number of seconds from 0 to 0.1'
+      })
+    }
   }
-})
+)
 
 t.test('anything but a plain decimal from 0 to 60 is refused with a 400 that says so in words', async (t) => {
   const fastify = await build(t)
-  const refused = ['abc', '', '-1', '61', '60.01', '1e400', 'Infinity', '-Infinity', 'NaN', '0x10', ' 2', '1e1', '+1', '1.', '.5', '1,5']
+  const refused = [
+    'abc', '', '-1', '61', '60.01', '1e400', 'Infinity', '-Infinity', 'NaN', '0x10', ' 2', '1e1', '+1', '1.', '.5',
+    '1,5'
+  ]
   const expected = {
     statusCode: 400,
     error: 'Bad Request',

@@ -16,36 +16,39 @@ function listener (t: Test): { listener: (data: string) => void, frames: Array<R
   }
 }
 
-t.test('joins, messages and leaves reach the listeners in the order they happen, each frame the same text for all', async (t) => {
-  const hub = new MemoryChatHub(2)
-  const ann = listener(t)
-  const bob = listener(t)
-  await hub.join('ann', ann.listener)
-  await hub.say('ann', 'one')
-  await hub.join('bob', bob.listener)
-  await hub.say('bob', 'two')
-  await hub.say('ann', 'three')
-  await hub.leave(bob.listener)
-  await hub.say('ann', 'four')
-  t.same(ann.frames, [
-    { type: 'history', messages: [] },
-    { type: 'join', name: 'ann', online: 1 },
-    { type: 'message', id: 1, from: 'ann', text: 'one' },
-    { type: 'join', name: 'bob', online: 2 },
-    { type: 'message', id: 2, from: 'bob', text: 'two' },
-    { type: 'message', id: 3, from: 'ann', text: 'three' },
-    { type: 'leave', name: 'bob', online: 1 },
-    { type: 'message', id: 4, from: 'ann', text: 'four' }
-  ])
-  t.match(bob.frames, [
-    { type: 'history', messages: [{ type: 'message', id: 1, from: 'ann', text: 'one' }] },
-    { type: 'join', name: 'bob', online: 2 },
-    { type: 'message', id: 2 },
-    { type: 'message', id: 3 }
-  ])
-  t.equal(bob.frames.length, 4, 'nothing after its leave')
-  const carol = listener(t)
-  await hub.join('carol', carol.listener)
-  t.same((carol.frames[0]?.messages as Array<{ id: number }>).map(({ id }) => id), [3, 4], 'the last 2, oldest first')
-  await hub.close()
-})
+t.test(
+  'joins, messages and leaves reach the listeners in the order they happen, each frame the same text for all',
+  async (t) => {
+    const hub = new MemoryChatHub(2)
+    const ann = listener(t)
+    const bob = listener(t)
+    await hub.join('ann', ann.listener)
+    await hub.say('ann', 'one')
+    await hub.join('bob', bob.listener)
+    await hub.say('bob', 'two')
+    await hub.say('ann', 'three')
+    await hub.leave(bob.listener)
+    await hub.say('ann', 'four')
+    t.same(ann.frames, [
+      { type: 'history', messages: [] },
+      { type: 'join', name: 'ann', online: 1 },
+      { type: 'message', id: 1, from: 'ann', text: 'one' },
+      { type: 'join', name: 'bob', online: 2 },
+      { type: 'message', id: 2, from: 'bob', text: 'two' },
+      { type: 'message', id: 3, from: 'ann', text: 'three' },
+      { type: 'leave', name: 'bob', online: 1 },
+      { type: 'message', id: 4, from: 'ann', text: 'four' }
+    ])
+    t.match(bob.frames, [
+      { type: 'history', messages: [{ type: 'message', id: 1, from: 'ann', text: 'one' }] },
+      { type: 'join', name: 'bob', online: 2 },
+      { type: 'message', id: 2 },
+      { type: 'message', id: 3 }
+    ])
+    t.equal(bob.frames.length, 4, 'nothing after its leave')
+    const carol = listener(t)
+    await hub.join('carol', carol.listener)
+    t.same((carol.frames[0]?.messages as Array<{ id: number }>).map(({ id }) => id), [3, 4], 'the last 2, oldest first')
+    await hub.close()
+  }
+)

@@ -36,9 +36,13 @@ async function replica (t: Test, url: string, countTtlMs?: number, readerUrl = u
   const reader = new Redis(readerUrl, options)
   for (const connection of [client, reader]) connection.on('error', () => {})
   const lines: Line[] = []
-  const record = (level: string) => (object: unknown, msg?: string) => { lines.push({ level, msg: msg ?? String(object) }) }
+  const record = (level: string) => (object: unknown, msg?: string) => {
+    lines.push({ level, msg: msg ?? String(object) })
+  }
   const log = { info: record('info'), warn: record('warn'), error: record('error') } as unknown as FastifyBaseLogger
-  const hub = new RedisChatHub({ client, reader, historySize: 1000, log, ...(countTtlMs === undefined ? {} : { countTtlMs }) })
+  const hub = new RedisChatHub({
+    client, reader, historySize: 1000, log, ...(countTtlMs === undefined ? {} : { countTtlMs })
+  })
   t.teardown(async () => {
     await hub.close()
     client.disconnect()
@@ -85,50 +89,62 @@ function listener (): { listener: Listener, frames: any[] } {
 
 /** The ids of the messages a socket saw, in its history and after. */
 function messageIds (frames: any[]): number[] {
-  return frames.flatMap((frame) => frame.type === 'history' ? frame.messages.map((message: { id: number }) => message.id) : frame.type === 'message' ? [frame.id] : [])
+  return frames.flatMap((frame) => frame.type === 'history'
+    ? frame.messages.map((message: { id: number }) => message.id)
+    : frame.type === 'message' ? [frame.id] : [])
 }
 
-t.test('newcomers seated on one replica while another sends get every message once, in order, across the history', async (t) => {
-  const redis = await redisServer(t)
-  const a = await replica(t, redis.url)
-  const b = await replica(t, redis.url)
-  let sent = 0
-  const sending = (async () => { while (sent < 300) { await a.hub.say('ann', `#${++sent}`) } })()
-  const newcomers: Array<ReturnType<typeof listener>> = []
-  while (sent < 250) {
-    const newcomer = listener()
-    newcomers.push(newcomer)
-    await b.hub.join('bob', newcomer.listener)
+t.test(
+  'newcomers seated on one replica while another sends get every message once, in order, across the history',
+  async (t) => {
+    const redis = await redisServer(t)
+    const a = await replica(t, redis.url)
+    const b = await replica(t, redis.url)
+    let sent = 0
+    const sending = (async () => { while (sent < 300) { await a.hub.say('ann', `#${++sent}`) } })()
+    const newcomers: Array<ReturnType<typeof listener>> = []
+    // `sent` grows as `sending` runs, between this loop's awaits.
+    for (;;) {
+      if (sent >= 250) break
+      const newcomer = listener()
+      newcomers.push(newcomer)
+      await b.hub.join('bob', newcomer.listener)
+    }
+    await sending
+    t.ok(newcomers.length > 5, `${newcomers.length} newcomers`)
+    for (const { frames } of newcomers) await until(() => messageIds(frames).at(-1) === 300, 20_000)
+    for (const [index, { frames }] of newcomers.entries()) {
+      t.same(messageIds(frames), Array.from({ length: 300 }, (_, i) => i + 1),
+        `newcomer ${index + 1}: none twice, none missing`)
+      t.equal(frames[0].type, 'history')
+      t.match(frames.find((frame) => frame.type === 'join'), { name: 'bob', online: index + 1 },
+        'its own join after the history')
+    }
   }
-  await sending
-  t.ok(newcomers.length > 5, `${newcomers.length} newcomers`)
-  for (const { frames } of newcomers) await until(() => messageIds(frames).at(-1) === 300, 20_000)
-  for (const [index, { frames }] of newcomers.entries()) {
-    t.same(messageIds(frames), Array.from({ length: 300 }, (_, i) => i + 1), `newcomer ${index + 1}: none twice, none missing`)
-    t.equal(frames[0].type, 'history')
-    t.match(frames.find((frame) => frame.type === 'join'), { name: 'bob', online: index + 1 }, 'its own join after the history')
-  }
-})
+)
 
-t.test('a newcomer seated before the reader of its replica has reached Redis gets its join and all after it', async (t) => {
-  const redis = await redisServer(t)
-  const a = await replica(t, redis.url)
-  await a.hub.say('ann', 'before')
-  const way = await heldWay(t, redis.port)
-  const b = await replica(t, redis.url, undefined, way.url)
-  const bob = listener()
-  await b.hub.join('bob', bob.listener)
-  for (const text of ['one', 'two']) await a.hub.say('ann', text)
-  t.equal(bob.frames.length, 1, 'the history at once; the rest waits for the reader')
-  way.release()
-  await until(() => bob.frames.length === 4, 20_000)
-  t.match(bob.frames, [
-    { type: 'history', messages: [{ type: 'message', id: 1, from: 'ann', text: 'before' }] },
-    { type: 'join', name: 'bob', online: 1 },
-    { type: 'message', id: 2, text: 'one' },
-    { type: 'message', id: 3, text: 'two' }
-  ])
-})
+t.test(
+  'a newcomer seated before the reader of its replica has reached Redis gets its join and all after it',
+  async (t) => {
+    const redis = await redisServer(t)
+    const a = await replica(t, redis.url)
+    await a.hub.say('ann', 'before')
+    const way = await heldWay(t, redis.port)
+    const b = await replica(t, redis.url, undefined, way.url)
+    const bob = listener()
+    await b.hub.join('bob', bob.listener)
+    for (const text of ['one', 'two']) await a.hub.say('ann', text)
+    t.equal(bob.frames.length, 1, 'the history at once; the rest waits for the reader')
+    way.release()
+    await until(() => bob.frames.length === 4, 20_000)
+    t.match(bob.frames, [
+      { type: 'history', messages: [{ type: 'message', id: 1, from: 'ann', text: 'before' }] },
+      { type: 'join', name: 'bob', online: 1 },
+      { type: 'message', id: 2, text: 'one' },
+      { type: 'message', id: 3, text: 'two' }
+    ])
+  }
+)
 
 t.test('a leave right after its join is announced after it; a closed replica counts its sockets no more', async (t) => {
   const redis = await redisServer(t)
@@ -156,55 +172,61 @@ t.test('a leave right after its join is announced after it; a closed replica cou
   t.match(dave.frames[1], { type: 'join', name: 'dave', online: 2 }, 'bob and dave: carol went with her replica')
 })
 
-t.test('a replica that stops without a close is no longer counted online once its count expires; one alive stays', async (t) => {
-  const redis = await redisServer(t)
-  const dying = await replica(t, redis.url, 500)
-  // Its count refreshed every 400 ms: it stays counted long past its lifetime.
-  const living = await replica(t, redis.url, 1200)
-  const ann = listener()
-  await dying.hub.join('ann', ann.listener)
-  const bob = listener()
-  await living.hub.join('bob', bob.listener)
-  await until(() => bob.frames.length === 2)
-  t.match(bob.frames[1], { type: 'join', name: 'bob', online: 2 }, 'both counted')
-  // Its connections gone, as when its process is killed: nothing refreshes its count.
-  dying.client.disconnect()
-  dying.reader.disconnect()
-  await new Promise((resolve) => setTimeout(resolve, 2000))
-  const other = await replica(t, redis.url)
-  const carol = listener()
-  await other.hub.join('carol', carol.listener)
-  await until(() => carol.frames.length === 2)
-  t.match(carol.frames[1], { type: 'join', name: 'carol', online: 2 }, 'bob and carol, not ann')
-})
+t.test(
+  'a replica that stops without a close is no longer counted online once its count expires; one alive stays',
+  async (t) => {
+    const redis = await redisServer(t)
+    const dying = await replica(t, redis.url, 500)
+    // Its count refreshed every 400 ms: it stays counted long past its lifetime.
+    const living = await replica(t, redis.url, 1200)
+    const ann = listener()
+    await dying.hub.join('ann', ann.listener)
+    const bob = listener()
+    await living.hub.join('bob', bob.listener)
+    await until(() => bob.frames.length === 2)
+    t.match(bob.frames[1], { type: 'join', name: 'bob', online: 2 }, 'both counted')
+    // Its connections gone, as when its process is killed: nothing refreshes its count.
+    dying.client.disconnect()
+    dying.reader.disconnect()
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    const other = await replica(t, redis.url)
+    const carol = listener()
+    await other.hub.join('carol', carol.listener)
+    await until(() => carol.frames.length === 2)
+    t.match(carol.frames[1], { type: 'join', name: 'carol', online: 2 }, 'bob and carol, not ann')
+  }
+)
 
-t.test('Redis restarted empty: the reader says so once and reads again, and ids go on above the last the sender saw', async (t) => {
-  const redis = await redisServer(t)
-  // No refresh within the test: the sender alone keeps its ids going on.
-  const a = await replica(t, redis.url, 3_600_000)
-  const ann = listener()
-  await a.hub.join('ann', ann.listener)
-  const leaving = listener()
-  await a.hub.join('ann', leaving.listener)
-  for (const text of ['one', 'two', 'three']) await a.hub.say('ann', text)
-  await until(() => messageIds(ann.frames).length === 3)
+t.test(
+  'Redis restarted empty: the reader says so once and reads again, and ids go on above the last the sender saw',
+  async (t) => {
+    const redis = await redisServer(t)
+    // No refresh within the test: the sender alone keeps its ids going on.
+    const a = await replica(t, redis.url, 3_600_000)
+    const ann = listener()
+    await a.hub.join('ann', ann.listener)
+    const leaving = listener()
+    await a.hub.join('ann', leaving.listener)
+    for (const text of ['one', 'two', 'three']) await a.hub.say('ann', text)
+    await until(() => messageIds(ann.frames).length === 3)
 
-  await redis.stop()
-  await until(() => a.lines.some(({ msg }) => msg.startsWith('chat: cannot read the room')), 20_000)
-  await t.rejects(a.hub.say('ann', 'lost'), { message: 'Redis is unreachable' })
-  await a.hub.leave(leaving.listener)
-  await redis.start()
-  await until(() => a.lines.some(({ msg }) => msg === 'chat: reading the room from Redis again'), 20_000)
-  t.same(a.lines.map(({ level }) => level), ['warn', 'info'], 'one warning for the outage, one line when it ends')
+    await redis.stop()
+    await until(() => a.lines.some(({ msg }) => msg.startsWith('chat: cannot read the room')), 20_000)
+    await t.rejects(a.hub.say('ann', 'lost'), { message: 'Redis is unreachable' })
+    await a.hub.leave(leaving.listener)
+    await redis.start()
+    await until(() => a.lines.some(({ msg }) => msg === 'chat: reading the room from Redis again'), 20_000)
+    t.same(a.lines.map(({ level }) => level), ['warn', 'info'], 'one warning for the outage, one line when it ends')
 
-  await until(() => a.client.status === 'ready', 20_000)
-  await a.hub.say('ann', 'four')
-  await until(() => messageIds(ann.frames).length === 4, 20_000)
-  t.match(ann.frames.at(-1), { type: 'message', id: 4, from: 'ann', text: 'four' }, 'id 4, not 1')
-  const bob = listener()
-  await a.hub.join('bob', bob.listener)
-  t.same(bob.frames[0].messages.map(({ text }: { text: string }) => text), ['four'], 'the history since')
-})
+    await until(() => a.client.status === 'ready', 20_000)
+    await a.hub.say('ann', 'four')
+    await until(() => messageIds(ann.frames).length === 4, 20_000)
+    t.match(ann.frames.at(-1), { type: 'message', id: 4, from: 'ann', text: 'four' }, 'id 4, not 1')
+    const bob = listener()
+    await a.hub.join('bob', bob.listener)
+    t.same(bob.frames[0].messages.map(({ text }: { text: string }) => text), ['four'], 'the history since')
+  }
+)
 
 t.test('Redis restarted empty: a refresh puts back the count of its replica and the highest id it saw', async (t) => {
   const redis = await redisServer(t)
@@ -224,7 +246,8 @@ t.test('Redis restarted empty: a refresh puts back the count of its replica and 
   await newcomer.hub.join('carl', carl.listener)
   await newcomer.hub.say('carl', 'four')
   await until(() => carl.frames.length === 3)
-  t.match(carl.frames.slice(1), [{ type: 'join', name: 'carl', online: 2 }, { type: 'message', id: 4, text: 'four' }], 'rita counted, id 4')
+  t.match(carl.frames.slice(1), [{ type: 'join', name: 'carl', online: 2 }, { type: 'message', id: 4, text: 'four' }],
+    'rita counted, id 4')
 })
 
 t.test('Redis answering with an error: the message is not sent, and the error is logged', async (t) => {

@@ -66,7 +66,8 @@ t.test('DEPENDENCY_URL, an origin, and DEPENDENCY_SEED, an integer, have no defa
     }, url)
   }
   t.match(await loadConfig({ DEPENDENCY_SEED: '42' }), { ok: true, config: { DEPENDENCY_SEED: 42 } })
-  t.same(await loadConfig({ DEPENDENCY_SEED: '-1' }), { ok: false, problems: ['DEPENDENCY_SEED must be an integer from 0 to 4294967295 (got "-1")'] })
+  t.same(await loadConfig({ DEPENDENCY_SEED: '-1' }),
+    { ok: false, problems: ['DEPENDENCY_SEED must be an integer from 0 to 4294967295 (got "-1")'] })
 })
 
 t.test('REDIS_URL and OTEL_EXPORTER_OTLP_ENDPOINT, URLs, have no default; OTEL_SERVICE_NAME has one', async (t) => {
@@ -94,19 +95,44 @@ t.test('TRUST_PROXY names addresses, CIDRs or proxy-addr\'s keywords, comma-sepa
   for (const value of ['10.0.0.0/8;rm', 'a b', ',', 'true?']) {
     t.same(await loadConfig({ TRUST_PROXY: value }), {
       ok: false,
-      problems: [`TRUST_PROXY must be addresses or CIDRs, comma-separated, such as 10.0.0.0/8, 127.0.0.1 (got ${JSON.stringify(value)})`]
+      problems: [
+        'TRUST_PROXY must be addresses or CIDRs, comma-separated, such as 10.0.0.0/8, 127.0.0.1 ' +
+          `(got ${JSON.stringify(value)})`
+      ]
     }, value)
   }
 })
 
 t.test('strings are converted, empty values count as unset, unknown variables are ignored', async (t) => {
-  const result = await loadConfig({ PORT: '0', HOST: '', MAX_WAIT_SECONDS: '2.25', LOG_LEVEL: 'silent', PATH: '/bin', NODE_ENV: 'test' })
-  t.match(result, { ok: true, config: { PORT: 0, HOST: '127.0.0.1', MAX_WAIT_SECONDS: 2.25, LOG_LEVEL: 'silent', NODE_ENV: 'test' } })
+  const result = await loadConfig({
+    PORT: '0', HOST: '', MAX_WAIT_SECONDS: '2.25', LOG_LEVEL: 'silent', PATH: '/bin', NODE_ENV: 'test'
+  })
+  t.match(result, {
+    ok: true, config: { PORT: 0, HOST: '127.0.0.1', MAX_WAIT_SECONDS: 2.25, LOG_LEVEL: 'silent', NODE_ENV: 'test' }
+  })
   t.notOk('PATH' in (result.ok ? result.config : {}))
 })
 
 t.test('every duration takes 0 and at most an hour', async (t) => {
-  const durations = ['ROOT_DELAY_MS', 'WAIT_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'CONNECTION_TIMEOUT_MS', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS', 'MAX_EVENT_LOOP_DELAY_MS', 'REQUEST_DEADLINE_MS', 'DEPENDENCY_JITTER_MS', 'DEPENDENCY_QUEUE_TIMEOUT_MS', 'TASKS_TTL_MS', 'TASKS_MAX_LATENCY_MS', 'LIVE_CALL_LATENCY_MS', 'LIVE_HEARTBEAT_MS', 'LIVE_RETRY_MS', 'CHAT_HEARTBEAT_MS']
+  const durations = [
+    'ROOT_DELAY_MS',
+    'WAIT_DELAY_MS',
+    'REQUEST_TIMEOUT_MS',
+    'KEEP_ALIVE_TIMEOUT_MS',
+    'CONNECTION_TIMEOUT_MS',
+    'SHUTDOWN_DELAY_MS',
+    'SHUTDOWN_TIMEOUT_MS',
+    'MAX_EVENT_LOOP_DELAY_MS',
+    'REQUEST_DEADLINE_MS',
+    'DEPENDENCY_JITTER_MS',
+    'DEPENDENCY_QUEUE_TIMEOUT_MS',
+    'TASKS_TTL_MS',
+    'TASKS_MAX_LATENCY_MS',
+    'LIVE_CALL_LATENCY_MS',
+    'LIVE_HEARTBEAT_MS',
+    'LIVE_RETRY_MS',
+    'CHAT_HEARTBEAT_MS'
+  ]
   for (const name of durations) {
     t.match(await loadConfig({ [name]: '0' }), { ok: true, config: { [name]: 0 } }, `${name}=0`)
     t.match(await loadConfig({ [name]: '3600000' }), { ok: true, config: { [name]: 3_600_000 } }, `${name}=3600000`)
@@ -196,7 +222,8 @@ t.test('.env fills what the environment leaves unset or empty, and its bad value
       'WAIT_DELAY_MS must be an integer from 0 to 3600000 (got "soon" from .env)'
     ]
   })
-  t.match(await loadConfig({ LOG_LEVEL: 'warn' }, { PORT: '4000', LOG_LEVEL: 'debug' }), { ok: true, config: { PORT: 4000, LOG_LEVEL: 'warn' } })
+  t.match(await loadConfig({ LOG_LEVEL: 'warn' }, { PORT: '4000', LOG_LEVEL: 'debug' }),
+    { ok: true, config: { PORT: 4000, LOG_LEVEL: 'warn' } })
   t.match(await loadConfig({}, { PORT: '' }), { ok: true, config: { PORT: 3000 } }, 'empty in .env counts as unset too')
 })
 

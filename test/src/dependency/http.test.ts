@@ -5,7 +5,8 @@ import { Cancellation } from '../../../src/http/cancellation.ts'
 import { HttpDependency, type HttpDependencyOptions } from '../../../src/dependency/http.ts'
 import { nothingListening, serve, until, upstream } from '../../helpers/upstream.ts'
 
-// Its waits run to several seconds (timeouts the tests pass through); on a busy machine the file may take several times that.
+// Its waits run to several seconds (timeouts the tests pass through); on a busy machine the file may take several times
+// that.
 t.setTimeout(120_000)
 
 function client (t: Test, options: HttpDependencyOptions): HttpDependency {
@@ -75,7 +76,9 @@ t.test('seconds are written as a plain decimal, however small or odd the latency
 
 t.test('a pool of 1 keeps one connection alive for every call, after an error answer too', async (t) => {
   let answered = 0
-  const server = await serve(t, (request, response) => { response.writeHead(++answered === 1 ? 500 : 200).end('Waited 0 seconds!') })
+  const server = await serve(t, (request, response) => {
+    response.writeHead(++answered === 1 ? 500 : 200).end('Waited 0 seconds!')
+  })
   const dependency = client(t, { origin: server.origin, poolSize: 1 })
   await t.rejects(dependency.call({ latencyMs: 0 }), { name: 'DependencyError', failure: 'failed' })
   await dependency.call({ latencyMs: 0 })
@@ -84,26 +87,29 @@ t.test('a pool of 1 keeps one connection alive for every call, after an error an
   t.equal(server.connections, 1)
 })
 
-t.test('a pool of 2 calls the upstream 2 at once, over 2 connections; the others queue and follow in order', async (t) => {
-  const up = await upstream(t)
-  const dependency = client(t, { origin: up.origin, poolSize: 2 })
-  const finished: number[] = []
-  const started = performance.now()
-  const calls = [0, 1, 2, 3, 4].map(async (index) => {
-    await dependency.call({ latencyMs: 150 })
-    finished.push(index)
-  })
-  t.equal(dependency.inFlight, 2)
-  t.equal(dependency.queued, 3)
-  await Promise.all(calls)
-  t.same(finished, [0, 1, 2, 3, 4])
-  t.ok(performance.now() - started >= 3 * 150 - 15, 'three rounds of 150 ms')
-  t.equal(up.urls.length, 5)
-  t.equal(up.maxConcurrent, 2, 'the upstream never had more than 2 at once')
-  t.equal(up.connections, 2)
-  t.equal(dependency.inFlight, 0)
-  t.equal(dependency.queued, 0)
-})
+t.test(
+  'a pool of 2 calls the upstream 2 at once, over 2 connections; the others queue and follow in order',
+  async (t) => {
+    const up = await upstream(t)
+    const dependency = client(t, { origin: up.origin, poolSize: 2 })
+    const finished: number[] = []
+    const started = performance.now()
+    const calls = [0, 1, 2, 3, 4].map(async (index) => {
+      await dependency.call({ latencyMs: 150 })
+      finished.push(index)
+    })
+    t.equal(dependency.inFlight, 2)
+    t.equal(dependency.queued, 3)
+    await Promise.all(calls)
+    t.same(finished, [0, 1, 2, 3, 4])
+    t.ok(performance.now() - started >= 3 * 150 - 15, 'three rounds of 150 ms')
+    t.equal(up.urls.length, 5)
+    t.equal(up.maxConcurrent, 2, 'the upstream never had more than 2 at once')
+    t.equal(up.connections, 2)
+    t.equal(dependency.inFlight, 0)
+    t.equal(dependency.queued, 0)
+  }
+)
 
 t.test('a call answers how long the upstream took, not what it asked for', async (t) => {
   const server = await serve(t, (request, response) => { setTimeout(() => response.end('Waited 0 seconds!'), 300) })
@@ -130,7 +136,8 @@ t.test('a call that waits longer than the queue timeout is rejected, and the ups
   const started = performance.now()
   const error = await rejection(dependency.call({ latencyMs: 1 }))
   const waited = performance.now() - started
-  t.match(error, { name: 'DependencyError', failure: 'rejected', message: 'no connection to the dependency was free within 100 ms' })
+  t.match(error,
+    { name: 'DependencyError', failure: 'rejected', message: 'no connection to the dependency was free within 100 ms' })
   t.ok(waited >= 95 && waited < 5000, `after the queue timeout (${Math.round(waited)} ms)`)
   t.equal(dependency.queued, 0)
   dependency.cancelAll(new Error('done'))
@@ -155,23 +162,28 @@ t.test('a queued call that is cancelled leaves the queue at once; the next in li
   t.same(up.urls, ['/wait?seconds=0.100', '/wait?seconds=0.001'], 'the cancelled call never reached the upstream')
 })
 
-t.test('a call in flight that is cancelled aborts the upstream\'s request at once, and frees its connection', async (t) => {
-  const up = await upstream(t)
-  const dependency = client(t, { origin: up.origin, poolSize: 1 })
-  const cancellation = new Cancellation()
-  const reason = new Error('client went away')
-  const call = dependency.call({ latencyMs: 10_000 }, cancellation)
-  await until(() => up.app.dependency.inFlight === 1)
-  t.equal(up.open.size, 1)
-  const started = performance.now()
-  cancellation.cancel(reason)
-  t.equal(await rejection(call), reason, 'rejects with the cancellation\'s reason')
-  t.equal(dependency.inFlight, 0)
-  const stopped = await until(() => up.app.dependency.inFlight === 0 && up.app.inFlight.count === 0 && up.open.size === 0)
-  t.ok(performance.now() - started < 5000, `the upstream's call stopped at once (${Math.round(stopped)} ms), not after 10 s`)
-  const next = await within(5000, dependency.call({ latencyMs: 1 }))
-  t.ok(next.latencyMs < 5000, 'the next call got the connection\'s slot')
-})
+t.test(
+  'a call in flight that is cancelled aborts the upstream\'s request at once, and frees its connection',
+  async (t) => {
+    const up = await upstream(t)
+    const dependency = client(t, { origin: up.origin, poolSize: 1 })
+    const cancellation = new Cancellation()
+    const reason = new Error('client went away')
+    const call = dependency.call({ latencyMs: 10_000 }, cancellation)
+    await until(() => up.app.dependency.inFlight === 1)
+    t.equal(up.open.size, 1)
+    const started = performance.now()
+    cancellation.cancel(reason)
+    t.equal(await rejection(call), reason, 'rejects with the cancellation\'s reason')
+    t.equal(dependency.inFlight, 0)
+    const stopped = await until(() =>
+      up.app.dependency.inFlight === 0 && up.app.inFlight.count === 0 && up.open.size === 0)
+    t.ok(performance.now() - started < 5000,
+      `the upstream's call stopped at once (${Math.round(stopped)} ms), not after 10 s`)
+    const next = await within(5000, dependency.call({ latencyMs: 1 }))
+    t.ok(next.latencyMs < 5000, 'the next call got the connection\'s slot')
+  }
+)
 
 t.test('a call with a cancellation already cancelled rejects without asking the upstream', async (t) => {
   const up = await upstream(t)
@@ -199,7 +211,9 @@ t.test('a call cancelled as the connection is handed to it rejects with the reas
 })
 
 t.test('a finished or failed call leaves nothing registered on its cancellation', async (t) => {
-  const server = await serve(t, (request, response) => { response.writeHead(request.url === '/wait?seconds=0.000' ? 200 : 500).end() })
+  const server = await serve(t, (request, response) => {
+    response.writeHead(request.url === '/wait?seconds=0.000' ? 200 : 500).end()
+  })
   const registered = new Set<unknown>()
   class Watched extends Cancellation {
     override onCancel (callback: (reason: Error) => void): void {
@@ -257,7 +271,8 @@ t.test('an upstream that answers an error, or anything but 2xx, fails the call',
   const dependency = client(t, { origin: server.origin })
   for (const status of statuses) {
     const error = await rejection(dependency.call({ latencyMs: 1 }, new Cancellation()))
-    t.match(error, { name: 'DependencyError', failure: 'failed', message: new RegExp(`^the upstream answered ${status}$`) })
+    t.match(error,
+      { name: 'DependencyError', failure: 'failed', message: new RegExp(`^the upstream answered ${status}$`) })
   }
   await t.resolves(dependency.call({ latencyMs: 1 }), 'a 200 then succeeds')
 })

@@ -55,28 +55,32 @@ class CountingCancellation extends Cancellation {
   }
 }
 
-t.test('a call leaves nothing registered on its cancellation, whether it ends, fails, times out in the queue or is cancelled', async (t) => {
-  const dependency = new SimulatedDependency({ poolSize: 1, queueTimeoutMs: 20 })
-  const cancellation = new CountingCancellation()
-  await dependency.call({ latencyMs: 1 }, cancellation)
-  t.equal(cancellation.registered, 0, 'ended')
-  await t.rejects(dependency.call({ latencyMs: 1, failureRate: 1 }, cancellation))
-  t.equal(cancellation.registered, 0, 'failed')
-  const holding = dependency.call({ latencyMs: 100 })
-  await t.rejects(dependency.call({ latencyMs: 1 }, cancellation), { name: 'DependencyError', failure: 'rejected' })
-  t.equal(cancellation.registered, 0, 'timed out in the queue')
-  await holding
-  const waited = new CountingCancellation()
-  await Promise.all([dependency.call({ latencyMs: 10 }), dependency.call({ latencyMs: 1 }, waited)])
-  t.equal(waited.registered, 0, 'ended after waiting in the queue')
-  const queued = new CountingCancellation()
-  const running = new CountingCancellation()
-  const calls = [dependency.call({ latencyMs: 10_000 }, running), dependency.call({ latencyMs: 1 }, queued)]
-  queued.cancel(new Error('gone'))
-  running.cancel(new Error('gone'))
-  await Promise.allSettled(calls)
-  t.equal(queued.registered + running.registered, 0, 'cancelled, queued or running')
-})
+t.test(
+  'a call leaves nothing registered on its cancellation, whether it ends, fails, ' +
+    'times out in the queue or is cancelled',
+  async (t) => {
+    const dependency = new SimulatedDependency({ poolSize: 1, queueTimeoutMs: 20 })
+    const cancellation = new CountingCancellation()
+    await dependency.call({ latencyMs: 1 }, cancellation)
+    t.equal(cancellation.registered, 0, 'ended')
+    await t.rejects(dependency.call({ latencyMs: 1, failureRate: 1 }, cancellation))
+    t.equal(cancellation.registered, 0, 'failed')
+    const holding = dependency.call({ latencyMs: 100 })
+    await t.rejects(dependency.call({ latencyMs: 1 }, cancellation), { name: 'DependencyError', failure: 'rejected' })
+    t.equal(cancellation.registered, 0, 'timed out in the queue')
+    await holding
+    const waited = new CountingCancellation()
+    await Promise.all([dependency.call({ latencyMs: 10 }), dependency.call({ latencyMs: 1 }, waited)])
+    t.equal(waited.registered, 0, 'ended after waiting in the queue')
+    const queued = new CountingCancellation()
+    const running = new CountingCancellation()
+    const calls = [dependency.call({ latencyMs: 10_000 }, running), dependency.call({ latencyMs: 1 }, queued)]
+    queued.cancel(new Error('gone'))
+    running.cancel(new Error('gone'))
+    await Promise.allSettled(calls)
+    t.equal(queued.registered + running.registered, 0, 'cancelled, queued or running')
+  }
+)
 
 t.test('cancelAll rejects every call in flight or queued with its reason, and leaves later calls alone', async (t) => {
   const dependency = new SimulatedDependency({ poolSize: 1, queueTimeoutMs: 0 })
@@ -95,7 +99,8 @@ t.test('cancelAll rejects every call in flight or queued with its reason, and le
 t.test('jitter adds up to its amount, the same for the same seed', async (t) => {
   const latencies = async (seed: number): Promise<number[]> => {
     const dependency = new SimulatedDependency({ jitterMs: 40, seed })
-    return await Promise.all(Array.from({ length: 5 }, async () => (await dependency.call({ latencyMs: 10 })).latencyMs))
+    return await Promise.all(Array.from({ length: 5 }, async () =>
+      (await dependency.call({ latencyMs: 10 })).latencyMs))
   }
   const first = await latencies(42)
   t.same(await latencies(42), first, 'the same seed, the same latencies')
@@ -107,7 +112,8 @@ t.test('jitter adds up to its amount, the same for the same seed', async (t) => 
 t.test('a failure rate fails that share of calls, after their latency, the same ones for the same seed', async (t) => {
   const outcomes = async (seed: number): Promise<string> => {
     const dependency = new SimulatedDependency({ failureRate: 0.5, seed })
-    const settled = await Promise.allSettled(Array.from({ length: 40 }, async () => await dependency.call({ latencyMs: 1 })))
+    const settled = await Promise.allSettled(Array.from({ length: 40 }, async () =>
+      await dependency.call({ latencyMs: 1 })))
     return settled.map((result) => result.status === 'fulfilled' ? 'o' : 'x').join('')
   }
   const first = await outcomes(7)
@@ -116,7 +122,8 @@ t.test('a failure rate fails that share of calls, after their latency, the same 
   t.ok(failed >= 10 && failed <= 30, `about half failed: ${first}`)
   const dependency = new SimulatedDependency({ failureRate: 1 })
   const started = performance.now()
-  await t.rejects(dependency.call({ latencyMs: 50 }), { name: 'DependencyError', failure: 'failed', message: 'the dependency failed' })
+  await t.rejects(dependency.call({ latencyMs: 50 }),
+    { name: 'DependencyError', failure: 'failed', message: 'the dependency failed' })
   t.ok(performance.now() - started >= 45, 'failed after its latency, as a real call does')
 })
 
@@ -148,7 +155,8 @@ t.test('a call that waits longer than the queue timeout is rejected, and leaves 
   const holding = dependency.call({ latencyMs: 300 })
   const before = timers()
   const started = performance.now()
-  await t.rejects(dependency.call({ latencyMs: 1 }), { name: 'DependencyError', failure: 'rejected', message: 'no connection to the dependency was free within 50 ms' })
+  await t.rejects(dependency.call({ latencyMs: 1 }),
+    { name: 'DependencyError', failure: 'rejected', message: 'no connection to the dependency was free within 50 ms' })
   const waited = performance.now() - started
   t.ok(waited >= 45 && waited < 250, `rejected after the queue timeout (${Math.round(waited)} ms)`)
   t.equal(dependency.queued, 0)

@@ -23,5 +23,6 @@ t.test('an event refused takes nothing; a bucket left alone fills up to its capa
   bucket.take(0)
   for (let time = 0; time < 400; time += 100) t.equal(bucket.take(time), false, `refused at ${time} ms`)
   t.equal(bucket.take(500), true, 'the refusals took nothing: a token after half the period')
-  t.same([1, 2, 3].map(() => bucket.take(60_000)), [true, true, false], 'a minute later, two tokens: no more than its capacity')
+  t.same([1, 2, 3].map(() => bucket.take(60_000)), [true, true, false],
+    'a minute later, two tokens: no more than its capacity')
 })

@@ -28,7 +28,11 @@ function client (reading = true, closing = true): { stream: Writable, received: 
 function streams (maxBufferedBytes = 100) {
   const dropped: number[] = []
   let emptied = 0
-  const set = new EventStreams({ maxBufferedBytes, onDropped: (bytes) => { dropped.push(bytes) }, onEmpty: () => { emptied++ } })
+  const set = new EventStreams({
+    maxBufferedBytes,
+    onDropped: (bytes) => { dropped.push(bytes) },
+    onEmpty: () => { emptied++ }
+  })
   return { set, dropped, emptied: () => emptied }
 }
 
@@ -110,18 +114,21 @@ async function turnsDone (): Promise<void> {
   for (let turn = 0; turn < 100; turn++) await nextTurn()
 }
 
-t.test('a broadcast to many streams writes 256 of them a turn, so that the event loop serves others between', async (t) => {
-  const { set } = streams()
-  const clients = Array.from({ length: 600 }, () => client())
-  for (const { stream } of clients) set.add(stream, '')
-  set.broadcast(Buffer.from('u'))
-  const got = (): number => clients.filter(({ received }) => received.includes('u')).length
-  t.equal(got(), 256, 'the first 256 at once')
-  await nextTurn()
-  t.equal(got(), 512, '256 more on the next turn')
-  await nextTurn()
-  t.equal(got(), 600, 'the rest on the one after')
-})
+t.test(
+  'a broadcast to many streams writes 256 of them a turn, so that the event loop serves others between',
+  async (t) => {
+    const { set } = streams()
+    const clients = Array.from({ length: 600 }, () => client())
+    for (const { stream } of clients) set.add(stream, '')
+    set.broadcast(Buffer.from('u'))
+    const got = (): number => clients.filter(({ received }) => received.includes('u')).length
+    t.equal(got(), 256, 'the first 256 at once')
+    await nextTurn()
+    t.equal(got(), 512, '256 more on the next turn')
+    await nextTurn()
+    t.equal(got(), 600, 'the rest on the one after')
+  }
+)
 
 t.test('broadcasts asked for at once still write 256 streams a turn in all', async (t) => {
   const { set } = streams()
@@ -129,7 +136,8 @@ t.test('broadcasts asked for at once still write 256 streams a turn in all', asy
   for (const { stream } of clients) set.add(stream, '')
   set.broadcast(Buffer.from('a'))
   set.broadcast(Buffer.from('b'))
-  const writes = (): number => clients.reduce((sum, { received }) => sum + received.filter((frame) => frame !== '').length, 0)
+  const writes = (): number =>
+    clients.reduce((sum, { received }) => sum + received.filter((frame) => frame !== '').length, 0)
   t.equal(writes(), 256)
   await nextTurn()
   t.equal(writes(), 512)

@@ -1,4 +1,5 @@
-// The memory feed: one call at a time, each published as a numbered update; stopping cancels; replay of what was missed.
+// The memory feed: one call at a time, each published as a numbered update; stopping cancels; replay of what was
+// missed.
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type { Cancellation } from '../../../src/http/cancellation.ts'
@@ -74,27 +75,31 @@ t.test('an update says how long its call took', async (t) => {
   await settled()
   const within = performance.now() - before
   const latencyMs = published[0]?.latencyMs as number
-  t.ok(latencyMs >= 59 && latencyMs <= Math.ceil(within), `${latencyMs} ms: from the call's start to its answer, within the ${within} ms the test waited`)
+  t.ok(latencyMs >= 59 && latencyMs <= Math.ceil(within),
+    `${latencyMs} ms: from the call's start to its answer, within the ${within} ms the test waited`)
   live.stop(new Error('done'))
 })
 
-t.test('the next call waits for the interval from the last one\'s start, and starts at once after a slow call', async (t) => {
-  const { live, calls, callsMade, settled } = feed(1000)
-  live.start()
-  calls[0]?.resolve()
-  await settled()
-  t.equal(calls.length, 1, 'no second call before the interval')
-  const waitFrom = performance.now()
-  await callsMade(2)
-  t.ok(performance.now() - waitFrom >= 900, 'the second call came an interval after the first')
-  await sleep(1100)
-  calls[1]?.resolve()
-  const slowEnded = performance.now()
-  await callsMade(3)
-  // At once, not an interval later: a wide bound, half the interval.
-  t.ok(performance.now() - slowEnded < 500, 'a call longer than the interval is followed at once')
-  live.stop(new Error('done'))
-})
+t.test(
+  'the next call waits for the interval from the last one\'s start, and starts at once after a slow call',
+  async (t) => {
+    const { live, calls, callsMade, settled } = feed(1000)
+    live.start()
+    calls[0]?.resolve()
+    await settled()
+    t.equal(calls.length, 1, 'no second call before the interval')
+    const waitFrom = performance.now()
+    await callsMade(2)
+    t.ok(performance.now() - waitFrom >= 900, 'the second call came an interval after the first')
+    await sleep(1100)
+    calls[1]?.resolve()
+    const slowEnded = performance.now()
+    await callsMade(3)
+    // At once, not an interval later: a wide bound, half the interval.
+    t.ok(performance.now() - slowEnded < 500, 'a call longer than the interval is followed at once')
+    live.stop(new Error('done'))
+  }
+)
 
 t.test('stop cancels the call in progress, which publishes nothing; a restart numbers on', async (t) => {
   const { live, calls, published, callsMade, settled } = feed(10)

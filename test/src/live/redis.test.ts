@@ -62,7 +62,8 @@ async function admin (t: Test, server: RedisServer) {
   return {
     redis,
     leaseElsewhere: async () => await redis.set('live:producer', 'another replica', 'PX', 60_000),
-    append: async (seq: number) => await redis.xadd('live:updates', `${seq}-0`, 'update', JSON.stringify({ at: new Date().toISOString(), latencyMs: 1, ok: true }))
+    append: async (seq: number) => await redis.xadd('live:updates', `${seq}-0`, 'update',
+      JSON.stringify({ at: new Date().toISOString(), latencyMs: 1, ok: true }))
   }
 }
 
@@ -147,24 +148,27 @@ t.test('a reader that starts on an empty stream counts none lost before the firs
   t.same(lost, [])
 })
 
-t.test('a replay waits for the reader to reach the newest in Redis: what it gives was delivered, and nothing is given twice', async (t) => {
-  const server = await redisServer(t)
-  const { redis, leaseElsewhere, append } = await admin(t, server)
-  await leaseElsewhere()
-  const { feed, reader, delivered, seqs } = await feedOn(t, server)
-  // The reader's connection busy with a blocking command of the test's: the reader's read waits behind it.
-  const held = reader.blpop('hold', 0)
-  await feed.start()
-  for (const seq of [1, 2, 3]) await append(seq)
-  const replayed = feed.replay(0).then((replay) => ({ replay, deliveredThen: seqs(delivered) }))
-  await sleep(200)
-  t.same(delivered, [], 'the reader is behind')
-  await redis.lpush('hold', 'go')
-  await held
-  const { replay, deliveredThen } = await replayed
-  t.same(deliveredThen, [1, 2, 3], 'the replay came once the reader had them')
-  t.same({ missed: replay.missed, seqs: seqs(replay.updates) }, { missed: 0, seqs: [1, 2, 3] })
-})
+t.test(
+  'a replay waits for the reader to reach the newest in Redis: what it gives was delivered, and nothing is given twice',
+  async (t) => {
+    const server = await redisServer(t)
+    const { redis, leaseElsewhere, append } = await admin(t, server)
+    await leaseElsewhere()
+    const { feed, reader, delivered, seqs } = await feedOn(t, server)
+    // The reader's connection busy with a blocking command of the test's: the reader's read waits behind it.
+    const held = reader.blpop('hold', 0)
+    await feed.start()
+    for (const seq of [1, 2, 3]) await append(seq)
+    const replayed = feed.replay(0).then((replay) => ({ replay, deliveredThen: seqs(delivered) }))
+    await sleep(200)
+    t.same(delivered, [], 'the reader is behind')
+    await redis.lpush('hold', 'go')
+    await held
+    const { replay, deliveredThen } = await replayed
+    t.same(deliveredThen, [1, 2, 3], 'the replay came once the reader had them')
+    t.same({ missed: replay.missed, seqs: seqs(replay.updates) }, { missed: 0, seqs: [1, 2, 3] })
+  }
+)
 
 t.test('a replay fails when the reader does not reach the newest in Redis within 5 s', async (t) => {
   const server = await redisServer(t)
@@ -181,21 +185,26 @@ t.test('a replay fails when the reader does not reach the newest in Redis within
   await t.rejects(feed.replay(0), { message: 'The live feed\'s reader did not reach update 1 within 5000 ms' })
 })
 
-t.test('with no replay, none is given and every update counts as missed; Redis keeps 100 for the readers', async (t) => {
-  const server = await redisServer(t)
-  const { redis } = await admin(t, server)
-  let made = 0
-  const { feed, delivered } = await feedOn(t, server, {
-    replaySize: 0,
-    // 105 calls answered at once, then one that waits.
-    call: async (cancellation) => { if (++made > 105) await new Promise((resolve, reject) => { cancellation.onCancel(reject) }) }
-  })
-  await feed.start()
-  await until(() => delivered.length === 105, 20_000)
-  t.equal(await redis.xlen('live:updates'), 100)
-  t.same(await feed.replay(100), { missed: 5, updates: [] })
-  t.same(await feed.replay(105), { missed: 0, updates: [] })
-})
+t.test(
+  'with no replay, none is given and every update counts as missed; Redis keeps 100 for the readers',
+  async (t) => {
+    const server = await redisServer(t)
+    const { redis } = await admin(t, server)
+    let made = 0
+    const { feed, delivered } = await feedOn(t, server, {
+      replaySize: 0,
+      // 105 calls answered at once, then one that waits.
+      call: async (cancellation) => {
+        if (++made > 105) await new Promise((resolve, reject) => { cancellation.onCancel(reject) })
+      }
+    })
+    await feed.start()
+    await until(() => delivered.length === 105, 20_000)
+    t.equal(await redis.xlen('live:updates'), 100)
+    t.same(await feed.replay(100), { missed: 5, updates: [] })
+    t.same(await feed.replay(105), { missed: 0, updates: [] })
+  }
+)
 
 t.test('a stop unblocks the reader\'s read at once, even one whose client id has not come back', async (t) => {
   const server = await redisServer(t)
@@ -216,33 +225,37 @@ t.test('a stop unblocks the reader\'s read at once, even one whose client id has
   t.ok(performance.now() - started < 5000, 'a read just sent')
 })
 
-t.test('an update that Redis cannot take is dropped; no call while the lease cannot be renewed; then the numbers go on, said once', async (t) => {
-  const server = await redisServer(t)
-  const warnings: string[] = []
-  const infos: string[] = []
-  // Calls at 0, 1.5, 3 s...; the lease checked every second.
-  const { feed, calls, delivered, seqs } = await feedOn(t, server, {
-    intervalMs: 1500,
-    log: { warn: (_, message) => { warnings.push(message) }, info: (message) => { infos.push(message) } }
-  })
-  await feed.start()
-  await until(() => calls.length === 1, 20_000)
-  calls[0]?.resolve()
-  await until(() => calls.length === 2, 20_000)
-  await server.stop()
-  calls[1]?.resolve()
-  await until(() => warnings.length === 1, 20_000)
-  // Past the time of the third call, had the lease's failed check not stopped the calls.
-  await sleep(2000)
-  t.equal(calls.length, 2, 'no call while Redis is gone')
-  await server.start()
-  await until(() => calls.length === 3, 20_000)
-  calls[2]?.resolve()
-  await until(() => delivered.length === 2, 20_000)
-  t.same(seqs(delivered), [1, 2], 'the dropped one took no number')
-  t.same(warnings, ['live feed: Redis failed a command; trying again'], 'said once, not once a command')
-  t.same(infos, ['live feed: Redis answers again'])
-})
+t.test(
+  'an update that Redis cannot take is dropped; no call while the lease cannot be renewed; ' +
+    'then the numbers go on, said once',
+  async (t) => {
+    const server = await redisServer(t)
+    const warnings: string[] = []
+    const infos: string[] = []
+    // Calls at 0, 1.5, 3 s...; the lease checked every second.
+    const { feed, calls, delivered, seqs } = await feedOn(t, server, {
+      intervalMs: 1500,
+      log: { warn: (_, message) => { warnings.push(message) }, info: (message) => { infos.push(message) } }
+    })
+    await feed.start()
+    await until(() => calls.length === 1, 20_000)
+    calls[0]?.resolve()
+    await until(() => calls.length === 2, 20_000)
+    await server.stop()
+    calls[1]?.resolve()
+    await until(() => warnings.length === 1, 20_000)
+    // Past the time of the third call, had the lease's failed check not stopped the calls.
+    await sleep(2000)
+    t.equal(calls.length, 2, 'no call while Redis is gone')
+    await server.start()
+    await until(() => calls.length === 3, 20_000)
+    calls[2]?.resolve()
+    await until(() => delivered.length === 2, 20_000)
+    t.same(seqs(delivered), [1, 2], 'the dropped one took no number')
+    t.same(warnings, ['live feed: Redis failed a command; trying again'], 'said once, not once a command')
+    t.same(infos, ['live feed: Redis answers again'])
+  }
+)
 
 t.test('the holder renews its lease; a stop gives it up at once, and only if it is the feed\'s', async (t) => {
   const server = await redisServer(t)

@@ -26,19 +26,24 @@ async function listeningApp (t: Test, env: Record<string, string>): Promise<numb
   return (fastify.server.address() as AddressInfo).port
 }
 
-t.test('a request not sent whole within REQUEST_TIMEOUT_MS is answered 408 and its connection closed, soon after', async (t) => {
-  const port = await listeningApp(t, { REQUEST_TIMEOUT_MS: '300' })
-  const { received, closedAfterMs } = await rawExchange(port, 'GET /sync HTTP/1.1\r\nHost: localhost\r\n')
-  t.match(received, /^HTTP\/1\.1 408 Request Timeout\r\n/)
-  t.ok(closedAfterMs >= 290 && closedAfterMs < 5000, `closed after the timeout, not Node's 30 s check (${Math.round(closedAfterMs)} ms)`)
-})
+t.test(
+  'a request not sent whole within REQUEST_TIMEOUT_MS is answered 408 and its connection closed, soon after',
+  async (t) => {
+    const port = await listeningApp(t, { REQUEST_TIMEOUT_MS: '300' })
+    const { received, closedAfterMs } = await rawExchange(port, 'GET /sync HTTP/1.1\r\nHost: localhost\r\n')
+    t.match(received, /^HTTP\/1\.1 408 Request Timeout\r\n/)
+    t.ok(closedAfterMs >= 290 && closedAfterMs < 5000,
+      `closed after the timeout, not Node's 30 s check (${Math.round(closedAfterMs)} ms)`)
+  }
+)
 
 t.test('an idle keep-alive connection is closed after KEEP_ALIVE_TIMEOUT_MS, which answers announce', async (t) => {
   const port = await listeningApp(t, { KEEP_ALIVE_TIMEOUT_MS: '300' })
   const { received, closedAfterMs } = await rawExchange(port, 'GET /sync HTTP/1.1\r\nHost: localhost\r\n\r\n')
   t.match(received, /^HTTP\/1\.1 200 OK\r\n/)
   t.match(received, /\r\nkeep-alive: timeout=0\r\n/i, 'announced in whole seconds, rounded down')
-  t.ok(closedAfterMs >= 290 && closedAfterMs < 5000, `closed once idle for the timeout (${Math.round(closedAfterMs)} ms)`)
+  t.ok(closedAfterMs >= 290 && closedAfterMs < 5000,
+    `closed once idle for the timeout (${Math.round(closedAfterMs)} ms)`)
 })
 
 t.test('the default keep-alive timeout of 72 s is announced to clients', async (t) => {
@@ -50,7 +55,8 @@ t.test('the default keep-alive timeout of 72 s is announced to clients', async (
 
 t.test('a request head larger than MAX_HEADER_BYTES is refused with 431 and its connection closed', async (t) => {
   const port = await listeningApp(t, { MAX_HEADER_BYTES: '2048' })
-  const small = await rawExchange(port, `GET /sync HTTP/1.1\r\nHost: localhost\r\nX-Pad: ${'a'.repeat(1000)}\r\nConnection: close\r\n\r\n`)
+  const small = await rawExchange(port,
+    `GET /sync HTTP/1.1\r\nHost: localhost\r\nX-Pad: ${'a'.repeat(1000)}\r\nConnection: close\r\n\r\n`)
   t.match(small.received, /^HTTP\/1\.1 200 OK\r\n/, 'a 1 KB header passes')
   const large = await rawExchange(port, `GET /sync HTTP/1.1\r\nHost: localhost\r\nX-Pad: ${'a'.repeat(3000)}\r\n\r\n`)
   t.match(large.received, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/)
@@ -58,23 +64,39 @@ t.test('a request head larger than MAX_HEADER_BYTES is refused with 431 and its 
 
 t.test('a body larger than BODY_LIMIT_BYTES is refused with 413 JSON naming the limit', async (t) => {
   const fastify = await build(t, { env: { BODY_LIMIT_BYTES: '1024' } })
-  const send = async (bytes: number) => await fastify.inject({ method: 'POST', url: '/sync', payload: 'a'.repeat(bytes), headers: { 'content-type': 'text/plain' } })
+  const send = async (bytes: number) => await fastify.inject({
+    method: 'POST', url: '/sync', payload: 'a'.repeat(bytes), headers: { 'content-type': 'text/plain' }
+  })
   t.equal((await send(1024)).statusCode, 405, 'at the limit, read (and refused for its method)')
   const tooLarge = await send(1025)
   t.equal(tooLarge.statusCode, 413)
-  t.same(tooLarge.json(), { statusCode: 413, error: 'Payload Too Large', message: 'Request body is too large', code: 'FST_ERR_CTP_BODY_TOO_LARGE' })
+  t.same(tooLarge.json(), {
+    statusCode: 413,
+    error: 'Payload Too Large',
+    message: 'Request body is too large',
+    code: 'FST_ERR_CTP_BODY_TOO_LARGE'
+  })
 })
 
-t.test('a connection that passes nothing either way for CONNECTION_TIMEOUT_MS is closed, mid-request too', async (t) => {
-  const port = await listeningApp(t, { CONNECTION_TIMEOUT_MS: '300' })
-  const { received, closedAfterMs } = await rawExchange(port, 'GET /wait?seconds=30 HTTP/1.1\r\nHost: localhost\r\n\r\n')
-  t.equal(received, '', 'cut off before its answer')
-  t.ok(closedAfterMs >= 290 && closedAfterMs < 20_000, `closed after the timeout, not the request's 30 s (${Math.round(closedAfterMs)} ms)`)
-})
+t.test(
+  'a connection that passes nothing either way for CONNECTION_TIMEOUT_MS is closed, mid-request too',
+  async (t) => {
+    const port = await listeningApp(t, { CONNECTION_TIMEOUT_MS: '300' })
+    const { received, closedAfterMs } = await rawExchange(port,
+      'GET /wait?seconds=30 HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    t.equal(received, '', 'cut off before its answer')
+    t.ok(closedAfterMs >= 290 && closedAfterMs < 20_000,
+      `closed after the timeout, not the request's 30 s (${Math.round(closedAfterMs)} ms)`)
+  }
+)
 
-t.test("Fastify's limit on each close hook lies past the shutdown timeout, so that only the stop's own limit ends a drain", async (t) => {
-  const pluginTimeout = async (env: Record<string, string>): Promise<number | undefined> => serverOptions(await testConfig(env)).pluginTimeout
-  t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '30000' }), 31_000)
-  t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '2000' }), 10_000, "never under Fastify's own 10 s")
-  t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '0' }), 0, 'none when the drain has no limit')
-})
+t.test(
+  "Fastify's limit on each close hook lies past the shutdown timeout, so that only the stop's own limit ends a drain",
+  async (t) => {
+    const pluginTimeout = async (env: Record<string, string>): Promise<number | undefined> =>
+      serverOptions(await testConfig(env)).pluginTimeout
+    t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '30000' }), 31_000)
+    t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '2000' }), 10_000, "never under Fastify's own 10 s")
+    t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '0' }), 0, 'none when the drain has no limit')
+  }
+)

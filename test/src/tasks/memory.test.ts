@@ -18,7 +18,9 @@ interface Controlled {
 }
 
 /** A store whose works wait for the test to end them, on a clock the test moves (`clock.ms`, from 2026-01-01). */
-function controlled (options: Partial<MemoryTaskStoreOptions> = {}): { store: MemoryTaskStore, works: Controlled[], clock: { ms: number } } {
+function controlled (
+  options: Partial<MemoryTaskStoreOptions> = {}
+): { store: MemoryTaskStore, works: Controlled[], clock: { ms: number } } {
   const works: Controlled[] = []
   const clock = { ms: Date.UTC(2026, 0, 1) }
   const store = new MemoryTaskStore({
@@ -36,17 +38,26 @@ function controlled (options: Partial<MemoryTaskStoreOptions> = {}): { store: Me
 /** Lets the store see how a work ended (a rejection or resolution is seen a few microtasks later). */
 const settle = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
 
-t.test('a task is created pending with a UUID, its latency and its times, and its work is started with it', async (t) => {
-  const { store, works } = controlled()
-  const task = await store.create({ latencyMs: 250 })
-  t.same(task, { id: task?.id, state: 'pending', latencyMs: 250, createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.000Z' })
-  t.match(task?.id, UUID)
-  t.equal(works.length, 1, 'its work started')
-  t.match(works[0]?.task, { id: task?.id, latencyMs: 250 })
-  t.equal(works[0]?.cancellation.reason, undefined, 'with a cancellation of its own, not cancelled')
-  t.same(await store.get(task?.id as string), task, 'read back by its id')
-  t.not((await store.create({ latencyMs: 250 }))?.id, task?.id, 'each task its own id')
-})
+t.test(
+  'a task is created pending with a UUID, its latency and its times, and its work is started with it',
+  async (t) => {
+    const { store, works } = controlled()
+    const task = await store.create({ latencyMs: 250 })
+    t.same(task, {
+      id: task?.id,
+      state: 'pending',
+      latencyMs: 250,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      startedAt: '2026-01-01T00:00:00.000Z'
+    })
+    t.match(task?.id, UUID)
+    t.equal(works.length, 1, 'its work started')
+    t.match(works[0]?.task, { id: task?.id, latencyMs: 250 })
+    t.equal(works[0]?.cancellation.reason, undefined, 'with a cancellation of its own, not cancelled')
+    t.same(await store.get(task?.id as string), task, 'read back by its id')
+    t.not((await store.create({ latencyMs: 250 }))?.id, task?.id, 'each task its own id')
+  }
+)
 
 t.test('a task whose work resolves is done, with its end time', async (t) => {
   const { store, works, clock } = controlled()
@@ -177,31 +188,41 @@ t.test('with a TTL of 0, ended tasks are kept for as long as the store lives', a
   t.same(await store.counts(), { pending: 0, done: 1, failed: 0, cancelled: 0 })
 })
 
-t.test('interrupt ends every pending task as cancelled at once and cancels its work; ended tasks keep their state', async (t) => {
-  const { store, works, clock } = controlled()
-  const done = await store.create({ latencyMs: 1 }) as Task
-  works[0]?.resolve()
-  await settle()
-  const pending = [await store.create({ latencyMs: 1 }) as Task, await store.create({ latencyMs: 1 }) as Task]
-  clock.ms += 500
-  const reason = new Error('The service is shutting down')
-  t.equal(await store.interrupt(reason), 2, 'says how many')
-  const cancelled = (id: string): Task => ({
-    id, state: 'cancelled', latencyMs: 1, createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:00.500Z'
-  })
-  for (const { id } of pending) t.same(await store.get(id), cancelled(id), 'ended now, with no error')
-  t.equal(works[1]?.cancellation.reason, reason, 'its work cancelled with the reason')
-  t.equal(works[2]?.cancellation.reason, reason)
-  t.equal((await store.get(done.id))?.state, 'done')
-  // A cancelled work stops by rejecting (with the reason, as the dependency does), or may end all the same.
-  clock.ms += 500
-  works[1]?.reject(reason)
-  works[2]?.resolve()
-  await settle()
-  for (const { id } of pending) t.same(await store.get(id), cancelled(id), 'as it was cancelled, whatever its work did next')
-  t.same(await store.counts(), { pending: 0, done: 1, failed: 0, cancelled: 2 })
-  t.equal(await store.interrupt(reason), 0, 'none left')
-})
+t.test(
+  'interrupt ends every pending task as cancelled at once and cancels its work; ended tasks keep their state',
+  async (t) => {
+    const { store, works, clock } = controlled()
+    const done = await store.create({ latencyMs: 1 }) as Task
+    works[0]?.resolve()
+    await settle()
+    const pending = [await store.create({ latencyMs: 1 }) as Task, await store.create({ latencyMs: 1 }) as Task]
+    clock.ms += 500
+    const reason = new Error('The service is shutting down')
+    t.equal(await store.interrupt(reason), 2, 'says how many')
+    const cancelled = (id: string): Task => ({
+      id,
+      state: 'cancelled',
+      latencyMs: 1,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      endedAt: '2026-01-01T00:00:00.500Z'
+    })
+    for (const { id } of pending) t.same(await store.get(id), cancelled(id), 'ended now, with no error')
+    t.equal(works[1]?.cancellation.reason, reason, 'its work cancelled with the reason')
+    t.equal(works[2]?.cancellation.reason, reason)
+    t.equal((await store.get(done.id))?.state, 'done')
+    // A cancelled work stops by rejecting (with the reason, as the dependency does), or may end all the same.
+    clock.ms += 500
+    works[1]?.reject(reason)
+    works[2]?.resolve()
+    await settle()
+    for (const { id } of pending) {
+      t.same(await store.get(id), cancelled(id), 'as it was cancelled, whatever its work did next')
+    }
+    t.same(await store.counts(), { pending: 0, done: 1, failed: 0, cancelled: 2 })
+    t.equal(await store.interrupt(reason), 0, 'none left')
+  }
+)
 
 t.test('drain resolves at once with nothing pending, else once the last pending task ends', async (t) => {
   const { store, works } = controlled()

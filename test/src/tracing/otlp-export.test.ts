@@ -38,11 +38,17 @@ t.test('spans go to <endpoint>/v1/traces as protobuf; a failure is logged once, 
   await send(provider, 'first-span')
   await send(provider, 'second-span')
   const lines = (): unknown[] => logLines.map((line) => JSON.parse(line))
-  t.match(lines(), [{ level: 40, msg: 'trace export failing: spans are dropped until it works again', spans: 1, err: { message: 'Bad Request', code: 400 } }], 'one line while it fails')
+  t.match(lines(), [{
+    level: 40,
+    msg: 'trace export failing: spans are dropped until it works again',
+    spans: 1,
+    err: { message: 'Bad Request', code: 400 }
+  }], 'one line while it fails')
   await send(provider, 'third-span')
   t.match(lines(), [{ level: 40 }, { level: 30, msg: 'trace export working again' }])
   t.equal(logLines.length, 2)
-  t.same(posted.map((post) => post.url), ['/otel/v1/traces', '/otel/v1/traces', '/otel/v1/traces'], 'under the endpoint\'s path, one slash between')
+  t.same(posted.map((post) => post.url), ['/otel/v1/traces', '/otel/v1/traces', '/otel/v1/traces'],
+    'under the endpoint\'s path, one slash between')
   t.equal(posted[2]?.contentType, 'application/x-protobuf')
   t.ok(posted[2]?.body.includes('third-span'), 'the span, in the body')
 })

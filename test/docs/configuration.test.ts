@@ -1,0 +1,16 @@
+// The configuration reference is the config schema's own words: regenerated, it comes out as it stands in docs/.
+import { readFile } from 'node:fs/promises'
+import t from 'tap'
+import { REFERENCE, renderReference } from '../../scripts/config-reference.ts'
+
+t.test('docs/reference/configuration.md is what npm run docs:config writes from the schema', async (t) => {
+  t.equal(await readFile(REFERENCE, 'utf8'), renderReference(), 'out of date: run npm run docs:config')
+})
+
+t.test('it lists every variable, with its default and what it accepts', async (t) => {
+  const reference = renderReference()
+  t.match(reference, '| `PORT` | `3000` | an integer from 0 to 65535 | TCP port to listen on |')
+  t.match(reference, '| `REDIS_URL` | unset | a redis:// or rediss:// URL, such as redis://127.0.0.1:6379 |')
+  t.match(reference, '| `LOG_LEVEL` | `info` | one of fatal, error, warn, info, debug, trace, silent |')
+  t.equal(reference.match(/^\| `[A-Z_0-9]+` \|/gm)?.length, 50, 'one row per variable')
+})
