@@ -65,10 +65,8 @@ export default fp(async (fastify) => {
     ? new MemoryChatHub(config.CHAT_HISTORY)
     // Loaded only to be used: without REDIS_URL the service loads no Redis client.
     : new (await import('../../src/chat/redis.ts')).RedisChatHub({
-      client: redis.client,
-      reader: redis.connection('chat'),
-      historySize: config.CHAT_HISTORY,
-      log: fastify.log
+      ...redis.parts('chat'),
+      historySize: config.CHAT_HISTORY
     })
 
   const registers = [fastify.metricsRegistry]

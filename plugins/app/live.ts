@@ -71,16 +71,14 @@ export default fp(async (fastify) => {
     })
     // Loaded only to be used, as the other Redis-backed parts are.
     : new (await import('../../src/live/redis.ts')).RedisLiveFeed({
-      client: redis.client,
-      reader: redis.connection('live-feed'),
+      ...redis.parts('live-feed'),
       intervalMs: LIVE_INTERVAL_MS,
       replaySize: LIVE_REPLAY_SIZE,
       call,
       deliver,
       lost: (missed) => { streams.broadcast(Buffer.from(sseEvent('lost', { missed }))) },
       produced: () => { published.inc() },
-      leaseLost: fastify.httpErrors.conflict('Another replica makes the live feed'),
-      log: fastify.log
+      leaseLost: fastify.httpErrors.conflict('Another replica makes the live feed')
     })
   const everyClientLeft = clientClosed('Every client of the live feed left')
   // The feed is started by the request of the first stream, but runs for every stream: outside that request's context,

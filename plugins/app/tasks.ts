@@ -10,9 +10,6 @@ import type { Task } from '../../src/tasks/schemas.ts'
 import { MemoryTaskStore, type TaskStore } from '../../src/tasks/memory.ts'
 import { cutOffAfter } from '../../src/server/stop-timing.ts'
 
-/** The service's own prefix for its keys in Redis. */
-const REDIS_PREFIX = 'async-service'
-
 export interface TaskService {
   /**
    * Accepts a task whose work is one dependency call of `latencyMs`: recorded pending, run in the background. Rejects
@@ -49,29 +46,13 @@ export default fp(async (fastify) => {
     }
   }
 
-  /**
-   * What went wrong between the store and Redis. A connection lost (a socket's error, or a connection closed) is the
-   * redis plugin's to say, once, rather than a line per attempt to reconnect; anything else (a task's record that Redis
-   * lost, a hold on a task that could not be renewed) is a warning.
-   */
-  function redisError (error: Error): void {
-    if ('syscall' in error || error.message === 'Connection is closed.') {
-      log.debug({ err: error }, 'background tasks: redis connection lost')
-    } else {
-      log.warn({ err: error }, 'background tasks: redis failed')
-    }
-  }
-
   const limits = { maxPending: config.TASKS_MAX_PENDING, ttlMs: config.TASKS_TTL_MS, work }
   // The Redis store is loaded only to be used: without REDIS_URL the service loads neither BullMQ nor ioredis.
   const store: TaskStore = redis === undefined
     ? new MemoryTaskStore(limits)
     : new (await import('../../src/tasks/redis.ts')).RedisTaskStore({
       ...limits,
-      client: redis.client,
-      workerConnection: redis.connection('tasks', { maxRetriesPerRequest: null }),
-      prefix: REDIS_PREFIX,
-      onError: redisError
+      ...redis.parts('tasks', { maxRetriesPerRequest: null })
     })
 
   /** Runs what needs the store; with Redis away (before, or as it failed), the 503 that says so instead. */

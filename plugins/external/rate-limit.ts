@@ -15,7 +15,7 @@ export default fp(async (fastify) => {
       ? {}
       : {
           redis: fastify.redis.client,
-          nameSpace: 'async-service:rate-limit:',
+          nameSpace: `${fastify.config.REDIS_KEY_PREFIX}:rate-limit:`,
           // While Redis is unreachable no count can be kept: requests go through rather than fail.
           skipOnError: true
         })

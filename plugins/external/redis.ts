@@ -3,6 +3,7 @@
 import type { Redis, RedisOptions } from 'ioredis'
 import fp from 'fastify-plugin'
 import { retryLater } from '../../src/http/errors.ts'
+import type { RedisParts } from '../../src/redis/port.ts'
 
 /** The longest wait between two attempts to reconnect, in ms: a Redis back from a restart is found within it. */
 const MAX_RECONNECT_DELAY_MS = 1000
@@ -23,6 +24,8 @@ export interface RedisConnection {
    * long Redis is away.
    */
   connection: (name: string, options?: Pick<RedisOptions, 'maxRetriesPerRequest'>) => Redis
+  /** What a feature's Redis implementation is built with: the client, a blocking connection named after it... */
+  parts: (feature: string, options?: Pick<RedisOptions, 'maxRetriesPerRequest'>) => RedisParts
   /** Whether the client is connected and ready now. */
   readonly up: boolean
   /** A 503 with Retry-After, saying Redis is unreachable: the answer of a request that needs Redis while it is down. */
@@ -73,6 +76,10 @@ export default fp(async (fastify) => {
   fastify.decorate('redis', {
     client,
     connection: (name, options = {}) => open(name, options),
+    parts (feature, options = {}) {
+      const { REDIS_KEY_PREFIX: prefix } = fastify.config
+      return { client, blocking: this.connection(feature, options), prefix, log: fastify.log }
+    },
     get up () { return client.status === 'ready' },
     unavailable: () => retryLater('Redis is unreachable')
   } satisfies RedisConnection)

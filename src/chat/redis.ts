@@ -1,31 +1,15 @@
 // The chat room shared by replicas through Redis: every frame is an entry of one stream that each replica reads with
 // one blocking reader and hands to its own sockets, so that all see one order.
 import { randomUUID } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
-import type { FastifyBaseLogger } from 'fastify'
-import { ReplyError, type Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { RedisFailures } from '../redis/failures.ts'
+import type { RedisParts } from '../redis/port.ts'
+import { StreamReader, type StreamEntry } from '../redis/stream-reader.ts'
 import type { ChatHub, Listener } from './port.ts'
 import { now } from './port.ts'
 
-/** The stream of every frame, in the room's one order: `frame` (its JSON), and `id` for a message. */
-const FRAMES = 'chat:frames'
-/** The latest messages, each its frame's JSON, oldest first. */
-const HISTORY = 'chat:history'
-/** The last message id given. */
-const LAST_ID = 'chat:last-id'
-/** The replicas with a count of sockets, each count under `chat:replicas:<replica>`, expiring unless refreshed. */
-const REPLICAS = 'chat:replicas'
-
 /** About how many frames the stream keeps: a reader further behind than that loses the oldest it had not read. */
 const STREAM_LENGTH = 10_000
-/** The most frames one read takes. */
-const READ_COUNT = 1000
-/** How long one read waits for a frame. The close wakes the reader; this only bounds a wake-up that went astray. */
-const BLOCK_MS = 30_000
-/** The pause before the reader tries again after a failure. */
-const RETRY_MS = 1000
-/** How often the close asks Redis to wake the reader, until it has stopped: the first may come before the read. */
-const WAKE_MS = 100
 /** How long a replica's count of sockets counts without a refresh: one that died without a close is forgotten then. */
 const COUNT_TTL_MS = 15_000
 
@@ -112,14 +96,9 @@ interface Seat {
   joined: Promise<boolean>
 }
 
-export interface RedisChatHubOptions {
-  /** For commands: they fail at once while Redis is unreachable. */
-  client: Redis
-  /** A connection of its own for the blocking reads, whose commands wait for it to connect. */
-  reader: Redis
+export interface RedisChatHubOptions extends RedisParts {
   /** The latest messages kept for a newcomer. */
   historySize: number
-  log: FastifyBaseLogger
   /** How long this replica's count of sockets counts without a refresh, in ms; refreshed three times as often. */
   countTtlMs?: number
 }
@@ -127,9 +106,9 @@ export interface RedisChatHubOptions {
 export class RedisChatHub implements ChatHub {
   readonly #client: Redis
   readonly #scripts: Scripts
-  readonly #reader: Redis
+  readonly #keys: { frames: string, history: string, lastId: string, replicas: string }
   readonly #historySize: number
-  readonly #log: FastifyBaseLogger
+  readonly #failures: RedisFailures
   readonly #countTtlMs: number
   /** This replica, among those counting sockets. */
   readonly #replica = randomUUID()
@@ -140,28 +119,42 @@ export class RedisChatHub implements ChatHub {
   #lastRead: string | undefined
   /** The highest message id seen: the next is above it even if Redis lost its counter. */
   #lastMessageId = 0
-  /** The reader's connection as Redis knows it, to wake it at the close; unknown until it has connected. */
-  #readerId: number | undefined
-  readonly #closing = new AbortController()
-  readonly #reading: Promise<void>
+  readonly #reader: StreamReader
   readonly #refresh: NodeJS.Timeout
 
   /** A hub that reads the stream from now on, at once. */
-  constructor ({ client, reader, historySize, log, countTtlMs = COUNT_TTL_MS }: RedisChatHubOptions) {
+  constructor ({ client, blocking, prefix, log, historySize, countTtlMs = COUNT_TTL_MS }: RedisChatHubOptions) {
     client.defineCommand('chatAnnounce', { numberOfKeys: 3, lua: ANNOUNCE })
     client.defineCommand('chatSay', { numberOfKeys: 3, lua: SAY })
     client.defineCommand('chatRefresh', { numberOfKeys: 2, lua: REFRESH })
     this.#client = client
     this.#scripts = client as unknown as Scripts
-    this.#reader = reader
+    this.#keys = {
+      // Every frame, in the room's one order: `frame` (its JSON), and `id` for a message.
+      frames: `${prefix}:chat:frames`,
+      // The latest messages, each its frame's JSON, oldest first.
+      history: `${prefix}:chat:history`,
+      // The last message id given.
+      lastId: `${prefix}:chat:last-id`,
+      // The replicas with a count of sockets, each count under `<replicas>:<replica>`, expiring unless refreshed.
+      replicas: `${prefix}:chat:replicas`
+    }
     this.#historySize = historySize
-    this.#log = log
+    this.#failures = new RedisFailures(log, 'chat')
     this.#countTtlMs = countTtlMs
-    this.#reading = this.#read()
+    this.#reader = new StreamReader({
+      client,
+      blocking,
+      key: this.#keys.frames,
+      after: async () => await this.#readFrom(blocking),
+      deliver: (entries) => { for (const entry of entries) this.#deliver(entry) },
+      failures: this.#failures
+    })
+    this.#reader.start()
     // Even unchanged, so that what Redis lost comes back; one that fails, the next makes up for.
     this.#refresh = setInterval(() => {
       this.#scripts.chatRefresh(
-        REPLICAS, LAST_ID, this.#replica, this.#sockets, this.#countTtlMs, this.#lastMessageId
+        this.#keys.replicas, this.#keys.lastId, this.#replica, this.#sockets, this.#countTtlMs, this.#lastMessageId
       ).catch(ignoreFailure)
     }, countTtlMs / 3).unref()
   }
@@ -183,38 +176,31 @@ export class RedisChatHub implements ChatHub {
     if (!(await seat.joined)) return
     this.#sockets--
     // Not announced, it is lost: the online count is right again at this replica's next announcement or refresh.
-    await this.#announce('leave', seat.name).catch((error: unknown) => { this.#failure(error) })
+    await this.#announce('leave', seat.name).catch((error: unknown) => { this.#failures.failed(error) })
   }
 
   async say (from: string, text: string): Promise<void> {
     // The frame's JSON as the memory room writes it, the id put in by the script.
     const rest = `,${JSON.stringify({ from, text, at: now() }).slice(1)}`
+    const { frames, history, lastId } = this.#keys
     try {
       await this.#scripts.chatSay(
-        FRAMES, HISTORY, LAST_ID, this.#lastMessageId, '{"type":"message","id":', rest, this.#historySize, STREAM_LENGTH
+        frames, history, lastId, this.#lastMessageId, '{"type":"message","id":', rest, this.#historySize, STREAM_LENGTH
       )
     } catch (error) {
-      throw this.#failure(error)
+      throw this.#failures.failed(error)
     }
   }
 
   async close (): Promise<void> {
     clearInterval(this.#refresh)
-    this.#closing.abort()
     // The others count this replica's sockets no more (or, Redis unreachable, once the count expires).
     await this.#client.multi()
-      .del(`${REPLICAS}:${this.#replica}`)
-      .srem(REPLICAS, this.#replica)
+      .del(`${this.#keys.replicas}:${this.#replica}`)
+      .srem(this.#keys.replicas, this.#replica)
       .exec()
       .catch(ignoreFailure)
-    // A read blocked in Redis returns once woken; one waiting for Redis to come back fails at its next attempt.
-    const wake = (): void => {
-      if (this.#readerId !== undefined) this.#client.client('UNBLOCK', this.#readerId).catch(ignoreFailure)
-    }
-    wake()
-    const waking = setInterval(wake, WAKE_MS)
-    await this.#reading
-    clearInterval(waking)
+    await this.#reader.stop()
   }
 
   async #seat (seat: Seat, listener: Listener): Promise<void> {
@@ -230,15 +216,16 @@ export class RedisChatHub implements ChatHub {
     } catch (error) {
       this.#seats.delete(listener)
       this.#sockets--
-      throw this.#failure(error)
+      throw this.#failures.failed(error)
     }
   }
 
   /** Announces a join or a leave of `name` with the online count: its stream entry and, for a join, the history. */
   async #announce (type: 'join' | 'leave', name: string): Promise<[entry: string, history: string[]]> {
     const head = `${JSON.stringify({ type, name, at: now() }).slice(0, -1)},"online":`
+    const { frames, replicas, history } = this.#keys
     return await this.#scripts.chatAnnounce(
-      FRAMES, REPLICAS, HISTORY, this.#replica, this.#sockets, this.#countTtlMs, head, STREAM_LENGTH, type
+      frames, replicas, history, this.#replica, this.#sockets, this.#countTtlMs, head, STREAM_LENGTH, type
     )
   }
 
@@ -249,38 +236,14 @@ export class RedisChatHub implements ChatHub {
    */
   async #readFrom (connection: Redis): Promise<string> {
     if (this.#lastRead === undefined) {
-      const [last] = await connection.xrevrange(FRAMES, '+', '-', 'COUNT', 1)
+      const [last] = await connection.xrevrange(this.#keys.frames, '+', '-', 'COUNT', 1)
       this.#lastRead ??= last?.[0] ?? '0-0'
     }
     return this.#lastRead
   }
 
-  /**
-   * The reader: the stream's frames, as they come, to this replica's sockets; after a failure, again until the close.
-   */
-  async #read (): Promise<void> {
-    let failing = false
-    while (!this.#closing.signal.aborted) {
-      try {
-        const after = await this.#readFrom(this.#reader)
-        this.#readerId ??= await this.#reader.client('ID')
-        if (failing) this.#log.info('chat: reading the room from Redis again')
-        failing = false
-        const read = await this.#reader.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', FRAMES, after)
-        for (const [id, fields] of read?.[0]?.[1] ?? []) this.#deliver(id, fields)
-      } catch (error) {
-        // A new connection is a new client to Redis.
-        this.#readerId = undefined
-        // Once per outage: the Redis connection says more.
-        if (!failing) this.#log.warn({ err: error }, 'chat: cannot read the room from Redis; trying again every second')
-        failing = true
-        await sleep(RETRY_MS, undefined, { signal: this.#closing.signal }).catch(() => {})
-      }
-    }
-  }
-
   /** Hands a frame read from the stream to every seat it is for, or keeps it for a seat whose join is on its way. */
-  #deliver (id: string, fields: string[]): void {
+  #deliver ([id, fields]: StreamEntry): void {
     this.#lastRead = id
     const data = fields[1] as string
     const messageId = fields[3]
@@ -290,12 +253,5 @@ export class RedisChatHub implements ChatHub {
       if (seat.from === undefined) seat.early.push([entry, data])
       else if (!isBefore(entry, seat.from)) listener(data)
     }
-  }
-
-  /** The error to tell a client, for what Redis did: unreachable, or an answer that is an error, which is logged. */
-  #failure (error: unknown): Error {
-    if (!(error instanceof ReplyError)) return new Error('Redis is unreachable', { cause: error })
-    this.#log.error({ err: error }, 'chat: Redis refused a command')
-    return new Error('Redis failed', { cause: error })
   }
 }

@@ -1,16 +1,13 @@
 // The live feed shared by replicas through Redis: made once for all by the replica that holds a lease, appended to a
 // Redis Stream that every replica with streams open follows with one blocking reader, and replayed from that stream.
 import { randomUUID } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import type { Cancellation } from '../http/cancellation.ts'
+import { RedisFailures } from '../redis/failures.ts'
+import type { RedisParts } from '../redis/port.ts'
+import { StreamReader, type StreamEntry } from '../redis/stream-reader.ts'
 import { LiveCalls, type CallResult } from './calls.ts'
 import { replayAfter, type LiveFeed, type LiveUpdate, type Replay } from './memory.ts'
-
-/** The Redis Stream of updates: an update numbered n is the entry `n-0`, its field `update` the rest of it as JSON. */
-const UPDATES_KEY = 'live:updates'
-/** The producer's lease: the holding replica's token, gone unless renewed. */
-const PRODUCER_KEY = 'live:producer'
 
 /** How long the lease lasts unless renewed: a producer that died without a word is replaced within it. */
 const LEASE_MS = 3000
@@ -18,12 +15,6 @@ const LEASE_MS = 3000
 const LEASE_CHECK_MS = 1000
 /** Updates Redis keeps at least, whatever the replay's size: a reader behind by fewer skips none. */
 const MIN_KEPT = 100
-/** Entries a read takes at most. */
-const READ_COUNT = 100
-/** How long a read waits for an entry before it asks again: a bound, should a stop's unblocking miss it. */
-const READ_BLOCK_MS = 10_000
-/** The pause after a failed read. */
-const READ_RETRY_MS = 500
 /** How long a replay waits for this replica's reader to reach the newest update Redis has. */
 const CATCH_UP_MS = 5000
 
@@ -54,21 +45,11 @@ redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], string.format('%d-0', seq), 'upda
 return seq`
 
 /** The update in a stream entry. */
-function updateOf ([id, fields]: [string, string[]]): LiveUpdate {
+function updateOf ([id, fields]: StreamEntry): LiveUpdate {
   return { seq: Number.parseInt(id, 10), ...JSON.parse(fields[1] as string) as CallResult }
 }
 
-/** Where the feed says how it fares with Redis: a pino logger will do. */
-export interface FeedLog {
-  warn: (object: { err: unknown }, message: string) => void
-  info: (message: string) => void
-}
-
-export interface RedisLiveFeedOptions {
-  /** For commands, which fail at once while Redis is unreachable. */
-  client: Redis
-  /** A connection of its own for the blocking read. */
-  reader: Redis
+export interface RedisLiveFeedOptions extends RedisParts {
   intervalMs: number
   /** Updates kept for replay. */
   replaySize: number
@@ -82,7 +63,6 @@ export interface RedisLiveFeedOptions {
   produced: (update: LiveUpdate) => void
   /** What a call in progress is cancelled with when another replica takes the lease over. */
   leaseLost: Error
-  log: FeedLog
 }
 
 /**
@@ -94,35 +74,45 @@ export interface RedisLiveFeedOptions {
 export class RedisLiveFeed implements LiveFeed {
   readonly #options: RedisLiveFeedOptions
   readonly #client: Redis
-  readonly #reader: Redis
+  /** The Redis Stream of updates: an update numbered n is the entry `n-0`, its field `update` the rest as JSON. */
+  readonly #updatesKey: string
+  /** The producer's lease: the holding replica's token, gone unless renewed. */
+  readonly #producerKey: string
   readonly #calls: LiveCalls
+  readonly #reader: StreamReader
+  readonly #failures: RedisFailures
   readonly #token = randomUUID()
   /** Entries Redis keeps. */
   readonly #kept: number
   #running = false
   #leaseTimer: NodeJS.Timeout | undefined
-  /** Whether the reader runs (it ends its last read after a stop); once it has its position; once it has stopped. */
+  /** Whether the reader runs, or is about to; once it has its position. */
   #reading = false
   #positioned: Promise<void> = Promise.resolve()
-  #readerStopped: Promise<void> = Promise.resolve()
   /** The number of the last update delivered, or of the newest in Redis when the reader took its position. */
   #delivered = 0
-  /** The reader's client id while it reads, to unblock it. */
-  #readerId: number | undefined
   /** Replays waiting for the reader to deliver an update. */
   readonly #waiting = new Set<{ seq: number, resolve: () => void }>()
-  /** Whether Redis failed the feed's last command: said once, until one succeeds. */
-  #failing = false
 
   constructor (options: RedisLiveFeedOptions) {
     this.#options = options
     this.#client = options.client
-    this.#reader = options.reader
+    this.#updatesKey = `${options.prefix}:live:updates`
+    this.#producerKey = `${options.prefix}:live:producer`
     this.#kept = Math.max(options.replaySize, MIN_KEPT)
+    this.#failures = new RedisFailures(options.log, 'live feed')
     this.#calls = new LiveCalls({
       intervalMs: options.intervalMs,
       call: options.call,
       result: (result) => { this.#append(result) }
+    })
+    this.#reader = new StreamReader({
+      client: options.client,
+      blocking: options.blocking,
+      key: this.#updatesKey,
+      after: () => `${this.#delivered}-0`,
+      deliver: (entries) => { for (const entry of entries) this.#deliver(updateOf(entry)) },
+      failures: this.#failures
     })
   }
 
@@ -131,7 +121,7 @@ export class RedisLiveFeed implements LiveFeed {
       this.#reading = true
       // Asked before the lease, on the same connection: this replica's first update comes after the reader's position.
       this.#positioned = this.#position()
-      this.#readerStopped = this.#positioned.then(async () => { await this.#read() }, () => {})
+      this.#positioned.then(() => { if (this.#running) this.#reader.start() }, () => {})
     }
     if (!this.#running) {
       this.#running = true
@@ -142,7 +132,7 @@ export class RedisLiveFeed implements LiveFeed {
   }
 
   /**
-   * Stops the calls, gives the lease up and unblocks the reader: resolves once the reader has stopped. Stopping a
+   * Stops the calls, gives the lease up and stops the reader: resolves once the reader has stopped. Stopping a
    * stopped feed sends Redis nothing (its connections may be closing).
    */
   async stop (reason: Error): Promise<void> {
@@ -150,11 +140,14 @@ export class RedisLiveFeed implements LiveFeed {
       this.#running = false
       clearInterval(this.#leaseTimer)
       this.#calls.stop(reason)
-      // The lease first, on the connection that unblocks: it is free by the time the reader has stopped.
-      this.#client.eval(RELEASE, 1, PRODUCER_KEY, this.#token).catch(() => {})
-      this.#unblock()
+      // The lease first, on the connection that wakes the reader: it is free by the time the reader has stopped.
+      this.#client.eval(RELEASE, 1, this.#producerKey, this.#token).catch(() => {})
     }
-    await this.#readerStopped
+    await this.#positioned.catch(() => {})
+    await this.#reader.stop()
+    // Started again meanwhile: it reads on from where it was.
+    if (this.#running) this.#reader.start()
+    else this.#reading = false
   }
 
   async replay (lastSeq: number): Promise<Replay> {
@@ -162,7 +155,7 @@ export class RedisLiveFeed implements LiveFeed {
       const delivered = this.#delivered
       // The newest entries, at least one: the newest number, even with no replay.
       const newest = (
-        await this.#client.xrevrange(UPDATES_KEY, '+', '-', 'COUNT', Math.max(1, this.#options.replaySize))
+        await this.#client.xrevrange(this.#updatesKey, '+', '-', 'COUNT', Math.max(1, this.#options.replaySize))
       ).reverse().map(updateOf)
       const top = newest.at(-1)?.seq ?? 0
       // A client may come from a replica whose reader is a little ahead of this one.
@@ -176,40 +169,12 @@ export class RedisLiveFeed implements LiveFeed {
   /** Takes the newest entry's number as the reader's position (a reader starting again keeps its own if none). */
   async #position (): Promise<void> {
     try {
-      const [newest] = await this.#client.xrevrange(UPDATES_KEY, '+', '-', 'COUNT', 1)
+      const [newest] = await this.#client.xrevrange(this.#updatesKey, '+', '-', 'COUNT', 1)
       if (newest !== undefined) this.#delivered = updateOf(newest).seq
     } catch (error) {
       this.#reading = false
       throw error
     }
-  }
-
-  /** Reads the stream from the last update delivered until the feed stops; never rejects. */
-  async #read (): Promise<void> {
-    while (this.#running) {
-      try {
-        // The id first, on the same connection: by the time it is known, the read is waiting in Redis, to be unblocked.
-        const [, entries] = await Promise.all([
-          this.#reader.client('ID').then((id) => {
-            this.#readerId = id
-            if (!this.#running) this.#unblock()
-          }),
-          this.#reader.xread(
-            'COUNT', READ_COUNT, 'BLOCK', READ_BLOCK_MS, 'STREAMS', UPDATES_KEY, `${this.#delivered}-0`
-          )
-        ])
-        this.#readerId = undefined
-        this.#succeeded()
-        for (const entry of (entries as Array<[string, Array<[string, string[]]>]> | null)?.[0]?.[1] ?? []) {
-          this.#deliver(updateOf(entry))
-        }
-      } catch (error) {
-        this.#readerId = undefined
-        this.#failed(error)
-        await sleep(READ_RETRY_MS)
-      }
-    }
-    this.#reading = false
   }
 
   #deliver (update: LiveUpdate): void {
@@ -238,19 +203,15 @@ export class RedisLiveFeed implements LiveFeed {
     })
   }
 
-  #unblock (): void {
-    if (this.#readerId !== undefined) this.#client.client('UNBLOCK', this.#readerId).catch(() => {})
-  }
-
   /** Takes or renews the lease; makes the calls while it is ours. */
   #hold (): void {
-    this.#client.eval(HOLD, 1, PRODUCER_KEY, this.#token, LEASE_MS).then((held) => {
-      this.#succeeded()
+    this.#client.eval(HOLD, 1, this.#producerKey, this.#token, LEASE_MS).then((held) => {
+      this.#failures.succeeded()
       if (held === 1 && this.#running) this.#calls.start()
       else this.#calls.stop(this.#options.leaseLost)
     }, (error: unknown) => {
       this.#calls.stop(this.#options.leaseLost)
-      this.#failed(error)
+      this.#failures.failed(error)
     })
   }
 
@@ -258,21 +219,9 @@ export class RedisLiveFeed implements LiveFeed {
     // An update that is not appended (the lease is another replica's, or Redis failed) is dropped, unnumbered: the
     // lease's next check stops the calls here.
     this.#client.eval(
-      APPEND, 2, UPDATES_KEY, PRODUCER_KEY, this.#token, this.#delivered, this.#kept, JSON.stringify(result)
+      APPEND, 2, this.#updatesKey, this.#producerKey, this.#token, this.#delivered, this.#kept, JSON.stringify(result)
     ).then((seq) => {
       if (seq !== 0) this.#options.produced({ seq: seq as number, ...result })
-    }, (error: unknown) => { this.#failed(error) })
-  }
-
-  #failed (error: unknown): void {
-    if (this.#failing) return
-    this.#failing = true
-    this.#options.log.warn({ err: error }, 'live feed: Redis failed a command; trying again')
-  }
-
-  #succeeded (): void {
-    if (!this.#failing) return
-    this.#failing = false
-    this.#options.log.info('live feed: Redis answers again')
+    }, (error: unknown) => { this.#failures.failed(error) })
   }
 }

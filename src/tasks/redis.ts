@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto'
 import { Queue, WaitingError, Worker, type Job, type KeepJobs } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { Cancellation } from '../http/cancellation.ts'
+import { RedisFailures } from '../redis/failures.ts'
+import type { RedisParts } from '../redis/port.ts'
 import type { Task, TaskState } from './schemas.ts'
 import type { TaskStore, TaskWork } from './memory.ts'
 
@@ -76,24 +78,17 @@ interface TaskData {
   latencyMs: number
 }
 
-export interface RedisTaskStoreOptions {
-  /** For the queue and the records: a client whose commands fail at once while Redis is unreachable. */
-  client: Redis
-  /**
-   * The worker's, for this store alone: `maxRetriesPerRequest: null`, as BullMQ needs. Its owner closes it; the store's
-   * close cuts it first if Redis is away, so that nothing waits for Redis.
-   */
-  workerConnection: Redis
-  /** The service's own prefix for its keys in Redis. */
-  prefix: string
+/**
+ * `blocking` is the worker's, for this store alone, with `maxRetriesPerRequest: null`, as BullMQ needs; the store's
+ * close cuts it first if Redis is away, so that nothing waits for Redis.
+ */
+export interface RedisTaskStoreOptions extends RedisParts {
   /** Tasks that may be pending at once, across every replica. */
   maxPending: number
   /** How long a task stays readable after it ends, in ms; 0 keeps it. */
   ttlMs: number
   /** What each task does, in the replica that runs it. */
   work: TaskWork
-  /** Hears what went wrong between the store and Redis: a connection lost, a task's record lost with Redis's data. */
-  onError: (error: Error) => void
 }
 
 /**
@@ -106,7 +101,9 @@ export class RedisTaskStore implements TaskStore {
   readonly #maxPending: number
   readonly #ttlMs: number
   readonly #work: TaskWork
-  readonly #onError: (error: Error) => void
+  readonly #failures: RedisFailures
+  /** What went wrong between the store and Redis: a connection lost, a task's record lost with Redis's data. */
+  readonly #failed = (error: Error): void => { this.#failures.failed(error) }
   readonly #queue: Queue<TaskData>
   /** Where the places taken for tasks on their way into the queue are kept, by id, scored by when. */
   readonly #reservations: string
@@ -115,14 +112,16 @@ export class RedisTaskStore implements TaskStore {
   readonly #stop = new Cancellation()
   /** How many tasks this replica runs now. */
   #running = 0
+  /** Whether the worker was told to stop taking tasks. */
+  #draining = false
 
-  constructor ({ client, workerConnection, prefix, maxPending, ttlMs, work, onError }: RedisTaskStoreOptions) {
+  constructor ({ client, blocking: workerConnection, prefix, log, maxPending, ttlMs, work }: RedisTaskStoreOptions) {
     this.#client = client
     this.#workerConnection = workerConnection
     this.#maxPending = maxPending
     this.#ttlMs = ttlMs
     this.#work = work
-    this.#onError = onError
+    this.#failures = new RedisFailures(log, 'background tasks')
     // Removed by BullMQ once expired, whenever another task ends; reads leave out those expired and not removed yet.
     const keep: KeepJobs | false = ttlMs === 0 ? false : { age: Math.ceil(ttlMs / 1000) }
     this.#queue = new Queue<TaskData>(QUEUE, {
@@ -133,9 +132,10 @@ export class RedisTaskStore implements TaskStore {
       skipVersionCheck: true,
       defaultJobOptions: { removeOnComplete: keep, removeOnFail: keep, stackTraceLimit: 0 }
     })
-    this.#queue.on('error', onError)
+    this.#queue.on('error', this.#failed)
     this.#reservations = this.#queue.toKey('reservations')
     workerConnection.once('ready', this.#startWorker)
+    workerConnection.on('ready', () => { this.#failures.succeeded() })
   }
 
   async create ({ latencyMs }: Pick<Task, 'latencyMs'>): Promise<Task | undefined> {
@@ -165,6 +165,7 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async drain (): Promise<void> {
+    this.#draining = true
     this.#workerConnection.off('ready', this.#startWorker)
     await this.#worker?.close()
   }
@@ -185,7 +186,7 @@ export class RedisTaskStore implements TaskStore {
       // is found held by nobody once its lock expires, and run again).
       const cut = (): void => {
         this.#workerConnection.disconnect()
-        worker.getBackend().close(true).catch(this.#onError)
+        worker.getBackend().close(true).catch(this.#failed)
       }
       if (this.#workerConnection.status === 'ready') this.#workerConnection.once('close', cut)
       else cut()
@@ -204,7 +205,7 @@ export class RedisTaskStore implements TaskStore {
       stalledInterval: STALLED_CHECK_MS,
       maxStalledCount: MAX_STALLS
     })
-    worker.on('error', this.#onError)
+    worker.on('error', this.#failed)
     this.#worker = worker
   }
 
@@ -213,19 +214,28 @@ export class RedisTaskStore implements TaskStore {
    * one goes back to the queue, pending, and BullMQ leaves it there (a WaitingError).
    */
   async #run (job: Job<TaskData>, token: string | undefined): Promise<void> {
+    // Taken as the drain came (a take under way when the worker stopped taking): back at once, never started.
+    if (this.#draining) return await this.#handBack(job, token, { started: false })
     this.#running++
     try {
-      // Taken as the stop came (a take in flight when the worker stopped taking): back at once, unstarted.
-      this.#stop.throwIfCancelled()
       await this.#work(taskOf(job), this.#stop)
     } catch (error) {
       if (this.#stop.reason === undefined) throw error
-      // Redis away: the task stays held until its lock expires, and the stalled-job check hands it back then.
-      await job.moveToWait(token).catch(this.#onError)
-      throw new WaitingError()
+      await this.#handBack(job, token, { started: true })
     } finally {
       this.#running--
     }
+  }
+
+  /**
+   * Gives a task taken here back to the queue, pending, and tells BullMQ to leave it there. Redis away: the task stays
+   * held until its lock expires, and the stalled-job check hands it back then.
+   */
+  async #handBack (job: Job<TaskData>, token: string | undefined, { started }: { started: boolean }): Promise<never> {
+    // Never started: its record as it was before it was taken, changed while it is still held here.
+    if (!started) await this.#client.hdel(this.#queue.toKey(job.id as string), 'processedOn').catch(this.#failed)
+    await job.moveToWait(token).catch(this.#failed)
+    throw new WaitingError()
   }
 
   /** Whether the task ended the TTL ago or more (BullMQ removes it later). */

@@ -24,6 +24,20 @@ async function workerConnectionRedisGone (
   return { redis, fastify, connection }
 }
 
+t.test('every key the service keeps in Redis starts with REDIS_KEY_PREFIX: the tasks\' and the rate limit\'s',
+  async (t) => {
+    const redis = await redisServer(t)
+    const fastify = await build(t, { env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'shop', RATE_LIMIT_MAX: '10' } })
+    const connection = fastify.redis as NonNullable<typeof fastify.redis>
+    await until(() => connection.up)
+    const accepted = await fastify.inject({ method: 'POST', url: '/tasks', payload: { latencyMs: 0 } })
+    t.equal(accepted.statusCode, 202)
+    const keys = await connection.client.keys('*')
+    t.ok(keys.some((key) => key.startsWith('shop:tasks:')), 'the tasks\' keys')
+    t.ok(keys.some((key) => key.startsWith('shop:rate-limit:')), 'the rate limit\'s keys')
+    t.same(keys.filter((key) => !key.startsWith('shop:')), [], 'no other key')
+  })
+
 t.test('without REDIS_URL there is no connection, and /ready does not ask for one', async (t) => {
   const fastify = await build(t)
   t.equal(fastify.redis, undefined)

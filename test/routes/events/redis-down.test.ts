@@ -126,7 +126,7 @@ t.test(
     const a = await replica(t, server)
     const redis = new Redis(server.url)
     t.teardown(() => { redis.disconnect() })
-    await redis.set('live:updates', 'not a stream')
+    await redis.set('async-service:live:updates', 'not a stream')
     const refused = await answer(a.port)
     t.equal(refused.statusCode, 503)
     t.match(JSON.parse(refused.body), { message: 'Redis is unreachable' })
@@ -135,7 +135,7 @@ t.test(
     const made = await calls()
     await sleep(200)
     t.equal(await calls(), made, 'no call made for nobody')
-    await redis.del('live:updates')
+    await redis.del('async-service:live:updates')
     const stream = await openEventStream(a.port)
     t.teardown(stream.close)
     t.equal((await stream.nextEvent('update')).id, '1')
@@ -213,8 +213,8 @@ t.test(
     // Answered once the pause is over, as the feed's commands are.
     await redis.ping()
     await sleep(300)
-    t.equal(await redis.exists('live:producer'), 0, 'the lease given up, or never taken')
-    t.equal(await redis.xlen('live:updates'), 0, 'nothing made, in 15 intervals')
+    t.equal(await redis.exists('async-service:live:producer'), 0, 'the lease given up, or never taken')
+    t.equal(await redis.xlen('async-service:live:updates'), 0, 'nothing made, in 15 intervals')
     t.equal(a.fastify.live.count, 0)
   }
 )

@@ -172,9 +172,9 @@ t.test(
     await leave(onA, a)
     await nextIds(onB, 3)
     await leave(onB, b)
-    while (await redis.exists('live:producer') === 1) await sleep(10)
+    while (await redis.exists('async-service:live:producer') === 1) await sleep(10)
     const newest = async (): Promise<string | undefined> =>
-      (await redis.xrevrange('live:updates', '+', '-', 'COUNT', 1))[0]?.[0]
+      (await redis.xrevrange('async-service:live:updates', '+', '-', 'COUNT', 1))[0]?.[0]
     const last = await newest()
     const calls = async (): Promise<number[]> =>
       [await metric(a, 'dependency_calls_in_flight'), await metric(b, 'dependency_calls_in_flight')]
@@ -191,9 +191,9 @@ t.test(
 t.test('updates gone from Redis before a replica read them are told to its streams as a lost event', async (t) => {
   const { a, redis } = await replicas(t)
   // Another replica makes the feed: here, the test.
-  await redis.set('live:producer', 'another replica', 'PX', 60_000)
+  await redis.set('async-service:live:producer', 'another replica', 'PX', 60_000)
   const append = async (seq: number): Promise<unknown> =>
-    await redis.xadd('live:updates', `${seq}-0`, 'update',
+    await redis.xadd('async-service:live:updates', `${seq}-0`, 'update',
       JSON.stringify({ at: '2026-11-26T18:46:06.956Z', latencyMs: 100, ok: true }))
   const stream = await openEventStream(a.port)
   t.teardown(stream.close)

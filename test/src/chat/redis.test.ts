@@ -41,7 +41,12 @@ async function replica (t: Test, url: string, countTtlMs?: number, readerUrl = u
   }
   const log = { info: record('info'), warn: record('warn'), error: record('error') } as unknown as FastifyBaseLogger
   const hub = new RedisChatHub({
-    client, reader, historySize: 1000, log, ...(countTtlMs === undefined ? {} : { countTtlMs })
+    client,
+    blocking: reader,
+    prefix: 'test',
+    historySize: 1000,
+    log,
+    ...(countTtlMs === undefined ? {} : { countTtlMs })
   })
   t.teardown(async () => {
     await hub.close()
@@ -211,11 +216,11 @@ t.test(
     await until(() => messageIds(ann.frames).length === 3)
 
     await redis.stop()
-    await until(() => a.lines.some(({ msg }) => msg.startsWith('chat: cannot read the room')), 20_000)
+    await until(() => a.lines.some(({ msg }) => msg === 'chat: Redis unreachable; trying again'), 20_000)
     await t.rejects(a.hub.say('ann', 'lost'), { message: 'Redis is unreachable' })
     await a.hub.leave(leaving.listener)
     await redis.start()
-    await until(() => a.lines.some(({ msg }) => msg === 'chat: reading the room from Redis again'), 20_000)
+    await until(() => a.lines.some(({ msg }) => msg === 'chat: Redis answers again'), 20_000)
     t.same(a.lines.map(({ level }) => level), ['warn', 'info'], 'one warning for the outage, one line when it ends')
 
     await until(() => a.client.status === 'ready', 20_000)
@@ -239,7 +244,9 @@ t.test('Redis restarted empty: a refresh puts back the count of its replica and 
   await redis.start()
   await until(() => refreshing.client.status === 'ready', 20_000)
   // Every 100 ms.
-  while (await refreshing.client.scard('chat:replicas') === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  while (await refreshing.client.scard('test:chat:replicas') === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
   // A replica that saw no message before, and refreshes nothing within the test.
   const newcomer = await replica(t, redis.url, 3_600_000)
   const carl = listener()
@@ -253,7 +260,7 @@ t.test('Redis restarted empty: a refresh puts back the count of its replica and 
 t.test('Redis answering with an error: the message is not sent, and the error is logged', async (t) => {
   const redis = await redisServer(t)
   const a = await replica(t, redis.url)
-  await a.client.set('chat:last-id', 'not a number')
+  await a.client.set('test:chat:last-id', 'not a number')
   await t.rejects(a.hub.say('ann', 'hello'), { message: 'Redis failed' })
   t.match(a.lines, [{ level: 'error', msg: 'chat: Redis refused a command' }])
 })

@@ -2,6 +2,17 @@
 import t from 'tap'
 import { ConfigSchema, loadConfig, stopLimitMs } from '../../../src/config/index.ts'
 
+t.test('REDIS_KEY_PREFIX is a short run of letters, digits, _, . or -', async (t) => {
+  const prefix = 'shop-2.eu_west'
+  t.match(await loadConfig({ REDIS_KEY_PREFIX: prefix }), { ok: true, config: { REDIS_KEY_PREFIX: prefix } })
+  for (const value of ['a b', 'a:b', 'x'.repeat(65)]) {
+    t.same(await loadConfig({ REDIS_KEY_PREFIX: value }), {
+      ok: false,
+      problems: [`REDIS_KEY_PREFIX must be letters, digits, _, . or -, at most 64 (got ${JSON.stringify(value)})`]
+    })
+  }
+})
+
 t.test('with no variables every default applies', async (t) => {
   t.same(await loadConfig({}), {
     ok: true,
@@ -50,6 +61,7 @@ t.test('with no variables every default applies', async (t) => {
       CHAT_RATE_PER_10S: 20,
       CHAT_HEARTBEAT_MS: 30_000,
       CHAT_MAX_BUFFERED_BYTES: 1_048_576,
+      REDIS_KEY_PREFIX: 'async-service',
       OTEL_SERVICE_NAME: 'async-service'
     }
   })

@@ -6,6 +6,7 @@ import t, { type Test } from 'tap'
 import type { Cancellation } from '../../../src/http/cancellation.ts'
 import type { LiveUpdate } from '../../../src/live/memory.ts'
 import { RedisLiveFeed, type RedisLiveFeedOptions } from '../../../src/live/redis.ts'
+import type { RedisLog } from '../../../src/redis/port.ts'
 import { redisServer, type RedisServer } from '../../helpers/redis-server.ts'
 import { until } from '../../helpers/upstream.ts'
 
@@ -37,7 +38,8 @@ async function feedOn (t: Test, server: RedisServer, options: Partial<RedisLiveF
   const client = await connect(t, server, false)
   const feed = new RedisLiveFeed({
     client,
-    reader,
+    blocking: reader,
+    prefix: 'test',
     intervalMs: 10,
     replaySize: 100,
     call: async (cancellation) => await new Promise<void>((resolve, reject) => {
@@ -48,7 +50,7 @@ async function feedOn (t: Test, server: RedisServer, options: Partial<RedisLiveF
     produced: (update) => { produced.push(update) },
     lost: (missed) => { lost.push(missed) },
     leaseLost,
-    log: { warn: () => {}, info: () => {} },
+    log: { error: () => {}, warn: () => {}, info: () => {} } as unknown as RedisLog,
     ...options
   })
   t.teardown(async () => { await feed.stop(new Error('the test is over')) })
@@ -61,8 +63,8 @@ async function admin (t: Test, server: RedisServer) {
   const redis = await connect(t, server, true)
   return {
     redis,
-    leaseElsewhere: async () => await redis.set('live:producer', 'another replica', 'PX', 60_000),
-    append: async (seq: number) => await redis.xadd('live:updates', `${seq}-0`, 'update',
+    leaseElsewhere: async () => await redis.set('test:live:producer', 'another replica', 'PX', 60_000),
+    append: async (seq: number) => await redis.xadd('test:live:updates', `${seq}-0`, 'update',
       JSON.stringify({ at: new Date().toISOString(), latencyMs: 1, ok: true }))
   }
 }
@@ -76,11 +78,11 @@ t.test('an update made after another replica took the lease is not appended', as
   calls[0]?.resolve()
   await until(() => delivered.length === 1, 20_000)
   await until(() => calls.length === 2, 20_000)
-  await redis.set('live:producer', 'another replica', 'PX', 60_000)
+  await redis.set('test:live:producer', 'another replica', 'PX', 60_000)
   calls[1]?.resolve()
   await sleep(300)
   t.same(seqs(produced), [1], 'the second was dropped')
-  t.same((await redis.xrange('live:updates', '-', '+')).map(([id]) => id), ['1-0'], 'Redis has the first alone')
+  t.same((await redis.xrange('test:live:updates', '-', '+')).map(([id]) => id), ['1-0'], 'Redis has the first alone')
 })
 
 t.test('a call in progress is cancelled when another replica takes the lease over', async (t) => {
@@ -104,15 +106,15 @@ t.test('numbers follow the newest in Redis, or the newest delivered when Redis l
     calls[made - 1]?.resolve()
     await until(() => delivered.length === made, 20_000)
   }
-  await redis.del('live:updates')
+  await redis.del('test:live:updates')
   t.same(await feed.replay(1), { missed: 2, updates: [] }, 'updates 2 and 3 are no longer kept')
   await until(() => calls.length === 4, 20_000)
   calls[3]?.resolve()
   await until(() => delivered.length === 4, 20_000)
   t.same(seqs(delivered), [1, 2, 3, 4])
-  t.same((await redis.xrange('live:updates', '-', '+')).map(([id]) => id), ['4-0'], 'after 3, not from 1 again')
+  t.same((await redis.xrange('test:live:updates', '-', '+')).map(([id]) => id), ['4-0'], 'after 3, not from 1 again')
   await feed.stop(new Error('nobody listens'))
-  await redis.del('live:updates')
+  await redis.del('test:live:updates')
   const made = calls.length
   await feed.start()
   await until(() => calls.length === made + 1, 20_000)
@@ -200,7 +202,7 @@ t.test(
     })
     await feed.start()
     await until(() => delivered.length === 105, 20_000)
-    t.equal(await redis.xlen('live:updates'), 100)
+    t.equal(await redis.xlen('test:live:updates'), 100)
     t.same(await feed.replay(100), { missed: 5, updates: [] })
     t.same(await feed.replay(105), { missed: 0, updates: [] })
   }
@@ -235,7 +237,11 @@ t.test(
     // Calls at 0, 1.5, 3 s...; the lease checked every second.
     const { feed, calls, delivered, seqs } = await feedOn(t, server, {
       intervalMs: 1500,
-      log: { warn: (_, message) => { warnings.push(message) }, info: (message) => { infos.push(message) } }
+      log: {
+        error: () => {},
+        warn: (_: unknown, message: string) => { warnings.push(message) },
+        info: (message: string) => { infos.push(message) }
+      } as unknown as RedisLog
     })
     await feed.start()
     await until(() => calls.length === 1, 20_000)
@@ -252,7 +258,7 @@ t.test(
     calls[2]?.resolve()
     await until(() => delivered.length === 2, 20_000)
     t.same(seqs(delivered), [1, 2], 'the dropped one took no number')
-    t.same(warnings, ['live feed: Redis failed a command; trying again'], 'said once, not once a command')
+    t.same(warnings, ['live feed: Redis unreachable; trying again'], 'said once, not once a command')
     t.same(infos, ['live feed: Redis answers again'])
   }
 )
@@ -264,14 +270,14 @@ t.test('the holder renews its lease; a stop gives it up at once, and only if it 
   await feed.start()
   await until(() => calls.length === 1, 20_000)
   await sleep(1500)
-  const ttl = await redis.pttl('live:producer')
+  const ttl = await redis.pttl('test:live:producer')
   t.ok(ttl > 2000, `renewed: ${ttl} ms of its 3000 left after 1500`)
   await feed.stop(new Error('nobody listens'))
-  t.equal(await redis.exists('live:producer'), 0, 'given up')
+  t.equal(await redis.exists('test:live:producer'), 0, 'given up')
   await leaseElsewhere()
   void feed.start()
   await feed.stop(new Error('nobody listens'))
-  t.equal(await redis.get('live:producer'), 'another replica', 'another\'s lease is left alone')
+  t.equal(await redis.get('test:live:producer'), 'another replica', 'another\'s lease is left alone')
 })
 
 t.test('a feed stopped before its lease comes makes no call with it', async (t) => {
@@ -282,7 +288,7 @@ t.test('a feed stopped before its lease comes makes no call with it', async (t) 
   await feed.stop(new Error('nobody listens'))
   await sleep(200)
   t.equal(calls.length, 0)
-  t.equal(await redis.exists('live:producer'), 0)
+  t.equal(await redis.exists('test:live:producer'), 0)
 })
 
 t.test('a replay reads again when the reader delivered newer updates than it read meanwhile', async (t) => {

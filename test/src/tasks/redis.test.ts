@@ -5,6 +5,7 @@ import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import type { Cancellation } from '../../../src/http/cancellation.ts'
 import { RedisTaskStore, type RedisTaskStoreOptions } from '../../../src/tasks/redis.ts'
+import type { RedisLog } from '../../../src/redis/port.ts'
 import type { Task } from '../../../src/tasks/schemas.ts'
 import { redisServer, type RedisServer } from '../../helpers/redis-server.ts'
 import { until } from '../../helpers/upstream.ts'
@@ -45,10 +46,13 @@ async function replica (t: Test, redis: RedisServer, options: Partial<RedisTaskS
   for (const connection of [client, workerConnection]) connection.on('error', () => {})
   const works: Controlled[] = []
   const errors: Error[] = []
+  // What the store says went wrong with Redis, as it logs it.
+  const said = ({ err }: { err: Error }): void => { errors.push(err) }
   const store = new RedisTaskStore({
     client,
-    workerConnection,
+    blocking: workerConnection,
     prefix: 'test',
+    log: { error: said, warn: said, info: () => {} } as unknown as RedisLog,
     maxPending: 10,
     ttlMs: 60_000,
     work: async (task, cancellation) => {
@@ -57,7 +61,6 @@ async function replica (t: Test, redis: RedisServer, options: Partial<RedisTaskS
         cancellation.onCancel(reject)
       })
     },
-    onError: (error) => { errors.push(error) },
     ...options
   })
   t.teardown(async () => {
@@ -396,12 +399,12 @@ t.test('a store whose Redis never came has run nothing, and drains and closes at
   let worked = false
   const store = new RedisTaskStore({
     client,
-    workerConnection,
+    blocking: workerConnection,
     prefix: 'test',
+    log: { error: () => {}, warn: () => {}, info: () => {} } as unknown as RedisLog,
     maxPending: 10,
     ttlMs: 60_000,
-    work: async () => { worked = true },
-    onError: () => {}
+    work: async () => { worked = true }
   })
   // A few attempts to connect.
   await new Promise((resolve) => setTimeout(resolve, 1000))
