@@ -15,7 +15,9 @@ interface PathMethods {
 }
 
 export default fp(async (fastify) => {
-  const { caseSensitive, ignoreTrailingSlash, ignoreDuplicateSlashes, maxParamLength } = fastify.initialConfig
+  // Fastify's router options as it was built with them (unset, its defaults are find-my-way's own).
+  const { caseSensitive, ignoreTrailingSlash, ignoreDuplicateSlashes, maxParamLength } =
+    fastify.initialConfig.routerOptions ?? {}
   // A router of its own, matching paths as Fastify's does, with one entry per path whatever its methods.
   const paths = FindMyWay({ caseSensitive, ignoreTrailingSlash, ignoreDuplicateSlashes, maxParamLength })
   const byUrl = new Map<string, PathMethods>()

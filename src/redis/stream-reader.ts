@@ -43,9 +43,8 @@ export class StreamReader {
     this.#options = options
   }
 
-  /** Reads until stopped, once a run being stopped has ended; starting a reader that runs changes nothing. */
+  /** Reads until stopped, once the run before (stopping, or replaced by this one) has ended its read under way. */
   start (): void {
-    if (this.#run !== undefined) return
     const run = {}
     this.#run = run
     this.#pause = new AbortController()
@@ -73,12 +72,13 @@ export class StreamReader {
         const [, read] = await Promise.all([
           blocking.client('ID').then((id) => {
             this.#readerId = id
-            failures.succeeded()
             if (this.#run !== run) this.#wake()
           }),
           blocking.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', key, from)
         ])
         this.#readerId = undefined
+        // Once a read is through, not as soon as its connection is back: the others may not be yet.
+        failures.succeeded()
         const entries = (read as Array<[string, StreamEntry[]]> | null)?.[0]?.[1] ?? []
         if (entries.length > 0) deliver(entries)
       } catch (error) {

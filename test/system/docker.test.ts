@@ -1,7 +1,6 @@
 // The image without a Docker engine: the Dockerfile's facts that matter, then its stages laid out in temporary folders
 // (what each COPY copies, the build, the production install) and its command served and stopped; and compose.yaml.
 import { execFile, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { cp, mkdtemp, readFile, readdir, rm, stat, symlink } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,7 +9,7 @@ import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
 import { parse } from 'yaml'
 import { loadConfig } from '../../src/config/index.ts'
-import { entries, listening, type ServerProcess } from '../helpers/server-process.ts'
+import { entries, listening, watch, type ServerProcess } from '../helpers/server-process.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
@@ -226,21 +225,7 @@ async function temporaryFolder (t: Test, prefix: string): Promise<string> {
 /** Starts `argv` (node being this Node 26, the image's major) in `cwd` with `env` alone, as a container has it. */
 function start (t: Test, argv: string[], cwd: string, env: Record<string, string>): ServerProcess {
   const child = spawn(process.execPath, argv.slice(1), { cwd, env })
-  const server: ServerProcess = {
-    child,
-    stdout: [],
-    stderr: '',
-    exit: once(child, 'exit').then(([code]) => code as number | null)
-  }
-  let partial = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n')
-    partial = lines.pop() ?? ''
-    server.stdout.push(...lines)
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { server.stderr += chunk })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  return server
+  return watch(t, child)
 }
 
 t.test(

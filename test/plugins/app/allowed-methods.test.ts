@@ -65,7 +65,7 @@ t.test('Allow gathers every method of a path, parametric paths and method lists 
 })
 
 t.test('on a bare Fastify, paths match as Fastify\'s router is told to match them', async (t) => {
-  const fastify = Fastify({ ignoreTrailingSlash: true, caseSensitive: false })
+  const fastify = Fastify({ routerOptions: { ignoreTrailingSlash: true, caseSensitive: false } })
   t.teardown(() => fastify.close())
   await fastify.register(allowedMethods)
   fastify.get('/items', async () => 'items')

@@ -2,22 +2,19 @@
 // away, the gauge read from Redis (and left out while it is away), what is logged, and the stop: tasks still running
 // at the cut-off handed back to another replica, never failed.
 import { once } from 'node:events'
-import sensible from '@fastify/sensible'
-import { Registry } from '@prometheus-io/client'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
-import configPlugin from '../../../plugins/config.ts'
 import redisPlugin, { type RedisConnection } from '../../../plugins/external/redis.ts'
-import shutdown from '../../../plugins/app/shutdown.ts'
 import tasks from '../../../plugins/app/tasks.ts'
 import type { Cancellation } from '../../../src/http/cancellation.ts'
 import type { DependencyQuery } from '../../../src/dependency/port.ts'
 import type { Task } from '../../../src/tasks/schemas.ts'
 import { serverOptions } from '../../../src/server/options.ts'
 import { testConfig } from '../../helpers/app.ts'
+import { registerTasksNeeds } from '../../helpers/tasks.ts'
 import { redisServer, type RedisServer } from '../../helpers/redis-server.ts'
 import { until } from '../../helpers/upstream.ts'
 
@@ -61,12 +58,7 @@ async function replica (
   const logLines: string[] = []
   const fastify = Fastify(serverOptions(config, { write: (line: string) => { logLines.push(line) } }))
   const calls: HeldCall[] = []
-  await fastify.register(configPlugin, { config })
-  await fastify.register(sensible)
-  await fastify.register(shutdown)
-  await fastify.register(fp(async (fastify) => {
-    fastify.decorate('metricsRegistry', new Registry())
-  }, { name: 'metrics' }))
+  await registerTasksNeeds(fastify, config)
   await fastify.register(fp(async (fastify) => {
     fastify.decorate('dependency', {
       async call ({ latencyMs }: DependencyQuery, cancellation?: Cancellation) {

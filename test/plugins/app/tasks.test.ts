@@ -2,21 +2,18 @@
 // and recorded, the limit on pending tasks, the gauge, and the close: short tasks waited for, long ones cancelled at
 // the shutdown's cut-off (or, closed without a stop, after as long), no task accepted once the service drains.
 import { once } from 'node:events'
-import sensible from '@fastify/sensible'
-import { Registry } from '@prometheus-io/client'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import t, { type Test } from 'tap'
-import configPlugin from '../../../plugins/config.ts'
 import dependency from '../../../plugins/app/dependency.ts'
 import redis from '../../../plugins/external/redis.ts'
-import shutdown from '../../../plugins/app/shutdown.ts'
 import tasks from '../../../plugins/app/tasks.ts'
 import type { Cancellation } from '../../../src/http/cancellation.ts'
 import type { DependencyQuery } from '../../../src/dependency/port.ts'
 import type { Task } from '../../../src/tasks/schemas.ts'
 import { serverOptions } from '../../../src/server/options.ts'
 import { testConfig } from '../../helpers/app.ts'
+import { registerTasksNeeds } from '../../helpers/tasks.ts'
 
 // Its waits run to several seconds (timeouts the tests pass through); on a busy machine the file may take several times
 // that.
@@ -47,12 +44,7 @@ async function bare (
     ...serverOptions(config, stream),
     ...(pluginTimeout === undefined ? {} : { pluginTimeout })
   })
-  await fastify.register(configPlugin, { config })
-  await fastify.register(sensible)
-  await fastify.register(shutdown)
-  await fastify.register(fp(async (fastify) => {
-    fastify.decorate('metricsRegistry', new Registry())
-  }, { name: 'metrics' }))
+  await registerTasksNeeds(fastify, config)
   await fastify.register(fakeDependency === undefined ? dependency : fp(fakeDependency, { name: 'dependency' }))
   await fastify.register(redis)
   before?.(fastify)

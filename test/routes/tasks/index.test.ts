@@ -1,37 +1,16 @@
 // POST /tasks and GET /tasks/:id: a task accepted at once and polled to its end, failed tasks, every body refused, the
 // limit on pending tasks, expiry, the gauge in /metrics, and tasks at the app's close.
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { build } from '../../helpers/app.ts'
+import { pollTask, postTask } from '../../helpers/tasks.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
-/** POST /tasks with `body` as JSON. */
-async function post (fastify: FastifyInstance, body: unknown): Promise<LightMyRequestResponse> {
-  return await fastify.inject({
-    method: 'POST',
-    url: '/tasks',
-    headers: { 'content-type': 'application/json' },
-    payload: JSON.stringify(body)
-  })
-}
-
-/** GET `url` until the task it shows is no longer pending; `withinMs` is only there so that a broken test ends. */
-async function poll (fastify: FastifyInstance, url: string, withinMs = 20_000): Promise<Record<string, unknown>> {
-  const until = performance.now() + withinMs
-  for (;;) {
-    const response = await fastify.inject(url)
-    const task = response.json()
-    if (task.state !== 'pending' || performance.now() > until) return task
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
 t.test('POST /tasks answers 202 at once with the id and state, and Location to poll', async (t) => {
   const fastify = await build(t, { env: { SHUTDOWN_TIMEOUT_MS: '400' } })
   const started = performance.now()
-  const response = await post(fastify, { latencyMs: 10_000 })
+  const response = await postTask(fastify, { latencyMs: 10_000 })
   t.ok(performance.now() - started < 5000, 'without waiting the 10 s of the task')
   t.equal(response.statusCode, 202)
   t.match(response.headers['content-type'], /^application\/json/)
@@ -50,8 +29,8 @@ t.test('POST /tasks answers 202 at once with the id and state, and Location to p
 
 t.test('a task polled until it ends is done, with its times in order and its latency between them', async (t) => {
   const fastify = await build(t)
-  const response = await post(fastify, { latencyMs: 300 })
-  const task = await poll(fastify, response.headers.location as string)
+  const response = await postTask(fastify, { latencyMs: 300 })
+  const task = await pollTask(fastify, response.headers.location as string)
   t.match(task, { id: response.json().id, state: 'done', latencyMs: 300, createdAt: ISO, startedAt: ISO, endedAt: ISO })
   t.notOk('error' in task)
   const [created, started, ended] = [task.createdAt, task.startedAt, task.endedAt]
@@ -63,17 +42,17 @@ t.test('a task polled until it ends is done, with its times in order and its lat
 t.test('a task whose call fails is failed, with the error; logged; and the service goes on', async (t) => {
   const logLines: string[] = []
   const fastify = await build(t, { env: { DEPENDENCY_FAILURE_RATE: '1', LOG_LEVEL: 'warn' }, logLines })
-  const response = await post(fastify, { latencyMs: 0 })
+  const response = await postTask(fastify, { latencyMs: 0 })
   t.equal(response.statusCode, 202)
   const { id } = response.json()
-  t.match(await poll(fastify, `/tasks/${id}`),
+  t.match(await pollTask(fastify, `/tasks/${id}`),
     { id, state: 'failed', error: 'The dependency failed: the dependency failed', endedAt: ISO })
   t.match(logLines.map((line) => JSON.parse(line)), [{
     level: 40, msg: 'background task failed', taskId: id, reason: 'The dependency failed: the dependency failed'
   }])
   t.equal(logLines.length, 1, 'once')
   t.equal((await fastify.inject('/sync')).statusCode, 200, 'still serving')
-  t.equal((await post(fastify, { latencyMs: 0 })).statusCode, 202, 'still accepting tasks')
+  t.equal((await postTask(fastify, { latencyMs: 0 })).statusCode, 202, 'still accepting tasks')
 })
 
 t.test('GET /tasks/:id of an unknown id is 404 JSON naming it; an id that is not a UUID, 400', async (t) => {
@@ -105,7 +84,7 @@ t.test(
       {}, { latencyMs: -1 }, { latencyMs: 1001 }, { latencyMs: '5' }, { latencyMs: 1.5 }, { latencyMs: null },
       [], [{ latencyMs: 5 }], 5, 'five', null
     ]) {
-      const response = await post(fastify, body)
+      const response = await postTask(fastify, body)
       t.equal(response.statusCode, 400, JSON.stringify(body))
       t.match(response.headers['content-type'], /^application\/json/)
       t.same(response.json(), latency)
@@ -116,7 +95,7 @@ t.test(
       [{ latencyMs: -1, priority: 'high' }, 'priority'],
       [{ latency: 5 }, 'latency']
     ] as const) {
-      const response = await post(fastify, body)
+      const response = await postTask(fastify, body)
       t.equal(response.statusCode, 400, JSON.stringify(body))
       t.same(response.json(), { ...latency, message: `body/${field} is not allowed: the body has latencyMs only` })
     }
@@ -130,16 +109,16 @@ t.test(
     t.equal(invalid.statusCode, 400, 'invalid JSON')
     t.match(invalid.json(), { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_CTP_INVALID_JSON_BODY' })
     for (const latencyMs of [0, 1000]) {
-      t.equal((await post(fastify, { latencyMs })).statusCode, 202, `${latencyMs} is accepted`)
+      t.equal((await postTask(fastify, { latencyMs })).statusCode, 202, `${latencyMs} is accepted`)
     }
   }
 )
 
 t.test('with TASKS_MAX_PENDING tasks pending, POST /tasks is 503 JSON with Retry-After', async (t) => {
   const fastify = await build(t, { env: { TASKS_MAX_PENDING: '2', SHUTDOWN_TIMEOUT_MS: '400' } })
-  t.equal((await post(fastify, { latencyMs: 60_000 })).statusCode, 202)
-  t.equal((await post(fastify, { latencyMs: 60_000 })).statusCode, 202)
-  const refused = await post(fastify, { latencyMs: 0 })
+  t.equal((await postTask(fastify, { latencyMs: 60_000 })).statusCode, 202)
+  t.equal((await postTask(fastify, { latencyMs: 60_000 })).statusCode, 202)
+  const refused = await postTask(fastify, { latencyMs: 0 })
   t.equal(refused.statusCode, 503)
   t.equal(refused.headers['retry-after'], '1')
   t.same(refused.json(), { statusCode: 503, error: 'Service Unavailable', message: '2 tasks are pending already' })
@@ -147,8 +126,8 @@ t.test('with TASKS_MAX_PENDING tasks pending, POST /tasks is 503 JSON with Retry
 
 t.test('an ended task is 404 once TASKS_TTL_MS has passed since its end', async (t) => {
   const fastify = await build(t, { env: { TASKS_TTL_MS: '2000' } })
-  const location = (await post(fastify, { latencyMs: 0 })).headers.location as string
-  const task = await poll(fastify, location)
+  const location = (await postTask(fastify, { latencyMs: 0 })).headers.location as string
+  const task = await pollTask(fastify, location)
   t.equal(task.state, 'done')
   await new Promise((resolve) => setTimeout(resolve, Date.parse(task.endedAt as string) + 2100 - Date.now()))
   const expired = await fastify.inject(location)
@@ -159,8 +138,8 @@ t.test('an ended task is 404 once TASKS_TTL_MS has passed since its end', async 
 
 t.test('GET /metrics shows background_tasks by state', async (t) => {
   const fastify = await build(t, { env: { DEPENDENCY_FAILURE_RATE: '1', SHUTDOWN_TIMEOUT_MS: '400' } })
-  await post(fastify, { latencyMs: 60_000 })
-  await poll(fastify, (await post(fastify, { latencyMs: 0 })).headers.location as string)
+  await postTask(fastify, { latencyMs: 60_000 })
+  await pollTask(fastify, (await postTask(fastify, { latencyMs: 0 })).headers.location as string)
   const metrics = (await fastify.inject('/metrics')).body
   t.match(metrics, '\n# TYPE background_tasks gauge\n')
   t.match(metrics,
@@ -172,14 +151,14 @@ t.test('GET /metrics shows background_tasks by state', async (t) => {
 
 t.test('a task accepted just before the app closes ends done during the close', async (t) => {
   const fastify = await build(t)
-  const { id } = (await post(fastify, { latencyMs: 300 })).json()
+  const { id } = (await postTask(fastify, { latencyMs: 300 })).json()
   await fastify.close()
   t.match(await fastify.tasks.get(id), { state: 'done' })
 })
 
 t.test("a long task still pending at the shutdown's cut-off is cancelled, and the stop ends in time", async (t) => {
   const fastify = await build(t, { env: { SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '400' } })
-  const { id } = (await post(fastify, { latencyMs: 30_000 })).json()
+  const { id } = (await postTask(fastify, { latencyMs: 30_000 })).json()
   const started = performance.now()
   await fastify.shutdown.stop()
   t.ok(performance.now() - started < 10_000, 'did not wait the 30 s of the task')

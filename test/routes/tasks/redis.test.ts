@@ -1,9 +1,10 @@
 // POST /tasks and GET /tasks/:id with REDIS_URL, two instances of the app on one real Redis as two replicas: a task
 // accepted by one is run and read by either, failed tasks, expiry, the limit on pending tasks across replicas, a task
 // finished by another replica when its own stops or is killed, 503 while Redis is away, and the gauge in /metrics.
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { build } from '../../helpers/app.ts'
+import { pollTask, postTask } from '../../helpers/tasks.ts'
 import { redisServer, type RedisServer } from '../../helpers/redis-server.ts'
 import { listening, startServer } from '../../helpers/server-process.ts'
 import { until } from '../../helpers/upstream.ts'
@@ -29,26 +30,6 @@ async function replica (
   return fastify
 }
 
-/** POST /tasks with `body` as JSON. */
-async function post (fastify: FastifyInstance, body: unknown): Promise<LightMyRequestResponse> {
-  return await fastify.inject({
-    method: 'POST',
-    url: '/tasks',
-    headers: { 'content-type': 'application/json' },
-    payload: JSON.stringify(body)
-  })
-}
-
-/** GET `url` until the task it shows is no longer pending; `withinMs` is only there so that a broken test ends. */
-async function poll (fastify: FastifyInstance, url: string, withinMs = 30_000): Promise<Record<string, unknown>> {
-  const until = performance.now() + withinMs
-  for (;;) {
-    const task = (await fastify.inject(url)).json()
-    if (task.state !== 'pending' || performance.now() > until) return task
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
 /** Resolves once the task `read` reads has started; `withinMs` is only there so that a broken test ends. */
 async function started (read: () => Promise<Record<string, unknown>>, withinMs = 20_000): Promise<void> {
   const until = performance.now() + withinMs
@@ -67,13 +48,13 @@ t.test('a task accepted by one replica (202 and Location) is done, and read the 
   const redis = await redisServer(t)
   const a = await replica(t, redis)
   const b = await replica(t, redis)
-  const response = await post(a, { latencyMs: 300 })
+  const response = await postTask(a, { latencyMs: 300 })
   t.equal(response.statusCode, 202)
   const { id } = response.json()
   t.same(response.json(), { id, state: 'pending' })
   t.match(id, UUID)
   t.equal(response.headers.location, `/tasks/${id}`)
-  const task = await poll(b, `/tasks/${id}`)
+  const task = await pollTask(b, `/tasks/${id}`, 30_000)
   t.match(task, { id, state: 'done', latencyMs: 300, createdAt: ISO, startedAt: ISO, endedAt: ISO })
   t.notOk('error' in task)
   const [created, started, ended] = [task.createdAt, task.startedAt, task.endedAt]
@@ -89,8 +70,8 @@ t.test('a task whose call fails is failed, with the error, as both replicas read
   const env = { DEPENDENCY_FAILURE_RATE: '1', LOG_LEVEL: 'warn' }
   const a = await replica(t, redis, env, logLines)
   const b = await replica(t, redis, env, logLines)
-  const { id } = (await post(a, { latencyMs: 0 })).json()
-  const task = await poll(b, `/tasks/${id}`)
+  const { id } = (await postTask(a, { latencyMs: 0 })).json()
+  const task = await pollTask(b, `/tasks/${id}`, 30_000)
   t.match(task, { id, state: 'failed', error: 'The dependency failed: the dependency failed', endedAt: ISO })
   t.same((await a.inject(`/tasks/${id}`)).json(), task)
   const failed = logLines.map((line) => JSON.parse(line)).filter(({ msg }) => msg === 'background task failed')
@@ -102,8 +83,8 @@ t.test('TASKS_TTL_MS after its end, a task is 404 on every replica', async (t) =
   const redis = await redisServer(t)
   const a = await replica(t, redis, { TASKS_TTL_MS: '2000' })
   const b = await replica(t, redis, { TASKS_TTL_MS: '2000' })
-  const location = (await post(a, { latencyMs: 0 })).headers.location as string
-  const task = await poll(b, location)
+  const location = (await postTask(a, { latencyMs: 0 })).headers.location as string
+  const task = await pollTask(b, location, 30_000)
   t.equal(task.state, 'done')
   await new Promise((resolve) => setTimeout(resolve, Date.parse(task.endedAt as string) + 2100 - Date.now()))
   for (const fastify of [a, b]) {
@@ -120,10 +101,10 @@ t.test(
     const redis = await redisServer(t)
     const a = await replica(t, redis, { TASKS_MAX_PENDING: '2' })
     const b = await replica(t, redis, { TASKS_MAX_PENDING: '2' })
-    t.equal((await post(a, { latencyMs: 60_000 })).statusCode, 202)
-    t.equal((await post(b, { latencyMs: 60_000 })).statusCode, 202)
+    t.equal((await postTask(a, { latencyMs: 60_000 })).statusCode, 202)
+    t.equal((await postTask(b, { latencyMs: 60_000 })).statusCode, 202)
     for (const fastify of [a, b]) {
-      const refused = await post(fastify, { latencyMs: 0 })
+      const refused = await postTask(fastify, { latencyMs: 0 })
       t.equal(refused.statusCode, 503)
       t.equal(refused.headers['retry-after'], '1')
       t.same(refused.json(), { statusCode: 503, error: 'Service Unavailable', message: '2 tasks are pending already' })
@@ -134,14 +115,14 @@ t.test(
 t.test('a task running on a replica that stops is handed back and finished by the other, not failed', async (t) => {
   const redis = await redisServer(t)
   const a = await replica(t, redis)
-  const { id } = (await post(a, { latencyMs: 2000 })).json()
+  const { id } = (await postTask(a, { latencyMs: 2000 })).json()
   await started(async () => (await a.inject(`/tasks/${id}`)).json())
   // Started on the first replica, the only one there was.
   const b = await replica(t, redis)
   const stopped = Date.now()
   await a.shutdown.stop()
   t.ok(Date.now() - stopped < 10_000, 'the stop did not wait the 2 s of the task')
-  const task = await poll(b, `/tasks/${id}`)
+  const task = await pollTask(b, `/tasks/${id}`, 30_000)
   t.match(task, { id, state: 'done', latencyMs: 2000 })
   t.notOk('error' in task)
   t.ok(Date.parse(task.startedAt as string) >= stopped, 'started again, by the other replica')
@@ -154,12 +135,12 @@ t.test(
   async (t) => {
     const redis = await redisServer(t)
     const a = await replica(t, redis)
-    const { id } = (await post(a, { latencyMs: 0 })).json()
-    await poll(a, `/tasks/${id}`)
+    const { id } = (await postTask(a, { latencyMs: 0 })).json()
+    await pollTask(a, `/tasks/${id}`, 30_000)
     await redis.stop()
     await until(() => a.redis?.up === false)
     const unavailable = { statusCode: 503, error: 'Service Unavailable', message: 'Redis is unreachable' }
-    for (const response of [await post(a, { latencyMs: 0 }), await a.inject(`/tasks/${id}`)]) {
+    for (const response of [await postTask(a, { latencyMs: 0 }), await a.inject(`/tasks/${id}`)]) {
       t.equal(response.statusCode, 503)
       t.match(response.headers['content-type'], /^application\/json/)
       t.equal(response.headers['retry-after'], '1')
@@ -172,9 +153,9 @@ t.test(
     t.match(metrics.body, /\nhttp_requests_in_flight \d+\n/, 'the rest as usual')
     await redis.start()
     await until(() => a.redis?.up === true, 20_000)
-    const accepted = await post(a, { latencyMs: 0 })
+    const accepted = await postTask(a, { latencyMs: 0 })
     t.equal(accepted.statusCode, 202)
-    t.match(await poll(a, accepted.headers.location as string), { state: 'done' })
+    t.match(await pollTask(a, accepted.headers.location as string, 30_000), { state: 'done' })
     t.equal(sample((await a.inject('/metrics')).body, 'background_tasks{state="done"}'), 1, 'counted again')
   }
 )
@@ -183,8 +164,8 @@ t.test('GET /metrics shows background_tasks from Redis, the same on every replic
   const redis = await redisServer(t)
   const a = await replica(t, redis, { DEPENDENCY_FAILURE_RATE: '1' })
   const b = await replica(t, redis, { DEPENDENCY_FAILURE_RATE: '1' })
-  await post(a, { latencyMs: 60_000 })
-  await poll(b, (await post(b, { latencyMs: 0 })).headers.location as string)
+  await postTask(a, { latencyMs: 60_000 })
+  await pollTask(b, (await postTask(b, { latencyMs: 0 })).headers.location as string, 30_000)
   for (const fastify of [a, b]) {
     t.match((await fastify.inject('/metrics')).body,
       '\nbackground_tasks{state="pending"} 1' +
@@ -212,7 +193,7 @@ t.test(
     server.child.kill('SIGKILL')
     const killed = Date.now()
     const b = await replica(t, redis)
-    const task = await poll(b, `/tasks/${id}`, 60_000)
+    const task = await pollTask(b, `/tasks/${id}`, 60_000)
     t.match(task, { id, state: 'done' })
     t.notOk('error' in task)
     const after = Date.parse(task.startedAt as string) - killed
