@@ -1,7 +1,7 @@
 // GET /: awaits the slow dependency (ROOT_DELAY_MS), then greets, as the seed's async index view does.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DependencyErrors } from '../src/http/schemas.ts'
-import { HtmlResponse } from '../src/http/pages.ts'
+import { HtmlResponse } from '../src/http/text-answers.ts'
 
 const root: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', {

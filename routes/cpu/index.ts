@@ -3,15 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { timedCount } from '../../src/cpu/primes.ts'
+import { PrimesResponse } from '../../src/cpu/schemas.ts'
 import { ErrorResponse } from '../../src/http/schemas.ts'
 import { queryNumber, refusals } from '../../src/http/parameters.ts'
-
-/** A count's answer. */
-const PrimesResponse = Type.Object({
-  n: Type.Integer({ description: 'the bound asked for' }),
-  primes: Type.Integer({ description: 'how many primes are below n' }),
-  ms: Type.Number({ description: 'how long counting took, in ms, waiting for a thread left out' })
-}, { description: 'The primes below n, counted' })
 
 const cpu: FastifyPluginAsyncTypebox = async (fastify) => {
   const { CPU_MAX_N } = fastify.config

@@ -1,13 +1,9 @@
 // GET /events: the live feed as Server-Sent Events, from the update after Last-Event-ID when a client comes back.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
 import { ErrorResponse } from '../../src/http/schemas.ts'
-
-const EVENT_STREAM = 'text/event-stream'
-
-/** An update's id, as Last-Event-ID or ?lastEventId carries it. */
-const UpdateId = Type.String({ pattern: '^[0-9]{1,15}$', description: 'the id of the last update the client had' })
-const ID_EXPECTED = 'the id of an update: a whole number of at most 15 digits'
+import {
+  EVENT_STREAM, EventsHeaders, EventsQuery, EventStreamResponse, UPDATE_ID_EXPECTED
+} from '../../src/live/schemas.ts'
 
 const events: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('', {
@@ -15,17 +11,10 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['live'],
       summary: 'The live feed as Server-Sent Events: an update event per dependency call, heartbeat comments, ' +
         'and the updates missed since Last-Event-ID',
-      headers: Type.Object({ 'last-event-id': Type.Optional(UpdateId) }),
-      // For a client that opens a new EventSource itself (which sends no Last-Event-ID); the header wins over it.
-      querystring: Type.Object({ lastEventId: Type.Optional(UpdateId) }),
+      headers: EventsHeaders,
+      querystring: EventsQuery,
       response: {
-        200: {
-          description: '`retry:` advice, then `event: lost` (data `{ "missed": n }`, n null when unknown) ' +
-            'if updates after Last-Event-ID are no longer kept, the kept ones, ' +
-            'then each new update (`event: update`, `id: <seq>`, data `{ seq, at, latencyMs, ok, error? }`), ' +
-            '`: heartbeat` comments, and `event: shutdown` when the service stops',
-          content: { [EVENT_STREAM]: { schema: Type.String() } }
-        },
+        200: EventStreamResponse,
         400: ErrorResponse('Last-Event-ID or ?lastEventId is not the id of an update'),
         406: ErrorResponse('The Accept header excludes text/event-stream'),
         503: ErrorResponse(
@@ -35,8 +24,8 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     schemaErrorFormatter: (errors, dataVar) => new Error(
       dataVar === 'headers'
-        ? `headers/last-event-id must be ${ID_EXPECTED}`
-        : `querystring/lastEventId must be ${ID_EXPECTED}`
+        ? `headers/last-event-id must be ${UPDATE_ID_EXPECTED}`
+        : `querystring/lastEventId must be ${UPDATE_ID_EXPECTED}`
     )
   }, async (request, reply) => {
     if (request.accepts().type(EVENT_STREAM) === false) {

@@ -1,6 +1,6 @@
 // GET /live: the page that shows the live updates (GET /events) as they arrive, and the chat (GET /chat).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { HtmlResponse } from '../../src/http/pages.ts'
+import { HtmlResponse } from '../../src/http/text-answers.ts'
 
 const live: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('', {

@@ -1,7 +1,7 @@
 // GET /metrics: the app's and the process's metrics in Prometheus's text format, for a scraper.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Registry } from '@prometheus-io/client'
-import { Type } from 'typebox'
+import { TextResponse } from '../../src/http/text-answers.ts'
 
 const metrics: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('', {
@@ -12,10 +12,7 @@ const metrics: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['observability'],
       summary: 'Metrics in the Prometheus text format: requests, dependency calls, CPU pool, tasks, the process',
       response: {
-        200: {
-          description: 'The metrics',
-          content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: Type.String() } }
-        }
+        200: TextResponse('The metrics', 'text/plain; version=0.0.4; charset=utf-8')
       }
     }
   }, async (request, reply) => {

@@ -1,6 +1,6 @@
 // GET /sync: a plain synchronous handler beside the async ones, answering at once as the seed's sync view does.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { HtmlResponse } from '../../src/http/pages.ts'
+import { HtmlResponse } from '../../src/http/text-answers.ts'
 
 const sync: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('', {

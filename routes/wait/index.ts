@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { DependencyErrors, ErrorResponse } from '../../src/http/schemas.ts'
-import { HtmlResponse } from '../../src/http/pages.ts'
+import { HtmlResponse } from '../../src/http/text-answers.ts'
 import { queryNumber, refusals } from '../../src/http/parameters.ts'
 
 const wait: FastifyPluginAsyncTypebox = async (fastify) => {
