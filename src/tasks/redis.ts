@@ -215,27 +215,29 @@ export class RedisTaskStore implements TaskStore {
    */
   async #run (job: Job<TaskData>, token: string | undefined): Promise<void> {
     // Taken as the drain came (a take under way when the worker stopped taking): back at once, never started.
-    if (this.#draining) return await this.#handBack(job, token, { started: false })
+    if (this.#draining) throw await this.#handBack(job, token, { started: false })
     this.#running++
     try {
       await this.#work(taskOf(job), this.#stop)
     } catch (error) {
       if (this.#stop.reason === undefined) throw error
-      await this.#handBack(job, token, { started: true })
+      throw await this.#handBack(job, token, { started: true })
     } finally {
       this.#running--
     }
   }
 
   /**
-   * Gives a task taken here back to the queue, pending, and tells BullMQ to leave it there. Redis away: the task stays
-   * held until its lock expires, and the stalled-job check hands it back then.
+   * Gives a task taken here back to the queue, pending; the error that tells BullMQ to leave it there. Redis away: the
+   * task stays held until its lock expires, and the stalled-job check hands it back then.
    */
-  async #handBack (job: Job<TaskData>, token: string | undefined, { started }: { started: boolean }): Promise<never> {
+  async #handBack (
+    job: Job<TaskData>, token: string | undefined, { started }: { started: boolean }
+  ): Promise<WaitingError> {
     // Never started: its record as it was before it was taken, changed while it is still held here.
     if (!started) await this.#client.hdel(this.#queue.toKey(job.id as string), 'processedOn').catch(this.#failed)
     await job.moveToWait(token).catch(this.#failed)
-    throw new WaitingError()
+    return new WaitingError()
   }
 
   /** Whether the task ended the TTL ago or more (BullMQ removes it later). */

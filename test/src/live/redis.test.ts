@@ -85,6 +85,23 @@ t.test('an update made after another replica took the lease is not appended', as
   t.same((await redis.xrange('test:live:updates', '-', '+')).map(([id]) => id), ['1-0'], 'Redis has the first alone')
 })
 
+t.test('started again while it stops, the feed reads on: an update appended after is delivered', async (t) => {
+  const server = await redisServer(t)
+  const { leaseElsewhere, append } = await admin(t, server)
+  // Another replica makes the updates: this feed only reads.
+  await leaseElsewhere()
+  const { feed, delivered, seqs } = await feedOn(t, server)
+  await feed.start()
+  await append(1)
+  await until(() => delivered.length === 1, 20_000)
+  const stopping = feed.stop(new Error('the last stream closed'))
+  await feed.start()
+  await stopping
+  await append(2)
+  await until(() => delivered.length === 2, 20_000)
+  t.same(seqs(delivered), [1, 2])
+})
+
 t.test('a call in progress is cancelled when another replica takes the lease over', async (t) => {
   const server = await redisServer(t)
   const { leaseElsewhere } = await admin(t, server)

@@ -1,7 +1,7 @@
 // The Redis task store on a real Redis, each store a replica: a task's record through its states and times as any
 // replica reads it, the limit on pending tasks across replicas, expiry, counts, and the stop: drained, interrupted
 // tasks handed back to another replica, never failed.
-import { Redis } from 'ioredis'
+import { Redis, type Command } from 'ioredis'
 import t, { type Test } from 'tap'
 import type { Cancellation } from '../../../src/http/cancellation.ts'
 import { RedisTaskStore, type RedisTaskStoreOptions } from '../../../src/tasks/redis.ts'
@@ -320,6 +320,42 @@ t.test(
     t.equal(b.works[0]?.task.id, waiting.id, 'run by a replica that goes on')
   }
 )
+
+/**
+ * Holds the worker's takes of a task (BullMQ's moveToActive script, the one that names the rate limiter's key) on
+ * `connection` until released; `arrived` once one is held.
+ */
+function holdTakes (connection: Redis): { arrived: Promise<void>, release: () => void } {
+  let release = (): void => {}
+  const released = new Promise<void>((resolve) => { release = resolve })
+  let arrive = (): void => {}
+  const arrived = new Promise<void>((resolve) => { arrive = resolve })
+  const send = connection.sendCommand.bind(connection)
+  connection.sendCommand = ((command: Command, stream?: unknown) => {
+    if (!command.args.some((arg) => String(arg) === 'test:tasks:limiter')) return send(command, stream as never)
+    arrive()
+    void released.then(() => send(command, stream as never))
+    return command.promise
+  }) as typeof connection.sendCommand
+  return { arrived, release }
+}
+
+t.test('a task the worker was taking as the drain came goes back at once, never started, for another replica',
+  async (t) => {
+    const redis = await redisServer(t)
+    const a = await replica(t, redis)
+    const take = holdTakes(a.workerConnection)
+    const { id, createdAt } = await a.store.create({ latencyMs: 1 }) as Task
+    await take.arrived
+    const draining = a.store.drain()
+    take.release()
+    await draining
+    t.equal(a.works.length, 0, 'not run here')
+    t.same(await a.store.get(id), { id, state: 'pending', latencyMs: 1, createdAt }, 'pending, and never started')
+    const b = await replica(t, redis)
+    await until(() => b.works.length === 1, 20_000)
+    t.equal(b.works[0]?.task.id, id, 'run by a replica that goes on')
+  })
 
 t.test('Redis away: create, get and counts fail at once; back, the worker takes tasks again by itself', async (t) => {
   const redis = await redisServer(t)
