@@ -43,6 +43,11 @@ export async function answersPing (port: number): Promise<boolean> {
   })
 }
 
+/** What runs a command so that it is killed when this process ends, if the system has it. */
+const WITH_PARENT = spawnSync('setpriv', ['--version']).error === undefined
+  ? ['setpriv', '--pdeathsig', 'KILL']
+  : undefined
+
 /** redis-server's arguments: on `port` of the loopback interface only, its files in `dir`, nothing saved to disk. */
 export const redisArgs = (port: number, dir: string): string[] =>
   ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no']
@@ -55,7 +60,9 @@ export async function redisServer (t: Test): Promise<RedisServer> {
   let child: ChildProcess | undefined
 
   async function start (): Promise<void> {
-    const started = spawn('redis-server', redisArgs(port, dir), { stdio: 'ignore' })
+    // Killed with this process, however it ends (at a test's timeout too): through util-linux's setpriv, if any.
+    const command = WITH_PARENT === undefined ? ['redis-server'] : [...WITH_PARENT, 'redis-server']
+    const started = spawn(command[0] as string, [...command.slice(1), ...redisArgs(port, dir)], { stdio: 'ignore' })
     child = started
     const deadline = performance.now() + 20_000
     while (!(await answersPing(port))) {
