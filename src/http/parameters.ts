@@ -18,9 +18,17 @@ export interface QueryNumber {
   read: (given: string) => number
 }
 
-/** The query parameter `name`: a whole number (or a decimal) from `min` to `max`, as `expected` words it. */
-export function queryNumber (name: string, { integer, min, max, expected }:
-{ integer: boolean, min: number, max: number, expected: string }): QueryNumber {
+export interface QueryNumberOptions {
+  /** A whole number, or a decimal. */
+  integer: boolean
+  min: number
+  max: number
+  /** What a value must be, in words: "an integer from 1 to 50". */
+  expected: string
+}
+
+/** The query parameter `name`, from `min` to `max`. */
+export function queryNumber (name: string, { integer, min, max, expected }: QueryNumberOptions): QueryNumber {
   const refusal = `querystring/${name} must be ${expected}`
   return {
     schema: Type.String({ pattern: integer ? INTEGER : DECIMAL, description: expected }),
