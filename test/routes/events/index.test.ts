@@ -9,6 +9,9 @@ import { openEventStream, type StreamFrame } from '../../helpers/event-stream-cl
 import { build } from '../../helpers/app.ts'
 import { readUntilClosed } from '../../helpers/sockets.ts'
 
+// Several seconds of real waits on a quiet machine: room for a busy one (tap's default is 30 s for the file).
+t.setTimeout(120_000)
+
 /** The app listening on a free port, updates every 20 ms from calls of 5 ms. */
 async function serve (t: Test, env: Record<string, string> = {}): Promise<{ fastify: FastifyInstance, port: number }> {
   const fastify = await build(t, {

@@ -4,6 +4,9 @@ import t from 'tap'
 import { build } from '../../helpers/app.ts'
 import { pollTask, postTask } from '../../helpers/tasks.ts'
 
+// Several seconds of real waits on a quiet machine: room for a busy one (tap's default is 30 s for the file).
+t.setTimeout(120_000)
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
