@@ -1,4 +1,4 @@
-// The requests in flight, and the end of each: answered, or abandoned by its client.
+// The requests in flight, and the end of each: answered, or abandoned by its client before its answer began.
 import type { Socket } from 'node:net'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
@@ -7,16 +7,12 @@ export interface InFlight {
   /** Requests received and neither answered nor abandoned. */
   readonly count: number
   /**
-   * Calls `listener` as each request ends: answered (aborted false, its answer sent), or abandoned by its client first
-   * (aborted true, at once; its handler may still be running). A request answered by a hook before this plugin's
-   * (load shed, rate limited) ends as answered too.
+   * Calls `listener` as each request ends: answered (aborted false), when its answer is sent or, once the answer's head
+   * is out, when its client leaves (an event stream it stops reading, a body cut short); or abandoned by its client
+   * before that (aborted true, at once; its handler may still be running). A request answered by a hook before this
+   * plugin's (load shed, rate limited) ends as answered too.
    */
   onEnd: (listener: (reply: FastifyReply, aborted: boolean) => void) => void
-  /**
-   * Ends a request as answered now, for an answer written past Fastify, whose onResponse never runs: an event stream
-   * writes its head on the socket, and the stream then goes on as long as its client listens.
-   */
-  answered: (reply: FastifyReply) => void
 }
 
 declare module 'fastify' {
@@ -40,7 +36,7 @@ export default fp(async (fastify) => {
       const reply = serving.get(socket)
       if (reply === undefined) return
       serving.delete(socket)
-      end(reply, true)
+      end(reply, !reply.raw.headersSent)
     })
   })
 
@@ -60,12 +56,6 @@ export default fp(async (fastify) => {
 
   fastify.decorate('inFlight', {
     get count () { return serving.size },
-    onEnd: (listener) => { listeners.push(listener) },
-    answered (reply) {
-      const socket = reply.request.raw.socket
-      if (serving.get(socket) !== reply) return
-      serving.delete(socket)
-      end(reply, false)
-    }
+    onEnd: (listener) => { listeners.push(listener) }
   } satisfies InFlight)
 }, { name: 'in-flight' })

@@ -5,28 +5,20 @@ import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Cancellation } from '../../src/http/cancellation.ts'
-import { sseComment, sseEvent, sseRetry } from '../../src/live/event-stream.ts'
+import { sseComment, sseEvent, sseRetry } from '../../src/live/frames.ts'
+import { EventStream } from '../../src/live/event-stream.ts'
 import { EventStreams } from '../../src/live/event-streams.ts'
 import { MemoryLiveFeed, type LiveFeed, type LiveUpdate } from '../../src/live/memory.ts'
-import { REQUEST_ID_HEADER } from '../../src/server/request-id.ts'
+import { EVENT_STREAM } from '../../src/live/schemas.ts'
 import { clientClosed, shuttingDown } from '../../src/http/errors.ts'
-
-/** Headers as the lines of an HTTP head. */
-function headerLines (headers: Record<string, string | number | readonly string[] | undefined>): string {
-  let lines = ''
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) for (const each of [value].flat()) lines += `${name}: ${each}\r\n`
-  }
-  return lines
-}
 
 export interface LiveStreams {
   /**
-   * Answers with an event stream of the feed: the updates after `lastSeq` first when it is given (with a `lost` event
-   * when some are no longer kept), then each new one. Rejects with a 503 once the service drains, and with Redis, while
-   * Redis is unreachable (before anything of the stream is written).
+   * Sets `reply`'s head for an event stream of the feed, and resolves with its body: the updates after `lastSeq` first
+   * when it is given (with a `lost` event when some are no longer kept), then each new one; for HEAD, an empty body.
+   * Rejects with a 503 once the service drains, and with Redis, while Redis is unreachable.
    */
-  open: (reply: FastifyReply, lastSeq?: number) => Promise<void>
+  open: (reply: FastifyReply, lastSeq?: number) => Promise<EventStream>
   /** Streams open. */
   readonly count: number
 }
@@ -122,57 +114,45 @@ export default fp(async (fastify) => {
   }
 
   const HEARTBEAT = Buffer.from(sseComment('heartbeat'))
-  // The headers every stream's head has, written once: those every answer carries (past Fastify's hooks, so set here),
-  // and the stream's own.
-  const STREAM_HEADERS = headerLines({
-    ...fastify.securityHeaders,
-    'content-type': 'text/event-stream',
+  const STREAM_HEADERS = {
+    'content-type': EVENT_STREAM,
     'cache-control': 'no-cache, no-transform',
     // Tells nginx not to buffer the stream.
     'x-accel-buffering': 'no',
-    // The body runs until the connection closes: no chunked framing around each frame, and nothing after it.
     connection: 'close'
-  })
+  }
   const { draining } = fastify.shutdown
   fastify.decorate('live', {
     async open (reply, lastSeq) {
       if (draining.aborted) throw shuttingDown()
       if (redis?.up === false) throw redis.unavailable()
-      const headOnly = reply.request.method === 'HEAD'
-      let replayed = ''
-      if (!headOnly) {
-        try {
-          replayed = await join(lastSeq)
-        } catch (error) {
-          stopIfNobodyListens()
-          // Only the feed shared through Redis fails, when Redis does: the answer says so, the log says how.
-          reply.request.log.warn({ err: error }, 'live feed: Redis failed')
-          throw (redis as NonNullable<typeof redis>).unavailable()
-        }
-        // The drain's last events were sent while this stream waited: it is not opened.
-        if (draining.aborted) {
-          stopIfNobodyListens()
-          throw shuttingDown()
-        }
+      reply.headers(STREAM_HEADERS)
+      // The body runs until the connection closes: no chunked framing around each frame, and nothing after it.
+      reply.raw.removeHeader('transfer-encoding')
+      const stream = new EventStream(reply.raw)
+      if (reply.request.method === 'HEAD') {
+        stream.endWith('')
+        return stream
       }
-      reply.hijack()
-      // The head is written on the socket, and the frames after it: a ServerResponse would keep its head as a string
-      // per stream, and frame every write as a chunk.
-      const socket = reply.request.raw.socket
-      const head = `HTTP/1.1 200 OK\r\ndate: ${new Date().toUTCString()}\r\n` +
-        `${REQUEST_ID_HEADER}: ${reply.request.id}\r\n${headerLines(reply.getHeaders())}${STREAM_HEADERS}\r\n`
-      fastify.inFlight.answered(reply)
-      if (headOnly) {
-        socket.end(head)
-        return
-      }
-      if (!streams.add(socket, head + sseRetry(LIVE_RETRY_MS) + replayed)) {
+      let replayed: string
+      try {
+        replayed = await join(lastSeq)
+      } catch (error) {
         stopIfNobodyListens()
-        return
+        // Only the feed shared through Redis fails, when Redis does: the answer says so, the log says how.
+        reply.request.log.warn({ err: error }, 'live feed: Redis failed')
+        throw (redis as NonNullable<typeof redis>).unavailable()
       }
+      // The drain's last events were sent while this stream waited: it is not opened.
+      if (draining.aborted) {
+        stopIfNobodyListens()
+        throw shuttingDown()
+      }
+      streams.add(stream, sseRetry(LIVE_RETRY_MS) + replayed)
       if (streams.size === 1 && LIVE_HEARTBEAT_MS > 0) {
         heartbeat = setInterval(() => { streams.broadcast(HEARTBEAT) }, LIVE_HEARTBEAT_MS)
       }
+      return stream
     },
     get count () { return streams.size }
   } satisfies LiveStreams)
@@ -187,5 +167,5 @@ export default fp(async (fastify) => {
   })
 }, {
   name: 'live',
-  dependencies: ['@fastify/sensible', 'dependency', 'in-flight', 'metrics', 'redis', 'security-headers', 'shutdown']
+  dependencies: ['@fastify/sensible', 'dependency', 'metrics', 'redis', 'shutdown']
 })

@@ -25,19 +25,11 @@ function helmetHeaders (options: HelmetOptions): Record<string, string> {
   return headers
 }
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** helmet's headers, for an answer written past the hooks (an event stream). */
-    securityHeaders: Readonly<Record<string, string>>
-  }
-}
-
 export default fp(async (fastify) => {
   // helmet is asked once, at start, for the headers its policy sets: they are the same for every request.
   // @fastify/helmet instead builds helmet's middleware anew on every request, which cost a seventh of the CPU of a
   // small answer when measured.
   const headers = helmetHeaders(OPTIONS)
-  fastify.decorate('securityHeaders', headers)
   // Set as the answer goes out, so that a request waiting on something does not hold them, and an answer a plugin
   // gives before the app's hooks run (a 503 from load shedding) carries them too.
   fastify.addHook('onSend', (request, reply, payload, done) => {

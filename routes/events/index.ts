@@ -34,7 +34,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
       )
     }
     const lastEventId = request.headers['last-event-id'] ?? request.query.lastEventId
-    await fastify.live.open(reply, lastEventId === undefined ? undefined : Number(lastEventId))
+    return await fastify.live.open(reply, lastEventId === undefined ? undefined : Number(lastEventId))
   })
 }
 

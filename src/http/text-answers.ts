@@ -1,5 +1,5 @@
 // Answers whose body is text, as response schemas: the seed's views (a string sent as Flask sends it, text/html),
-// the metrics, an event stream.
+// the metrics.
 import { Type } from 'typebox'
 
 /** A 2xx answer whose body is text of `contentType`. */

@@ -1,19 +1,45 @@
-// Server-Sent Events as the HTML standard frames them (text/event-stream): events, comments and reconnection advice.
-// Every frame ends with a blank line; data is JSON, which never holds a line break, so it takes one data line.
+// One client's event stream: the body of its answer, sent as any other stream body is, into which the feed puts frames
+// as they are made.
+import { Readable, type Writable } from 'node:stream'
 
-/**
- * An event named `event` whose data is `data` as JSON; with an id, a client that reconnects sends it as Last-Event-ID.
- */
-export function sseEvent (event: string, data: unknown, id?: number): string {
-  return `event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`
-}
+export class EventStream extends Readable {
+  /** The answer this stream is the body of. */
+  readonly #response: Writable
+  #ended = false
 
-/** A comment line, which clients ignore: it keeps a stream's connection in use. */
-export function sseComment (text: string): string {
-  return `: ${text}\n\n`
-}
+  constructor (response: Writable) {
+    super()
+    this.#response = response
+  }
 
-/** How long a client waits before it reconnects once the stream is lost. */
-export function sseRetry (ms: number): string {
-  return `retry: ${ms}\n\n`
+  /** Bytes held for the client and not yet sent: in this stream, and in its answer's (and connection's) buffer. */
+  get unsent (): number {
+    return this.readableLength + this.#response.writableLength
+  }
+
+  /** Whether frames still go out: the stream has neither ended nor closed. */
+  get open (): boolean {
+    return !this.#ended && !this.destroyed
+  }
+
+  /** Queues `frame` for the client, if the stream is open. */
+  send (frame: Buffer | string): void {
+    if (this.open) this.push(frame)
+  }
+
+  /** Sends `frame`, the last. */
+  endWith (frame: string): void {
+    this.send(frame)
+    this.#ended = true
+    this.push(null)
+  }
+
+  /** Closes the client's connection, and so the stream (once its answer has closed); nothing more goes out. */
+  disconnect (): void {
+    this.#ended = true
+    this.#response.destroy()
+  }
+
+  // Frames are pushed as the feed makes them, not pulled.
+  override _read (): void {}
 }

@@ -1,8 +1,8 @@
-// The open event streams of a feed: a frame written to every one, a few hundred per turn of the event loop so that
+// The open event streams of a feed: a frame sent to every one, a few hundred per turn of the event loop so that
 // requests are served meanwhile.
-import type { Writable } from 'node:stream'
+import type { EventStream } from './event-stream.ts'
 
-/** Streams written per turn of the event loop: about 2 ms of writes, all a request waits for a broadcast. */
+/** Streams sent to per turn of the event loop: about 2 ms of writes, all a request waits for a broadcast. */
 export const STREAMS_PER_TURN = 256
 
 export interface EventStreamsOptions {
@@ -15,13 +15,13 @@ export interface EventStreamsOptions {
 }
 
 export class EventStreams {
-  readonly #open = new Set<Writable>()
-  /** Broadcasts not yet written to all their streams, the first one under way; how far it has come. */
-  readonly #broadcasts: Array<{ frame: Buffer, streams: Writable[] }> = []
-  #written = 0
+  readonly #open = new Set<EventStream>()
+  /** Broadcasts not yet sent to all their streams, the first one under way; how far it has come. */
+  readonly #broadcasts: Array<{ frame: Buffer, streams: EventStream[] }> = []
+  #reached = 0
   readonly #options: EventStreamsOptions
   /** One listener for every stream, rather than a closure each. */
-  readonly #onClose: (this: Writable) => void
+  readonly #onClose: (this: EventStream) => void
 
   constructor (options: EventStreamsOptions) {
     this.#options = options
@@ -35,19 +35,17 @@ export class EventStreams {
     return this.#open.size
   }
 
-  /** Writes `first` to `stream`, then keeps it open for what follows; false if its client is gone already. */
-  add (stream: Writable, first: string): boolean {
-    this.#write(stream, first)
-    if (stream.destroyed) return false
+  /** Sends `first` on `stream`, then every broadcast until it closes. */
+  add (stream: EventStream, first: string): void {
     this.#open.add(stream)
     stream.on('close', this.#onClose)
-    return true
+    this.#send(stream, first)
   }
 
   /**
-   * Writes `frame` to every stream open now, STREAMS_PER_TURN at a time: a stream added meanwhile does not get it (its
-   * first frame was made after it), one ended or closed meanwhile is skipped. Broadcasts are written one after the
-   * other, so that frames reach each stream in order.
+   * Sends `frame` on every stream open now, STREAMS_PER_TURN at a time: a stream added meanwhile does not get it (its
+   * first frame was made after it), one ended or closed meanwhile is skipped. Broadcasts are sent one after the other,
+   * so that frames reach each stream in order.
    */
   broadcast (frame: Buffer): void {
     this.#broadcasts.push({ frame, streams: [...this.#open] })
@@ -56,36 +54,36 @@ export class EventStreams {
 
   /** Ends every stream with `frame`. */
   endAll (frame: string): void {
-    for (const stream of this.#open) stream.end(frame)
+    for (const stream of this.#open) stream.endWith(frame)
   }
 
   /**
-   * Writes the broadcasts under way to the next STREAMS_PER_TURN streams, and comes back next turn if they are not
+   * Sends the broadcasts under way on the next STREAMS_PER_TURN streams, and comes back next turn if they are not
    * done.
    */
   readonly #turn = (): void => {
     let budget = STREAMS_PER_TURN
     for (let broadcast = this.#broadcasts[0]; broadcast !== undefined; broadcast = this.#broadcasts[0]) {
       const { frame, streams } = broadcast
-      const end = Math.min(this.#written + budget, streams.length)
-      budget -= end - this.#written
-      for (; this.#written < end; this.#written++) {
-        const stream = streams[this.#written] as Writable
-        if (stream.writable) this.#write(stream, frame)
+      const end = Math.min(this.#reached + budget, streams.length)
+      budget -= end - this.#reached
+      for (; this.#reached < end; this.#reached++) {
+        const stream = streams[this.#reached] as EventStream
+        if (stream.open) this.#send(stream, frame)
       }
-      if (this.#written < streams.length) break
+      if (this.#reached < streams.length) break
       this.#broadcasts.shift()
-      this.#written = 0
+      this.#reached = 0
     }
     if (this.#broadcasts.length > 0) setImmediate(this.#turn)
   }
 
   // A client that reads too slowly is disconnected rather than left to grow the service's memory.
-  #write (stream: Writable, frame: Buffer | string): void {
-    stream.write(frame)
-    const buffered = stream.writableLength
-    if (buffered <= this.#options.maxBufferedBytes) return
-    this.#options.onDropped(buffered)
-    stream.destroy()
+  #send (stream: EventStream, frame: Buffer | string): void {
+    stream.send(frame)
+    const unsent = stream.unsent
+    if (unsent <= this.#options.maxBufferedBytes) return
+    this.#options.onDropped(unsent)
+    stream.disconnect()
   }
 }

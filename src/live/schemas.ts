@@ -1,6 +1,6 @@
 // GET /events's contract: where a client that comes back says it was, and the stream it gets.
+import type { Readable } from 'node:stream'
 import { Type } from 'typebox'
-import { TextResponse } from '../http/text-answers.ts'
 
 export const EVENT_STREAM = 'text/event-stream'
 
@@ -12,10 +12,11 @@ export const EventsHeaders = Type.Object({ 'last-event-id': Type.Optional(Update
 // For a client that opens a new EventSource itself (which sends no Last-Event-ID); the header wins over it.
 export const EventsQuery = Type.Object({ lastEventId: Type.Optional(UpdateId) })
 
-export const EventStreamResponse = TextResponse(
-  '`retry:` advice, then `event: lost` (data `{ "missed": n }`, n null when unknown) ' +
+export const EventStreamResponse = {
+  description: '`retry:` advice, then `event: lost` (data `{ "missed": n }`, n null when unknown) ' +
     'if updates after Last-Event-ID are no longer kept, the kept ones, ' +
     'then each new update (`event: update`, `id: <seq>`, data `{ seq, at, latencyMs, ok, error? }`), ' +
     '`: heartbeat` comments, and `event: shutdown` when the service stops',
-  EVENT_STREAM
-)
+  // Text to OpenAPI; to the handler, the stream it returns, whose frames go out as they are made.
+  content: { [EVENT_STREAM]: { schema: Type.Unsafe<Readable>(Type.String()) } }
+}

@@ -37,8 +37,8 @@ export interface Tracing {
   /** The headers that carry the current span to a service called (traceparent, and tracestate when there is one). */
   headers: () => Record<string, string>
   /**
-   * Ends the request's span if it is still open: answered past Fastify with `statusCode` (an event stream's head, a
-   * WebSocket's 101), or, without one, abandoned by its client before its answer.
+   * Ends the request's span if it is still open: answered past Fastify with `statusCode` (a WebSocket's 101), or,
+   * without one, abandoned by its client before its answer.
    */
   endRequest: (request: FastifyRequest, statusCode?: number) => void
   /** Sends the spans not sent yet, and stops. */

@@ -1,5 +1,5 @@
-// Tracing on: the spans of requests Fastify does not see to their end are ended all the same: a request its client
-// abandoned, an event stream once its head is sent, a WebSocket once the upgrade is done.
+// Tracing on: a request its client abandoned, whose end Fastify does not see, has its span ended all the same; an event
+// stream's ends as its answer goes out, as any answer's does; a WebSocket's once the upgrade is done.
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { openEventStream } from '../../helpers/event-stream-client.ts'

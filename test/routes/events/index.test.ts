@@ -73,26 +73,27 @@ t.test(
   }
 )
 
-t.test('an open stream is an answered request: logged once as completed, and not in flight', async (t) => {
-  const logLines: string[] = []
-  const fastify = await build(t, {
-    logLines,
-    env: { LOG_LEVEL: 'info', LIVE_INTERVAL_MS: '20', LIVE_CALL_LATENCY_MS: '5' }
-  })
-  await fastify.listen({ host: '127.0.0.1', port: 0 })
-  const stream = await openEventStream((fastify.server.address() as { port: number }).port)
-  await stream.nextEvent('update')
-  t.equal(await metric(fastify, 'http_requests_in_flight'), 1, 'only the scrape that asks')
-  t.equal(
-    await metric(fastify, 'http_request_duration_seconds_count{method="GET",route="/events",status_code="200"}'),
-    1
-  )
-  stream.close()
-  await until(fastify, 'live_streams_open', 0)
-  const access = logLines.map((line) => JSON.parse(line) as { msg: string, url?: string })
-    .filter(({ url }) => url === '/events')
-  t.match(access, [{ msg: 'request completed', statusCode: 200 }])
-})
+t.test('a stream is a request in flight while open; once its client leaves, logged once as completed, and timed',
+  async (t) => {
+    const logLines: string[] = []
+    const fastify = await build(t, {
+      logLines,
+      env: { LOG_LEVEL: 'info', LIVE_INTERVAL_MS: '20', LIVE_CALL_LATENCY_MS: '5' }
+    })
+    await fastify.listen({ host: '127.0.0.1', port: 0 })
+    const stream = await openEventStream((fastify.server.address() as { port: number }).port)
+    await stream.nextEvent('update')
+    const timed = 'http_request_duration_seconds_count{method="GET",route="/events",status_code="200"}'
+    t.equal(await metric(fastify, 'http_requests_in_flight'), 2, 'the stream, and the scrape that asks')
+    t.notOk((await fastify.inject('/metrics')).body.includes(timed), 'not timed while open')
+    stream.close()
+    await until(fastify, 'http_requests_in_flight', 1)
+    t.equal(await metric(fastify, timed), 1)
+    const access = logLines.map((line) => JSON.parse(line) as { msg: string, url?: string })
+      .filter(({ url }) => url === '/events')
+    t.match(access, [{ msg: 'request completed', statusCode: 200, responseTime: Number }])
+  }
+)
 
 t.test('headers the app\'s hooks set before the stream opens are in its head: the rate limit\'s', async (t) => {
   const { port } = await serve(t, { RATE_LIMIT_MAX: '100' })
@@ -108,6 +109,7 @@ t.test('HEAD /events answers the head alone, and closes', async (t) => {
   const received = await readUntilClosed(client)
   t.match(received, /^HTTP\/1\.1 200 OK\r\n/)
   t.match(received, '\r\ncontent-type: text/event-stream\r\n')
+  t.notMatch(received, /content-length/i, 'no length: a stream has none')
   t.ok(received.endsWith('\r\n\r\n'), 'nothing after the head')
 })
 

@@ -2,27 +2,30 @@
 // while others go on, closed streams leave the set, and all end with a last frame.
 import { once } from 'node:events'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { Writable } from 'node:stream'
+import { finished, Writable } from 'node:stream'
 import t from 'tap'
+import { EventStream } from '../../../src/live/event-stream.ts'
 import { EventStreams } from '../../../src/live/event-streams.ts'
 
 /**
- * A stream whose client reads everything at once, or (`reading` false) nothing at all; with `closing` false, one that
- * never finishes closing once ended (a socket whose peer has not closed its side). What it got, and its errors.
+ * An event stream sent as Fastify sends a stream body (piped to its answer, destroyed when the answer closes first)
+ * to a client that reads everything at once, or (`reading` false) nothing at all. What the client got, and the errors.
  */
-function client (reading = true, closing = true): { stream: Writable, received: string[], errors: Error[] } {
+function client (reading = true): { stream: EventStream, response: Writable, received: string[], errors: Error[] } {
   const received: string[] = []
   const errors: Error[] = []
-  const stream = new Writable({
+  const response = new Writable({
     write (chunk: Buffer, _encoding, callback) {
       if (!reading) return
       received.push(chunk.toString())
       callback()
-    },
-    final (callback) { if (closing) callback() }
+    }
   })
-  stream.on('error', (error) => { errors.push(error) })
-  return { stream, received, errors }
+  const stream = new EventStream(response)
+  for (const each of [response, stream]) each.on('error', (error) => { errors.push(error) })
+  stream.pipe(response)
+  finished(response, () => { if (!stream.readableEnded) stream.destroy() })
+  return { stream, response, received, errors }
 }
 
 function streams (maxBufferedBytes = 100) {
@@ -39,10 +42,11 @@ function streams (maxBufferedBytes = 100) {
 t.test('a stream gets its first frame, then every broadcast', async (t) => {
   const { set } = streams()
   const [a, b] = [client(), client()]
-  t.ok(set.add(a.stream, 'first a\n'))
-  t.ok(set.add(b.stream, 'first b\n'))
+  set.add(a.stream, 'first a\n')
+  set.add(b.stream, 'first b\n')
   t.equal(set.size, 2)
   set.broadcast(Buffer.from('update\n'))
+  await nextTurn()
   t.same(a.received, ['first a\n', 'update\n'])
   t.same(b.received, ['first b\n', 'update\n'])
 })
@@ -52,33 +56,51 @@ t.test('a client that reads nothing is disconnected once it holds more than the 
   const [slow, fast] = [client(false), client()]
   set.add(slow.stream, 'x'.repeat(40))
   set.add(fast.stream, 'x'.repeat(40))
+  await nextTurn()
   set.broadcast(Buffer.from('y'.repeat(60)))
-  t.notOk(slow.stream.destroyed, 'at 100 bytes unsent, the limit, it stays')
+  t.notOk(slow.response.destroyed, 'at 100 bytes unsent, the limit, it stays')
   t.same(dropped, [])
   set.broadcast(Buffer.from('z'))
-  t.ok(slow.stream.destroyed, 'at 101, it is cut off')
+  t.ok(slow.response.destroyed, 'at 101, its connection is closed')
   t.same(dropped, [101])
+  set.broadcast(Buffer.from('more'))
+  t.same(dropped, [101], 'and nothing more is sent to it, nor counted')
   await once(slow.stream, 'close')
-  t.equal(set.size, 1, 'and leaves the set')
+  t.equal(set.size, 1, 'it leaves the set once its answer has closed')
   set.broadcast(Buffer.from('after'))
   t.same(fast.received.at(-1), 'after')
-  t.notOk(fast.stream.destroyed)
+  t.notOk(fast.response.destroyed)
 })
 
-t.test('a first frame over the limit is not kept at all', async (t) => {
-  const { set, dropped } = streams(10)
+t.test('unsent bytes still in the stream count as well as those its answer holds', async (t) => {
+  const { set, dropped } = streams(100)
   const slow = client(false)
-  t.notOk(set.add(slow.stream, 'x'.repeat(11)))
-  t.equal(set.size, 0)
-  t.same(dropped, [11])
+  slow.stream.pause()
+  set.add(slow.stream, 'x'.repeat(100))
+  t.same(dropped, [])
+  set.broadcast(Buffer.from('y'))
+  t.same(dropped, [101])
 })
 
-t.test('a stream already closed is not kept', async (t) => {
-  const { set } = streams()
-  const gone = client()
-  gone.stream.destroy()
-  t.notOk(set.add(gone.stream, 'first'))
+t.test('a first frame over the limit disconnects the client at once', async (t) => {
+  const { set, dropped, emptied } = streams(10)
+  const slow = client(false)
+  set.add(slow.stream, 'x'.repeat(11))
+  t.same(dropped, [11])
+  t.ok(slow.response.destroyed)
+  await once(slow.stream, 'close')
   t.equal(set.size, 0)
+  t.equal(emptied(), 1)
+})
+
+t.test('a stream whose client is gone already leaves the set as its answer closes', async (t) => {
+  const { set, emptied } = streams()
+  const gone = client()
+  gone.response.destroy()
+  set.add(gone.stream, 'first')
+  await once(gone.stream, 'close')
+  t.equal(set.size, 0)
+  t.equal(emptied(), 1)
 })
 
 t.test('a closed stream leaves the set; the last one out says the set is empty', async (t) => {
@@ -86,23 +108,23 @@ t.test('a closed stream leaves the set; the last one out says the set is empty',
   const [a, b] = [client(), client()]
   set.add(a.stream, '')
   set.add(b.stream, '')
-  a.stream.destroy()
+  a.response.destroy()
   await once(a.stream, 'close')
   t.equal(set.size, 1)
   t.equal(emptied(), 0)
-  b.stream.destroy()
+  b.response.destroy()
   await once(b.stream, 'close')
   t.equal(set.size, 0)
   t.equal(emptied(), 1)
 })
 
-t.test('endAll ends every stream with a last frame', async (t) => {
+t.test('endAll ends every stream with a last frame, and their answers with them', async (t) => {
   const { set, emptied } = streams()
   const [a, b] = [client(), client()]
   set.add(a.stream, 'first\n')
   set.add(b.stream, 'first\n')
   set.endAll('bye\n')
-  await Promise.all([once(a.stream, 'close'), once(b.stream, 'close')])
+  await Promise.all([a, b].flatMap(({ stream, response }) => [once(response, 'finish'), once(stream, 'close')]))
   t.same(a.received, ['first\n', 'bye\n'])
   t.same(b.received, ['first\n', 'bye\n'])
   t.equal(set.size, 0)
@@ -120,6 +142,7 @@ t.test(
     const { set } = streams()
     const clients = Array.from({ length: 600 }, () => client())
     for (const { stream } of clients) set.add(stream, '')
+    await nextTurn()
     set.broadcast(Buffer.from('u'))
     const got = (): number => clients.filter(({ received }) => received.includes('u')).length
     t.equal(got(), 256, 'the first 256 at once')
@@ -134,6 +157,7 @@ t.test('broadcasts asked for at once still write 256 streams a turn in all', asy
   const { set } = streams()
   const clients = Array.from({ length: 300 }, () => client())
   for (const { stream } of clients) set.add(stream, '')
+  await nextTurn()
   set.broadcast(Buffer.from('a'))
   set.broadcast(Buffer.from('b'))
   const writes = (): number =>
@@ -147,17 +171,17 @@ t.test('broadcasts asked for at once still write 256 streams a turn in all', asy
 
 t.test('a stream added while a broadcast is under way does not get it; one ended meanwhile is skipped', async (t) => {
   const { set } = streams()
-  const clients = Array.from({ length: 300 }, (_, index) => client(true, index !== 299))
+  const clients = Array.from({ length: 300 }, () => client())
   for (const { stream } of clients) set.add(stream, '')
   set.broadcast(Buffer.from('u'))
   const late = client()
   set.add(late.stream, 'first')
   const last = clients[299] as ReturnType<typeof client>
-  last.stream.end()
+  last.stream.endWith('')
   await turnsDone()
   t.same(late.received, ['first'], 'the newcomer got its first frame only')
   t.notOk(last.received.includes('u'), 'nothing written after its end')
-  t.same(last.errors, [], 'and no write-after-end error')
+  t.same(last.errors, [], 'and no push-after-end error')
   t.ok(clients.slice(0, 299).every(({ received }) => received.join('') === 'u'))
 })
 
@@ -166,7 +190,7 @@ t.test('broadcasts under way reach every stream in order, even when streams clos
   const clients = Array.from({ length: 700 }, () => client())
   for (const { stream } of clients) set.add(stream, '')
   set.broadcast(Buffer.from('1'))
-  for (const { stream } of clients.slice(0, 50)) stream.destroy()
+  for (const { response } of clients.slice(0, 50)) response.destroy()
   await nextTurn()
   set.broadcast(Buffer.from('2'))
   set.broadcast(Buffer.from('3'))

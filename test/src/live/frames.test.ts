@@ -1,6 +1,6 @@
 // Server-Sent Events frames, exactly as a client's parser expects them.
 import t from 'tap'
-import { sseComment, sseEvent, sseRetry } from '../../../src/live/event-stream.ts'
+import { sseComment, sseEvent, sseRetry } from '../../../src/live/frames.ts'
 
 t.test('an event has its name, its id when given, and its data as one JSON line, then a blank line', async (t) => {
   t.equal(sseEvent('update', { seq: 7, text: 'two\nlines' }, 7),
