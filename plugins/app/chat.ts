@@ -4,11 +4,11 @@ import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
-import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat/frames.ts'
+import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat/client-frames.ts'
 import type { ChatHub, Listener } from '../../src/chat/port.ts'
 import { CloseCode, SERVER_STOPPING } from '../../src/chat/close-codes.ts'
 import { MemoryChatHub } from '../../src/chat/memory.ts'
-import type { ErrorFrame } from '../../src/chat/schemas.ts'
+import { errorFrame } from '../../src/chat/room-frames.ts'
 import { TokenBucket } from '../../src/lib/token-bucket.ts'
 
 /** The window of the limits on messages and on errors. */
@@ -114,7 +114,7 @@ export default fp(async (fastify) => {
 
   /** Sends an error frame saying `message` to one socket. */
   function sendError (socket: WebSocket, message: string): void {
-    sendData(socket, JSON.stringify({ type: 'error', message } satisfies ErrorFrame))
+    sendData(socket, errorFrame(message))
   }
 
   /** Tells the sender what was wrong; closes it instead once it has been told too often. */

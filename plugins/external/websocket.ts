@@ -2,7 +2,7 @@
 // at the close, every socket told the service is stopping (1001) rather than the plugin's bare close (1005).
 import websocket, { type WebsocketPluginOptions } from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
-import { maxFrameBytes } from '../../src/chat/frames.ts'
+import { maxFrameBytes } from '../../src/chat/client-frames.ts'
 import { CloseCode, SERVER_STOPPING } from '../../src/chat/close-codes.ts'
 
 /** How long a peer has to answer a close before its socket is destroyed (ws's own default is 30 s). */

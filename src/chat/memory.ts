@@ -3,12 +3,13 @@
 import type { ChatHub, Listener } from './port.ts'
 import { now } from './port.ts'
 import { RingBuffer } from '../lib/ring-buffer.ts'
-import type { JoinFrame, LeaveFrame, MessageFrame } from './schemas.ts'
+import { historyFrame, messageFrame, presenceFrame } from './room-frames.ts'
 
 export class MemoryChatHub implements ChatHub {
   /** Each seated listener, and its name. */
   readonly #seated = new Map<Listener, string>()
-  readonly #history: RingBuffer<MessageFrame>
+  /** The latest messages' frames. */
+  readonly #history: RingBuffer<string>
   #lastId = 0
 
   /** A room that keeps the latest `historySize` messages. */
@@ -18,27 +19,25 @@ export class MemoryChatHub implements ChatHub {
 
   async join (name: string, listener: Listener): Promise<void> {
     this.#seated.set(listener, name)
-    listener(JSON.stringify({ type: 'history', messages: this.#history.toArray() }))
-    this.#broadcast({ type: 'join', name, at: now(), online: this.#seated.size })
+    listener(historyFrame(this.#history.toArray()))
+    this.#broadcast(presenceFrame('join', name, now(), this.#seated.size))
   }
 
   async leave (listener: Listener): Promise<void> {
     const name = this.#seated.get(listener) as string
     this.#seated.delete(listener)
-    this.#broadcast({ type: 'leave', name, at: now(), online: this.#seated.size })
+    this.#broadcast(presenceFrame('leave', name, now(), this.#seated.size))
   }
 
   async say (from: string, text: string): Promise<void> {
-    const message: MessageFrame = { type: 'message', id: ++this.#lastId, from, text, at: now() }
+    const message = messageFrame(++this.#lastId, from, text, now())
     this.#history.push(message)
     this.#broadcast(message)
   }
 
   async close (): Promise<void> {}
 
-  /** Sends `frame` to every listener, encoded once. */
-  #broadcast (frame: JoinFrame | LeaveFrame | MessageFrame): void {
-    const data = JSON.stringify(frame)
-    for (const listener of this.#seated.keys()) listener(data)
+  #broadcast (frame: string): void {
+    for (const listener of this.#seated.keys()) listener(frame)
   }
 }

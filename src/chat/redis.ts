@@ -7,6 +7,7 @@ import type { RedisParts } from '../redis/port.ts'
 import { StreamReader, type StreamEntry } from '../redis/stream-reader.ts'
 import type { ChatHub, Listener } from './port.ts'
 import { now } from './port.ts'
+import { aroundNumber, historyFrame, messageFrame, presenceFrame } from './room-frames.ts'
 
 /** About how many frames the stream keeps: a reader further behind than that loses the oldest it had not read. */
 const STREAM_LENGTH = 10_000
@@ -17,7 +18,8 @@ const COUNT_TTL_MS = 15_000
  * A join or a leave, at once: this replica's count of sockets set (expiring unless refreshed), the online count added
  * up over the replicas whose count has not expired (the others forgotten), the frame added to the stream with it, and
  * for a join the history as it was then (none for a leave). KEYS: the stream, the replicas, the history. ARGV: this
- * replica, its sockets, the count's lifetime in ms, the frame up to its online count, the stream's length, the type.
+ * replica, its sockets, the count's lifetime in ms, the frame before its online count and after it, the stream's
+ * length, the type.
  */
 const ANNOUNCE = `
 redis.call('SET', KEYS[2] .. ':' .. ARGV[1], ARGV[2], 'PX', ARGV[3])
@@ -27,15 +29,15 @@ for _, replica in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local sockets = redis.call('GET', KEYS[2] .. ':' .. replica)
   if sockets then online = online + tonumber(sockets) else redis.call('SREM', KEYS[2], replica) end
 end
-local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', 'frame', ARGV[4] .. online .. '}')
-if ARGV[6] == 'join' then return { entry, redis.call('LRANGE', KEYS[3], 0, -1) } end
+local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[6], '*', 'frame', ARGV[4] .. online .. ARGV[5])
+if ARGV[7] == 'join' then return { entry, redis.call('LRANGE', KEYS[3], 0, -1) } end
 return { entry, {} }
 `
 
 /**
  * A message, at once: the next id (above the highest this replica has seen, should Redis have lost the counter), the
  * frame kept in the history and added to the stream. KEYS: the stream, the history, the last id. ARGV: the highest id
- * seen, the frame up to its id, the rest of it, the history's size, the stream's length.
+ * seen, the frame before its id and after it, the history's size, the stream's length.
  */
 const SAY = `
 local id = redis.call('INCR', KEYS[3])
@@ -180,12 +182,11 @@ export class RedisChatHub implements ChatHub {
   }
 
   async say (from: string, text: string): Promise<void> {
-    // The frame's JSON as the memory room writes it, the id put in by the script.
-    const rest = `,${JSON.stringify({ from, text, at: now() }).slice(1)}`
+    const [beforeId, afterId] = aroundNumber(messageFrame(0, from, text, now()), 'id')
     const { frames, history, lastId } = this.#keys
     try {
       await this.#scripts.chatSay(
-        frames, history, lastId, this.#lastMessageId, '{"type":"message","id":', rest, this.#historySize, STREAM_LENGTH
+        frames, history, lastId, this.#lastMessageId, beforeId, afterId, this.#historySize, STREAM_LENGTH
       )
     } catch (error) {
       throw this.#failures.failed(error)
@@ -208,7 +209,7 @@ export class RedisChatHub implements ChatHub {
       // The reader knows where it starts before the join is in the stream: it reads the join and all after it.
       await this.#readFrom(this.#client)
       const [entry, history] = await this.#announce('join', seat.name)
-      listener(`{"type":"history","messages":[${history.join(',')}]}`)
+      listener(historyFrame(history))
       const from = entryId(entry)
       for (const [id, data] of seat.early) if (!isBefore(id, from)) listener(data)
       seat.from = from
@@ -222,10 +223,11 @@ export class RedisChatHub implements ChatHub {
 
   /** Announces a join or a leave of `name` with the online count: its stream entry and, for a join, the history. */
   async #announce (type: 'join' | 'leave', name: string): Promise<[entry: string, history: string[]]> {
-    const head = `${JSON.stringify({ type, name, at: now() }).slice(0, -1)},"online":`
+    const [beforeOnline, afterOnline] = aroundNumber(presenceFrame(type, name, now(), 0), 'online')
     const { frames, replicas, history } = this.#keys
     return await this.#scripts.chatAnnounce(
-      frames, replicas, history, this.#replica, this.#sockets, this.#countTtlMs, head, STREAM_LENGTH, type
+      frames, replicas, history, this.#replica, this.#sockets, this.#countTtlMs, beforeOnline, afterOnline,
+      STREAM_LENGTH, type
     )
   }
 

@@ -1,7 +1,7 @@
 // Reading a chat client's frame: its text, or what was wrong with it (the problem as counted, the message as sent);
 // the text's limit in UTF-8 bytes; the frame limit that fits any text within it, however escaped.
 import t from 'tap'
-import { maxFrameBytes, readFrame } from '../../../src/chat/frames.ts'
+import { maxFrameBytes, readFrame } from '../../../src/chat/client-frames.ts'
 
 const read = (frame: string, maxTextBytes = 2000): ReturnType<typeof readFrame> =>
   readFrame(Buffer.from(frame), false, maxTextBytes)
