@@ -11,6 +11,7 @@ import { EventStreams } from '../../src/live/event-streams.ts'
 import { MemoryLiveFeed, type LiveFeed, type LiveUpdate } from '../../src/live/memory.ts'
 import { EVENT_STREAM } from '../../src/live/schemas.ts'
 import { clientClosed, shuttingDown } from '../../src/http/errors.ts'
+import { reach } from '../../src/redis/reach.ts'
 
 export interface LiveStreams {
   /**
@@ -73,6 +74,7 @@ export default fp(async (fastify) => {
       leaseLost: fastify.httpErrors.conflict('Another replica makes the live feed')
     })
   const everyClientLeft = clientClosed('Every client of the live feed left')
+
   // The feed is started by the request of the first stream, but runs for every stream: outside that request's context,
   // so that its calls' spans (with tracing on) do not all join the trace of a request long answered.
   const outsideAnyRequest = AsyncLocalStorage.snapshot()
@@ -125,23 +127,22 @@ export default fp(async (fastify) => {
   fastify.decorate('live', {
     async open (reply, lastSeq) {
       if (draining.aborted) throw shuttingDown()
-      if (redis?.up === false) throw redis.unavailable()
+      const headOnly = reply.request.method === 'HEAD'
+      let replayed: string
+      try {
+        // HEAD asks Redis nothing, but is refused as GET would be while Redis is unreachable.
+        replayed = await reach(redis, async () => headOnly ? '' : await join(lastSeq))
+      } catch (error) {
+        stopIfNobodyListens()
+        throw error
+      }
       reply.headers(STREAM_HEADERS)
       // The body runs until the connection closes: no chunked framing around each frame, and nothing after it.
       reply.raw.removeHeader('transfer-encoding')
       const stream = new EventStream(reply.raw)
-      if (reply.request.method === 'HEAD') {
+      if (headOnly) {
         stream.endWith('')
         return stream
-      }
-      let replayed: string
-      try {
-        replayed = await join(lastSeq)
-      } catch (error) {
-        stopIfNobodyListens()
-        // Only the feed shared through Redis fails, when Redis does: the answer says so, the log says how.
-        reply.request.log.warn({ err: error }, 'live feed: Redis failed')
-        throw (redis as NonNullable<typeof redis>).unavailable()
       }
       // The drain's last events were sent while this stream waited: it is not opened.
       if (draining.aborted) {

@@ -8,6 +8,7 @@ import type { Cancellation } from '../../src/http/cancellation.ts'
 import { retryLater, shuttingDown } from '../../src/http/errors.ts'
 import type { Task } from '../../src/tasks/schemas.ts'
 import { MemoryTaskStore, type TaskStore } from '../../src/tasks/memory.ts'
+import { reach } from '../../src/redis/reach.ts'
 import { cutOffAfter } from '../../src/server/stop-timing.ts'
 
 export interface TaskService {
@@ -55,26 +56,15 @@ export default fp(async (fastify) => {
       ...redis.parts('tasks', { maxRetriesPerRequest: null })
     })
 
-  /** Runs what needs the store; with Redis away (before, or as it failed), the 503 that says so instead. */
-  async function reach<T> (operation: () => Promise<T>): Promise<T> {
-    if (redis === undefined) return await operation()
-    if (!redis.up) throw redis.unavailable()
-    try {
-      return await operation()
-    } catch (error) {
-      throw redis.up ? error : redis.unavailable()
-    }
-  }
-
   fastify.decorate('tasks', {
     async create (latencyMs) {
       // A task accepted now could not end before the app closes.
       if (shutdown.draining.aborted) throw shuttingDown()
-      const task = await reach(async () => await store.create({ latencyMs }))
+      const task = await reach(redis, async () => await store.create({ latencyMs }))
       if (task === undefined) throw retryLater(`${config.TASKS_MAX_PENDING} tasks are pending already`)
       return task
     },
-    get: async (id) => await reach(async () => await store.get(id))
+    get: async (id) => await reach(redis, async () => await store.get(id))
   } satisfies TaskService)
 
   new Gauge({

@@ -2,7 +2,6 @@
 // The service starts without waiting for Redis, reports it in /ready while it is unreachable, and reconnects by itself.
 import type { Redis, RedisOptions } from 'ioredis'
 import fp from 'fastify-plugin'
-import { retryLater } from '../../src/http/errors.ts'
 import type { RedisParts } from '../../src/redis/port.ts'
 
 /** The longest wait between two attempts to reconnect, in ms: a Redis back from a restart is found within it. */
@@ -28,8 +27,6 @@ export interface RedisConnection {
   parts: (feature: string, options?: Pick<RedisOptions, 'maxRetriesPerRequest'>) => RedisParts
   /** Whether the client is connected and ready now. */
   readonly up: boolean
-  /** A 503 with Retry-After, saying Redis is unreachable: the answer of a request that needs Redis while it is down. */
-  unavailable: () => Error
 }
 
 declare module 'fastify' {
@@ -80,8 +77,7 @@ export default fp(async (fastify) => {
       const { REDIS_KEY_PREFIX: prefix } = fastify.config
       return { client, blocking: this.connection(feature, options), prefix, log: fastify.log }
     },
-    get up () { return client.status === 'ready' },
-    unavailable: () => retryLater('Redis is unreachable')
+    get up () { return client.status === 'ready' }
   } satisfies RedisConnection)
 
   // After everything that uses Redis has stopped (onClose hooks run in reverse order of registration). A connection

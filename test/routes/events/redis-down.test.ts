@@ -120,7 +120,7 @@ t.test(
 )
 
 t.test(
-  'Redis refusing the feed\'s commands: 503, the reason logged, the feed stopped; it opens once Redis serves it',
+  'Redis refusing the feed\'s commands while up: 500 with the reason logged, the feed stopped; it opens once it serves',
   async (t) => {
     const server = await redisServer(t)
     const a = await replica(t, server)
@@ -128,9 +128,10 @@ t.test(
     t.teardown(() => { redis.disconnect() })
     await redis.set('async-service:live:updates', 'not a stream')
     const refused = await answer(a.port)
-    t.equal(refused.statusCode, 503)
-    t.match(JSON.parse(refused.body), { message: 'Redis is unreachable' })
-    t.match(logged(a.logLines, 'live feed'), ['live feed: Redis failed'])
+    t.equal(refused.statusCode, 500, 'the service\'s failure, not Redis unreachable')
+    t.match(logged(a.logLines, 'request failed', 50), ['request failed'])
+    t.match(a.logLines.map((line) => JSON.parse(line)).find(({ msg }) => msg === 'request failed'),
+      { err: { message: /^WRONGTYPE/ } })
     const calls = async (): Promise<number> => Number((await a.fastify.inject('/metrics')).body.match(/^dependency_calls_total\{outcome="ok"\} (\d+)/m)?.[1])
     const made = await calls()
     await sleep(200)
