@@ -18,7 +18,8 @@ export const autoConfig: FastifyDynamicSwaggerOptions = {
       { name: 'chat', description: 'A chat room over a WebSocket' },
       { name: 'probes', description: 'Liveness and readiness, for the orchestrator and the load balancer' },
       { name: 'observability', description: 'Metrics for a Prometheus scraper' },
-      { name: 'live', description: 'Live updates as they happen, and the page that shows them beside the chat' }
+      { name: 'live', description: 'The live feed: updates as they happen, as Server-Sent Events' },
+      { name: 'pages', description: 'Pages for people: the live feed and the chat in a browser' }
     ]
   }
 }

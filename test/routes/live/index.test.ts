@@ -21,17 +21,17 @@ t.test('GET /live answers the page as HTML, under the Content-Security-Policy, w
   t.equal(head.body, '')
 })
 
-t.test('the page is in the OpenAPI document, tagged "live"', async (t) => {
+t.test('the page is in the OpenAPI document, tagged "pages"', async (t) => {
   const fastify = await build(t)
   const document = (await fastify.inject('/docs/json')).json()
   t.match(document.paths['/live'].get, {
-    tags: ['live'],
+    tags: ['pages'],
     summary: 'A page for people: the live updates as they arrive, and the chat',
     responses: {
       200: { description: 'The page; its script and style are under /assets/', content: { 'text/html': {} } }
     }
   })
-  t.match(document.tags.find((tag: { name: string }) => tag.name === 'live'),
-    { description: 'Live updates as they happen, and the page that shows them beside the chat' },
+  t.match(document.tags.find((tag: { name: string }) => tag.name === 'pages'),
+    { description: 'Pages for people: the live feed and the chat in a browser' },
     'the tag is described with the others')
 })
