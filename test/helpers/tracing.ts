@@ -20,7 +20,12 @@ export interface Traced {
 /** The app with tracing on (test config, `env` over it; log lines into `logLines`), closed when the test ends. */
 export async function traced (
   t: Test,
-  { env, logLines }: { env?: Record<string, string>, logLines?: string[] } = {}
+  { env, logLines, extend }: {
+    env?: Record<string, string>
+    logLines?: string[]
+    /** Adds routes next to the app's, before it is ready. */
+    extend?: (fastify: FastifyInstance) => void
+  } = {}
 ): Promise<Traced> {
   const config = await testConfig(env)
   const stream = logLines === undefined ? undefined : { write: (line: string) => { logLines.push(line) } }
@@ -28,6 +33,7 @@ export async function traced (
   const exporter = new InMemorySpanExporter()
   // Each span handed over as it ends, not in batches: a test reads them at once.
   await fastify.register(fp(app), { config, spanProcessor: new SimpleSpanProcessor({ exporter }) })
+  extend?.(fastify)
   await fastify.ready()
   t.teardown(() => fastify.close())
   return { app: fastify, spans: () => exporter.getFinishedSpans() }

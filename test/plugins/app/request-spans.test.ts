@@ -1,6 +1,7 @@
-// Tracing on: a request its client abandoned, whose end Fastify does not see, has its span ended all the same; an event
-// stream's ends as its answer goes out, as any answer's does; a WebSocket's once the upgrade is done.
-import type { AddressInfo } from 'node:net'
+// Tracing on: a request its client abandoned, whose end Fastify does not see, has its span ended all the same, once; an
+// event stream's ends as its answer goes out, as any answer's does; a WebSocket's once the upgrade is done.
+import { connect, type AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
 import t from 'tap'
 import { openEventStream } from '../../helpers/event-stream-client.ts'
 import { abandonedRootRequest, spanNamed, traced } from '../../helpers/tracing.ts'
@@ -14,6 +15,25 @@ t.test('a request its client abandoned ends its span as it leaves, marked aborte
   t.equal(span.attributes['request.aborted'], true)
   t.notOk('http.response.status_code' in span.attributes)
 })
+
+t.test(
+  'a client that leaves after its answer began, before its head went out, leaves the span as the answer ended it',
+  async (t) => {
+    const { app, spans } = await traced(t, {
+      // A body that never sends a byte: its head, held until the first, never goes out.
+      extend: (fastify) => { fastify.get('/silent', async () => new Readable({ read () {} })) }
+    })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const client = connect((app.server.address() as AddressInfo).port, '127.0.0.1')
+    client.write('GET /silent HTTP/1.1\r\nhost: localhost\r\n\r\n')
+    await until(() => spans().length > 0, 20_000)
+    client.destroy()
+    await until(() => app.inFlight.count === 0, 20_000)
+    t.equal(spans().length, 1)
+    t.match(spanNamed(spans(), 'GET /silent').attributes, { 'http.response.status_code': 200 })
+    t.notOk('request.aborted' in spanNamed(spans(), 'GET /silent').attributes)
+  }
+)
 
 t.test('an event stream\'s span ends once its head is sent, with its status, while the stream goes on', async (t) => {
   const { app, spans } = await traced(t)
