@@ -5,9 +5,9 @@ import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat/client-frames.ts'
-import type { ChatHub, Listener } from '../../src/chat/port.ts'
+import type { Listener } from '../../src/chat/port.ts'
 import { CloseCode, SERVER_STOPPING } from '../../src/chat/close-codes.ts'
-import { MemoryChatHub } from '../../src/chat/memory.ts'
+import { createChatHub } from '../../src/chat/index.ts'
 import { errorFrame } from '../../src/chat/room-frames.ts'
 import { TokenBucket } from '../../src/lib/token-bucket.ts'
 
@@ -61,13 +61,7 @@ export default fp(async (fastify) => {
   const frameLimit = maxFrameBytes(maxTextBytes)
   /** This process's sockets in the room. */
   const members = new Map<WebSocket, Member>()
-  const hub: ChatHub = redis === undefined
-    ? new MemoryChatHub(config.CHAT_HISTORY)
-    // Loaded only to be used: without REDIS_URL the service loads no Redis client.
-    : new (await import('../../src/chat/redis.ts')).RedisChatHub({
-      ...redis.parts('chat'),
-      historySize: config.CHAT_HISTORY
-    })
+  const hub = await createChatHub(config.CHAT_HISTORY, redis?.parts('chat'))
 
   const registers = [fastify.metricsRegistry]
   new Gauge({

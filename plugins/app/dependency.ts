@@ -3,14 +3,9 @@
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram } from '@prometheus-io/client'
 import type { Cancellation } from '../../src/http/cancellation.ts'
-import {
-  DependencyError,
-  type Dependency,
-  type DependencyAnswer,
-  type DependencyQuery
-} from '../../src/dependency/port.ts'
+import { DependencyError, type DependencyAnswer, type DependencyQuery } from '../../src/dependency/port.ts'
 import { retryLater, shuttingDown } from '../../src/http/errors.ts'
-import { SimulatedDependency } from '../../src/dependency/simulated.ts'
+import { createDependency } from '../../src/dependency/index.ts'
 import type { CallSpan } from '../../src/tracing/tracing.ts'
 
 /** How a call ended, as dependency_calls_total counts it. */
@@ -38,23 +33,8 @@ declare module 'fastify' {
 export default fp(async (fastify) => {
   // Undefined with tracing off, and on a Fastify without the app's tracing plugin (which the app registers first).
   const { config, httpErrors, tracing } = fastify
-  const client: Dependency = config.DEPENDENCY_URL === undefined
-    ? new SimulatedDependency({
-      jitterMs: config.DEPENDENCY_JITTER_MS,
-      failureRate: config.DEPENDENCY_FAILURE_RATE,
-      ...(config.DEPENDENCY_SEED === undefined ? {} : { seed: config.DEPENDENCY_SEED }),
-      poolSize: config.DEPENDENCY_POOL_SIZE,
-      queueTimeoutMs: config.DEPENDENCY_QUEUE_TIMEOUT_MS
-    })
-    // Loaded only when used: undici takes longer to load than Fastify itself, a cost the simulator's users need not
-    // pay.
-    : new (await import('../../src/dependency/http.ts')).HttpDependency({
-      origin: config.DEPENDENCY_URL,
-      poolSize: config.DEPENDENCY_POOL_SIZE,
-      queueTimeoutMs: config.DEPENDENCY_QUEUE_TIMEOUT_MS,
-      // Each request to the upstream names its call's span in a traceparent: the upstream's spans join the trace.
-      ...(tracing === undefined ? {} : { headers: tracing.headers })
-    })
+  // Each request to a real upstream names its call's span in a traceparent: the upstream's spans join the trace.
+  const client = await createDependency(config, tracing?.headers)
 
   const registers = [fastify.metricsRegistry]
   const calls = new Counter({

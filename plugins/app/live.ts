@@ -4,11 +4,10 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Cancellation } from '../../src/http/cancellation.ts'
 import { sseComment, sseEvent, sseRetry } from '../../src/live/frames.ts'
 import { EventStream } from '../../src/live/event-stream.ts'
 import { EventStreams } from '../../src/live/event-streams.ts'
-import { MemoryLiveFeed, type LiveFeed, type LiveUpdate } from '../../src/live/memory.ts'
+import { createLiveFeed } from '../../src/live/index.ts'
 import { EVENT_STREAM } from '../../src/live/schemas.ts'
 import { clientClosed, shuttingDown } from '../../src/http/errors.ts'
 import { reach } from '../../src/redis/reach.ts'
@@ -47,32 +46,15 @@ export default fp(async (fastify) => {
     registers
   })
 
-  const call = async (cancellation: Cancellation): Promise<unknown> =>
-    await fastify.dependency.call({ latencyMs: LIVE_CALL_LATENCY_MS }, cancellation)
-  const deliver = (update: LiveUpdate): void => {
-    streams.broadcast(Buffer.from(sseEvent('update', update, update.seq)))
-  }
-  const feed: LiveFeed = redis === undefined
-    ? new MemoryLiveFeed({
-      intervalMs: LIVE_INTERVAL_MS,
-      replaySize: LIVE_REPLAY_SIZE,
-      call,
-      publish: (update) => {
-        published.inc()
-        deliver(update)
-      }
-    })
-    // Loaded only to be used, as the other Redis-backed parts are.
-    : new (await import('../../src/live/redis.ts')).RedisLiveFeed({
-      ...redis.parts('live-feed'),
-      intervalMs: LIVE_INTERVAL_MS,
-      replaySize: LIVE_REPLAY_SIZE,
-      call,
-      deliver,
-      lost: (missed) => { streams.broadcast(Buffer.from(sseEvent('lost', { missed }))) },
-      produced: () => { published.inc() },
-      leaseLost: fastify.httpErrors.conflict('Another replica makes the live feed')
-    })
+  const feed = await createLiveFeed({
+    intervalMs: LIVE_INTERVAL_MS,
+    replaySize: LIVE_REPLAY_SIZE,
+    call: async (cancellation) => await fastify.dependency.call({ latencyMs: LIVE_CALL_LATENCY_MS }, cancellation),
+    deliver: (update) => { streams.broadcast(Buffer.from(sseEvent('update', update, update.seq))) },
+    produced: () => { published.inc() },
+    lost: (missed) => { streams.broadcast(Buffer.from(sseEvent('lost', { missed }))) },
+    leaseLost: fastify.httpErrors.conflict('Another replica makes the live feed')
+  }, redis?.parts('live-feed'))
   const everyClientLeft = clientClosed('Every client of the live feed left')
 
   // The feed is started by the request of the first stream, but runs for every stream: outside that request's context,

@@ -7,7 +7,7 @@ import fp from 'fastify-plugin'
 import type { Cancellation } from '../../src/http/cancellation.ts'
 import { retryLater, shuttingDown } from '../../src/http/errors.ts'
 import type { Task } from '../../src/tasks/schemas.ts'
-import { MemoryTaskStore, type TaskStore } from '../../src/tasks/memory.ts'
+import { createTaskStore } from '../../src/tasks/index.ts'
 import { reach } from '../../src/redis/reach.ts'
 import { cutOffAfter } from '../../src/server/stop-timing.ts'
 
@@ -47,14 +47,10 @@ export default fp(async (fastify) => {
     }
   }
 
-  const limits = { maxPending: config.TASKS_MAX_PENDING, ttlMs: config.TASKS_TTL_MS, work }
-  // The Redis store is loaded only to be used: without REDIS_URL the service loads neither BullMQ nor ioredis.
-  const store: TaskStore = redis === undefined
-    ? new MemoryTaskStore(limits)
-    : new (await import('../../src/tasks/redis.ts')).RedisTaskStore({
-      ...limits,
-      ...redis.parts('tasks', { maxRetriesPerRequest: null })
-    })
+  const store = await createTaskStore(
+    { maxPending: config.TASKS_MAX_PENDING, ttlMs: config.TASKS_TTL_MS, work },
+    redis?.parts('tasks', { maxRetriesPerRequest: null })
+  )
 
   fastify.decorate('tasks', {
     async create (latencyMs) {

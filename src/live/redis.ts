@@ -2,12 +2,13 @@
 // Redis Stream that every replica with streams open follows with one blocking reader, and replayed from that stream.
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { Cancellation } from '../http/cancellation.ts'
 import { RedisFailures } from '../redis/failures.ts'
 import type { RedisParts } from '../redis/port.ts'
 import { StreamReader, type StreamEntry } from '../redis/stream-reader.ts'
 import { LiveCalls, type CallResult } from './calls.ts'
-import { replayAfter, type LiveFeed, type LiveUpdate, type Replay } from './memory.ts'
+import {
+  replayAfter, type LiveFeed, type LiveFeedOptions, type LiveUpdate, type Replay, type SharedLiveFeedOptions
+} from './port.ts'
 
 /** How long the lease lasts unless renewed: a producer that died without a word is replaced within it. */
 const LEASE_MS = 3000
@@ -49,21 +50,8 @@ function updateOf ([id, fields]: StreamEntry): LiveUpdate {
   return { seq: Number.parseInt(id, 10), ...JSON.parse(fields[1] as string) as CallResult }
 }
 
-export interface RedisLiveFeedOptions extends RedisParts {
-  intervalMs: number
-  /** Updates kept for replay. */
-  replaySize: number
-  /** The call behind an update; a rejection's message says why it failed. Cancelled when the feed stops here. */
-  call: (cancellation: Cancellation) => Promise<unknown>
-  /** Each update, in order, as this replica reads it. */
-  deliver: (update: LiveUpdate) => void
-  /** Told when the reader finds updates gone from Redis before it could read them, with how many. */
-  lost: (missed: number) => void
-  /** Each update this replica made and appended. */
-  produced: (update: LiveUpdate) => void
-  /** What a call in progress is cancelled with when another replica takes the lease over. */
-  leaseLost: Error
-}
+/** `deliver` gets each update in order as this replica reads it; `produced` each one it made and appended. */
+export interface RedisLiveFeedOptions extends RedisParts, LiveFeedOptions, SharedLiveFeedOptions {}
 
 /**
  * The feed of every replica. While streams are open here, this replica competes for the producer's lease: the holder

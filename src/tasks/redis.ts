@@ -7,7 +7,7 @@ import { Cancellation } from '../http/cancellation.ts'
 import { RedisFailures } from '../redis/failures.ts'
 import type { RedisParts } from '../redis/port.ts'
 import type { Task, TaskState } from './schemas.ts'
-import type { TaskStore, TaskWork } from './memory.ts'
+import type { TaskStore, TaskStoreOptions, TaskWork } from './port.ts'
 
 /** The queue's name: its keys are `<prefix>:tasks:*`. */
 const QUEUE = 'tasks'
@@ -80,16 +80,10 @@ interface TaskData {
 
 /**
  * `blocking` is the worker's, for this store alone, with `maxRetriesPerRequest: null`, as BullMQ needs; the store's
- * close cuts it first if Redis is away, so that nothing waits for Redis.
+ * close cuts it first if Redis is away, so that nothing waits for Redis. `maxPending` counts across every replica;
+ * `work` runs in the replica that takes the task.
  */
-export interface RedisTaskStoreOptions extends RedisParts {
-  /** Tasks that may be pending at once, across every replica. */
-  maxPending: number
-  /** How long a task stays readable after it ends, in ms; 0 keeps it. */
-  ttlMs: number
-  /** What each task does, in the replica that runs it. */
-  work: TaskWork
-}
+export interface RedisTaskStoreOptions extends RedisParts, TaskStoreOptions {}
 
 /**
  * The tasks of every replica, in Redis. This replica's worker runs up to `maxPending` tasks at once, and starts once

@@ -3,7 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type { Cancellation } from '../../../src/http/cancellation.ts'
-import { MemoryLiveFeed, type LiveUpdate } from '../../../src/live/memory.ts'
+import { MemoryLiveFeed } from '../../../src/live/memory.ts'
+import type { LiveUpdate } from '../../../src/live/port.ts'
 
 /** A call the test ends by hand. */
 interface PendingCall {
@@ -12,10 +13,11 @@ interface PendingCall {
   reject: (error: Error) => void
 }
 
-/** A feed whose calls the test ends, and what it published. */
+/** A feed whose calls the test ends, what it delivered (published), and each update's turn, made then delivered. */
 function feed (intervalMs: number, replaySize = 100) {
   const calls: PendingCall[] = []
   const published: LiveUpdate[] = []
+  const turns: string[] = []
   let called: (() => void) | undefined
   const live = new MemoryLiveFeed({
     intervalMs,
@@ -25,7 +27,11 @@ function feed (intervalMs: number, replaySize = 100) {
       calls.push({ cancellation, resolve, reject })
       called?.()
     }),
-    publish: (update) => { published.push(update) }
+    produced: (update) => { turns.push(`produced ${update.seq}`) },
+    deliver: (update) => {
+      turns.push(`delivered ${update.seq}`)
+      published.push(update)
+    }
   })
   /** Resolves once the feed has made `count` calls in all. */
   const callsMade = async (count: number): Promise<void> => {
@@ -42,29 +48,31 @@ function feed (intervalMs: number, replaySize = 100) {
       await settled()
     }
   }
-  return { live, calls, published, callsMade, settled, answered }
+  return { live, calls, published, turns, callsMade, settled, answered }
 }
 
-t.test('the first call starts at once, and each answer is published as the next update', async (t) => {
-  const { live, calls, published, callsMade, settled } = feed(10)
-  t.notOk(live.running)
-  live.start()
-  t.ok(live.running)
-  t.equal(calls.length, 1, 'the first call at once')
-  calls[0]?.resolve()
-  await settled()
-  t.equal(published.length, 1)
-  t.match(published[0], { seq: 1, ok: true, at: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, latencyMs: Number })
-  t.notOk('error' in (published[0] as object), 'no error field when the call succeeded')
-  await callsMade(2)
-  calls[1]?.reject(new Error('The dependency failed: boom'))
-  await settled()
-  t.same(published.map(({ seq, ok, error }) => ({ seq, ok, error })), [
-    { seq: 1, ok: true, error: undefined },
-    { seq: 2, ok: false, error: 'The dependency failed: boom' }
-  ])
-  live.stop(new Error('done'))
-})
+t.test('the first call starts at once, and each answer is the next update, counted as made, then delivered',
+  async (t) => {
+    const { live, calls, published, turns, callsMade, settled } = feed(10)
+    t.notOk(live.running)
+    live.start()
+    t.ok(live.running)
+    t.equal(calls.length, 1, 'the first call at once')
+    calls[0]?.resolve()
+    await settled()
+    t.equal(published.length, 1)
+    t.match(published[0], { seq: 1, ok: true, at: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, latencyMs: Number })
+    t.notOk('error' in (published[0] as object), 'no error field when the call succeeded')
+    await callsMade(2)
+    calls[1]?.reject(new Error('The dependency failed: boom'))
+    await settled()
+    t.same(published.map(({ seq, ok, error }) => ({ seq, ok, error })), [
+      { seq: 1, ok: true, error: undefined },
+      { seq: 2, ok: false, error: 'The dependency failed: boom' }
+    ])
+    t.same(turns, ['produced 1', 'delivered 1', 'produced 2', 'delivered 2'])
+    live.stop(new Error('done'))
+  })
 
 t.test('an update says how long its call took', async (t) => {
   const { live, calls, published, settled } = feed(1000)
