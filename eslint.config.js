@@ -15,11 +15,6 @@ export default [
     }
   },
   {
-    // A metric registers itself with the registries it is given: `new Gauge({ ..., registers })` is for that effect.
-    files: ['plugins/app/**/*.ts'],
-    rules: { 'no-new': 'off' }
-  },
-  {
     // A typebox schema and its Static type share a name, as TypeBox's own examples do.
     files: ['src/**/schemas.ts'],
     rules: { '@typescript-eslint/no-redeclare': 'off' }

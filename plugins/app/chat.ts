@@ -1,6 +1,6 @@
 // fastify.chat: the chat room behind GET /chat, shared by every replica through Redis with REDIS_URL (else in this
 // process). What the room shares is the hub's; what each socket does, here.
-import { Counter, Gauge } from '@prometheus-io/client'
+import { Counter } from '@prometheus-io/client'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
@@ -63,28 +63,16 @@ export default fp(async (fastify) => {
   const members = new Map<WebSocket, Member>()
   const hub = await createChatHub(config.CHAT_HISTORY, redis?.parts('chat'))
 
-  const registers = [fastify.metricsRegistry]
-  new Gauge({
-    name: 'chat_connections_open',
-    help: "This process's sockets in the chat room",
-    registers,
-    collect () { this.set(members.size) }
-  })
-  const messagesBroadcast = new Counter({
-    name: 'chat_messages_total',
-    help: "Chat messages broadcast from this process's sockets",
-    registers
-  })
-  const dropped = new Counter({
-    name: 'chat_clients_dropped_total',
-    help: 'Chat sockets cut off for reading too slowly',
-    registers
-  })
+  const { metrics } = fastify
+  metrics.gauge('chat_connections_open', "This process's sockets in the chat room", () => members.size)
+  const messagesBroadcast =
+    metrics.counter('chat_messages_total', "Chat messages broadcast from this process's sockets")
+  const dropped = metrics.counter('chat_clients_dropped_total', 'Chat sockets cut off for reading too slowly')
   const errors = new Counter({
     name: 'chat_errors_total',
     help: 'Chat frames refused, and sockets closed for what they sent, by reason',
     labelNames: ['reason'],
-    registers
+    registers: [metrics.registry]
   })
   // Every reason's series from the start, at 0: a rate over a series that appears only on its first error misses it.
   const counted = Object.fromEntries(ERROR_REASONS.map((reason) => {

@@ -2,7 +2,6 @@
 // requests.
 import { availableParallelism } from 'node:os'
 import { extname, join } from 'node:path'
-import { Gauge } from '@prometheus-io/client'
 import fp from 'fastify-plugin'
 import { Piscina } from 'piscina'
 import type { Cancellation } from '../../src/http/cancellation.ts'
@@ -48,12 +47,7 @@ export default fp(async (fastify) => {
   let admitted = 0
   let stopped: Promise<void> | undefined
 
-  new Gauge({
-    name: 'cpu_pool_queue_length',
-    help: 'CPU tasks waiting for a worker thread',
-    registers: [fastify.metricsRegistry],
-    collect () { this.set(queued()) }
-  })
+  fastify.metrics.gauge('cpu_pool_queue_length', 'CPU tasks waiting for a worker thread', queued)
 
   fastify.decorate('cpuPool', {
     async countPrimes (n, cancellation) {

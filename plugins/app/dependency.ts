@@ -1,7 +1,7 @@
 // fastify.dependency: the slow dependency the routes call, the simulator or (with DEPENDENCY_URL) the HTTP client,
 // with its failures turned into HTTP answers and its calls counted (and traced, when tracing is on).
 import fp from 'fastify-plugin'
-import { Counter, Gauge, Histogram } from '@prometheus-io/client'
+import { Counter, Histogram } from '@prometheus-io/client'
 import type { Cancellation } from '../../src/http/cancellation.ts'
 import { DependencyError, type DependencyAnswer, type DependencyQuery } from '../../src/dependency/port.ts'
 import { retryLater, shuttingDown } from '../../src/http/errors.ts'
@@ -36,7 +36,8 @@ export default fp(async (fastify) => {
   // Each request to a real upstream names its call's span in a traceparent: the upstream's spans join the trace.
   const client = await createDependency(config, tracing?.headers)
 
-  const registers = [fastify.metricsRegistry]
+  const { metrics } = fastify
+  const registers = [metrics.registry]
   const calls = new Counter({
     name: 'dependency_calls_total',
     help: 'Dependency calls, by how they ended',
@@ -56,18 +57,8 @@ export default fp(async (fastify) => {
     counter.inc(0)
     return [outcome, { calls: counter, durations: durations.labels({ outcome }) }]
   })) as Record<Outcome, { calls: Counter.Internal, durations: Histogram.Internal<'outcome'> }>
-  new Gauge({
-    name: 'dependency_calls_in_flight',
-    help: 'Dependency calls holding a connection',
-    registers,
-    collect () { this.set(client.inFlight) }
-  })
-  new Gauge({
-    name: 'dependency_pool_queue_length',
-    help: 'Dependency calls waiting for a connection',
-    registers,
-    collect () { this.set(client.queued) }
-  })
+  metrics.gauge('dependency_calls_in_flight', 'Dependency calls holding a connection', () => client.inFlight)
+  metrics.gauge('dependency_pool_queue_length', 'Dependency calls waiting for a connection', () => client.queued)
 
   /** Counts a call that ended, and ends its span: failed, unless it was cancelled for its request (or the service). */
   function record (outcome: Outcome, startedAt: number, span?: CallSpan, error?: unknown): void {

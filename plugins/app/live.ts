@@ -1,7 +1,6 @@
 // fastify.live: the live feed's event streams (GET /events). One feed for every stream (with REDIS_URL, for every
 // replica), running only while one is open; each update framed once and written to every stream.
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { Counter, Gauge } from '@prometheus-io/client'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import { sseComment, sseEvent, sseRetry } from '../../src/live/frames.ts'
@@ -34,17 +33,11 @@ export default fp(async (fastify) => {
     LIVE_INTERVAL_MS, LIVE_CALL_LATENCY_MS, LIVE_HEARTBEAT_MS, LIVE_RETRY_MS, LIVE_REPLAY_SIZE, LIVE_MAX_BUFFERED_BYTES
   } = fastify.config
   const { redis } = fastify
-  const registers = [fastify.metricsRegistry]
-  const published = new Counter({
-    name: 'live_updates_total',
-    help: 'Live updates this replica made (with Redis: appended to the shared feed as its producer)',
-    registers
-  })
-  const dropped = new Counter({
-    name: 'live_clients_dropped_total',
-    help: 'Event-stream clients disconnected for reading too slowly',
-    registers
-  })
+  const { metrics } = fastify
+  const published = metrics.counter('live_updates_total',
+    'Live updates this replica made (with Redis: appended to the shared feed as its producer)')
+  const dropped =
+    metrics.counter('live_clients_dropped_total', 'Event-stream clients disconnected for reading too slowly')
 
   const feed = await createLiveFeed({
     intervalMs: LIVE_INTERVAL_MS,
@@ -80,7 +73,7 @@ export default fp(async (fastify) => {
       stopIfNobodyListens()
     }
   })
-  new Gauge({ name: 'live_streams_open', help: 'Event streams open', registers, collect () { this.set(streams.size) } })
+  metrics.gauge('live_streams_open', 'Event streams open', () => streams.size)
 
   /** Starts the feed for a stream about to open; the frames of what it missed since `lastSeq`, if given. */
   async function join (lastSeq: number | undefined): Promise<string> {

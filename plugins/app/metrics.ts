@@ -1,16 +1,24 @@
-// Prometheus metrics: every request timed by method, route pattern and status, and the requests in flight; with the
-// app's other metrics (dependency, CPU pool and tasks, in their plugins) in fastify.metricsRegistry.
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from '@prometheus-io/client'
+// fastify.metrics: where the app's metrics are declared (each feature's in its plugin), and its own: every request
+// timed by method, route pattern and status, and the requests in flight.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from '@prometheus-io/client'
 import fp from 'fastify-plugin'
 
 /** Request durations, in seconds: from a fast answer to the longest wait the service allows. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
+export interface AppMetrics {
+  /** Where the app's metrics are registered, for a metric of a shape the two below do not make. */
+  readonly registry: Registry
+  /** The app's registry and the process's (event loop, heap, CPU), for /metrics. */
+  readonly registries: readonly Registry[]
+  counter: (name: string, help: string) => Counter
+  /** A gauge that `read` gives the value of when scraped, from what the app keeps anyway: nothing kept per event. */
+  gauge: (name: string, help: string, read: () => number) => void
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Where the app's metrics are registered; `metricsRegistries` lists it with the process's, for /metrics. */
-    metricsRegistry: Registry
-    metricsRegistries: Registry[]
+    metrics: AppMetrics
   }
 }
 
@@ -23,15 +31,23 @@ export default fp(async (fastify) => {
     processRegistry = new Registry()
     collectDefaultMetrics({ register: processRegistry })
   }
-  fastify.decorate('metricsRegistry', registry)
-  fastify.decorate('metricsRegistries', [processRegistry, registry])
+  const registers = [registry]
+  const metrics: AppMetrics = {
+    registry,
+    registries: [processRegistry, registry],
+    counter: (name, help) => new Counter({ name, help, registers }),
+    gauge (name, help, read) {
+      registry.registerMetric(new Gauge({ name, help, registers: [], collect () { this.set(read()) } }))
+    }
+  }
+  fastify.decorate('metrics', metrics)
 
   const durations = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Time from a request to its answer',
     labelNames: ['method', 'route', 'status_code'],
     buckets: DURATION_BUCKETS,
-    registers: [registry]
+    registers
   })
   // One series per method, route and status, found again by a string rather than by hashing a labels object each time.
   const series = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>()
@@ -51,11 +67,5 @@ export default fp(async (fastify) => {
     observed.observe(reply.elapsedTime / 1000)
   })
 
-  // Read when scraped, from the count the app keeps anyway: nothing per request.
-  new Gauge({
-    name: 'http_requests_in_flight',
-    help: 'Requests received and not yet answered',
-    registers: [registry],
-    collect () { this.set(inFlight.count) }
-  })
+  metrics.gauge('http_requests_in_flight', 'Requests received and not yet answered', () => inFlight.count)
 }, { name: 'metrics', dependencies: ['in-flight'] })

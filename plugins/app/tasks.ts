@@ -63,11 +63,11 @@ export default fp(async (fastify) => {
     get: async (id) => await reach(redis, async () => await store.get(id))
   } satisfies TaskService)
 
-  new Gauge({
+  fastify.metrics.registry.registerMetric(new Gauge({
     name: 'background_tasks',
     help: 'Background tasks by state, those ended counted until they expire',
     labelNames: ['state'],
-    registers: [fastify.metricsRegistry],
+    registers: [],
     async collect () {
       // Redis away: no value rather than a stale one, and the rest of the scrape as usual.
       const counts = await store.counts().catch(() => undefined)
@@ -77,7 +77,7 @@ export default fp(async (fastify) => {
       }
       for (const [state, count] of Object.entries(counts)) this.set({ state }, count)
     }
-  })
+  }))
 
   async function interrupt (): Promise<void> {
     const interrupted = await store.interrupt(new Error('The service is shutting down'))

@@ -16,7 +16,7 @@ const metrics: FastifyPluginAsyncTypebox = async (fastify) => {
       }
     }
   }, async (request, reply) => {
-    const merged = Registry.merge(fastify.metricsRegistries)
+    const merged = Registry.merge([...fastify.metrics.registries])
     return reply.type(merged.contentType).send(await merged.metrics())
   })
 }

@@ -1,10 +1,10 @@
 // What the tests of background tasks share: a task posted and polled over inject, and the plugins the tasks plugin
 // needs registered on a bare Fastify (its config, sensible, the shutdown, a metrics registry).
 import sensible from '@fastify/sensible'
-import { Registry } from '@prometheus-io/client'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import fp from 'fastify-plugin'
 import configPlugin from '../../plugins/config.ts'
+import inFlight from '../../plugins/app/in-flight.ts'
+import metrics from '../../plugins/app/metrics.ts'
 import shutdown from '../../plugins/app/shutdown.ts'
 import type { Config } from '../../src/config/index.ts'
 
@@ -35,7 +35,6 @@ export async function registerTasksNeeds (fastify: FastifyInstance, config: Conf
   await fastify.register(configPlugin, { config })
   await fastify.register(sensible)
   await fastify.register(shutdown)
-  await fastify.register(fp(async (fastify) => {
-    fastify.decorate('metricsRegistry', new Registry())
-  }, { name: 'metrics' }))
+  await fastify.register(inFlight)
+  await fastify.register(metrics)
 }

@@ -3,11 +3,12 @@
 // 1001 and a reason, and a socket that joins after it at once.
 import type { AddressInfo } from 'node:net'
 import websocket from '@fastify/websocket'
-import { Registry } from '@prometheus-io/client'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import t, { type Test } from 'tap'
 import chat from '../../../plugins/app/chat.ts'
+import inFlight from '../../../plugins/app/in-flight.ts'
+import metrics from '../../../plugins/app/metrics.ts'
 import configPlugin from '../../../plugins/config.ts'
 import { serverOptions } from '../../../src/server/options.ts'
 import { testConfig } from '../../helpers/app.ts'
@@ -27,9 +28,8 @@ async function bare (t: Test): Promise<{ url: (name: string) => string, drain: (
       stop: async () => {}
     })
   }, { name: 'shutdown' }))
-  await fastify.register(fp(async (fastify) => {
-    fastify.decorate('metricsRegistry', new Registry())
-  }, { name: 'metrics' }))
+  await fastify.register(inFlight)
+  await fastify.register(metrics)
   await fastify.register(fp(async (fastify) => { fastify.decorate('redis', undefined) }, { name: 'redis' }))
   await fastify.register(websocket)
   await fastify.register(chat)

@@ -238,7 +238,7 @@ t.test(
     const a = await replica(t, redis)
     const b = await replica(t, redis)
     const gauge = async ({ fastify }: Replica): Promise<string> =>
-      await fastify.metricsRegistry.getSingleMetricAsString('background_tasks')
+      await fastify.metrics.registry.getSingleMetricAsString('background_tasks')
     for (const fastify of [a.fastify, b.fastify, a.fastify, b.fastify]) await fastify.tasks.create(1)
     await until(() => a.calls.length + b.calls.length === 4, 20_000)
     const calls = [...a.calls, ...b.calls]

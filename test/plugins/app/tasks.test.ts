@@ -160,7 +160,7 @@ t.test('background_tasks counts the tasks in each state', async (t) => {
     })
   }
   const fastify = await bare(t, { env: { SHUTDOWN_TIMEOUT_MS: '400' }, fakeDependency })
-  const gauge = async (): Promise<string> => await fastify.metricsRegistry.getSingleMetricAsString('background_tasks')
+  const gauge = async (): Promise<string> => await fastify.metrics.registry.getSingleMetricAsString('background_tasks')
   t.equal(await gauge(), [
     '# HELP background_tasks Background tasks by state, those ended counted until they expire',
     '# TYPE background_tasks gauge',
