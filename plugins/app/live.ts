@@ -32,8 +32,7 @@ export default fp(async (fastify) => {
   const {
     LIVE_INTERVAL_MS, LIVE_CALL_LATENCY_MS, LIVE_HEARTBEAT_MS, LIVE_RETRY_MS, LIVE_REPLAY_SIZE, LIVE_MAX_BUFFERED_BYTES
   } = fastify.config
-  const { redis } = fastify
-  const { metrics } = fastify
+  const { redis, metrics } = fastify
   const published = metrics.counter('live_updates_total',
     'Live updates this replica made (with Redis: appended to the shared feed as its producer)')
   const dropped =
@@ -111,6 +110,11 @@ export default fp(async (fastify) => {
         stopIfNobodyListens()
         throw error
       }
+      // The drain's last events were sent while this stream waited: it is not opened.
+      if (draining.aborted) {
+        stopIfNobodyListens()
+        throw shuttingDown()
+      }
       reply.headers(STREAM_HEADERS)
       // The body runs until the connection closes: no chunked framing around each frame, and nothing after it.
       reply.raw.removeHeader('transfer-encoding')
@@ -118,11 +122,6 @@ export default fp(async (fastify) => {
       if (headOnly) {
         stream.endWith('')
         return stream
-      }
-      // The drain's last events were sent while this stream waited: it is not opened.
-      if (draining.aborted) {
-        stopIfNobodyListens()
-        throw shuttingDown()
       }
       streams.add(stream, sseRetry(LIVE_RETRY_MS) + replayed)
       if (streams.size === 1 && LIVE_HEARTBEAT_MS > 0) {

@@ -189,6 +189,8 @@ t.test('a stream still waiting for Redis when the drain begins is refused with 5
   const stopped = a.fastify.shutdown.stop()
   const refused = await waiting
   t.equal(refused.statusCode, 503)
+  t.match(refused.headers, { 'content-type': /^application\/json/ })
+  t.notOk('x-accel-buffering' in refused.headers, 'none of the stream\'s headers')
   t.same(JSON.parse(refused.body),
     { statusCode: 503, error: 'Service Unavailable', message: 'The service is shutting down' })
   await stopped
