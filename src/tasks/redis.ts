@@ -128,7 +128,9 @@ export class RedisTaskStore implements TaskStore {
     })
     this.#queue.on('error', this.#failed)
     this.#reservations = this.#queue.toKey('reservations')
-    workerConnection.once('ready', this.#startWorker)
+    // Made before this store, the connection may be ready already.
+    if (workerConnection.status === 'ready') this.#startWorker()
+    else workerConnection.once('ready', this.#startWorker)
     workerConnection.on('ready', () => { this.#failures.succeeded() })
   }
 

@@ -36,10 +36,15 @@ interface Replica {
 }
 
 /**
- * A replica's store on `redis`, with connections as the app makes them, ready, whose works wait for the test to end
- * them; interrupted and closed when the test ends.
+ * A replica's store on `redis`, with connections as the app makes them, ready (with `connectedFirst`, before the store
+ * is made), whose works wait for the test to end them; interrupted and closed when the test ends.
  */
-async function replica (t: Test, redis: RedisServer, options: Partial<RedisTaskStoreOptions> = {}): Promise<Replica> {
+async function replica (
+  t: Test,
+  redis: RedisServer,
+  options: Partial<RedisTaskStoreOptions> = {},
+  { connectedFirst = false } = {}
+): Promise<Replica> {
   const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 1000)
   const client = new Redis(redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy })
   const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null, retryStrategy })
@@ -48,6 +53,10 @@ async function replica (t: Test, redis: RedisServer, options: Partial<RedisTaskS
   const errors: Error[] = []
   // What the store says went wrong with Redis, as it logs it.
   const said = ({ err }: { err: Error }): void => { errors.push(err) }
+  const ready = async (): Promise<void> => {
+    await until(() => client.status === 'ready' && workerConnection.status === 'ready', 20_000)
+  }
+  if (connectedFirst) await ready()
   const store = new RedisTaskStore({
     client,
     blocking: workerConnection,
@@ -69,7 +78,7 @@ async function replica (t: Test, redis: RedisServer, options: Partial<RedisTaskS
     client.disconnect()
     workerConnection.disconnect()
   })
-  await until(() => client.status === 'ready' && workerConnection.status === 'ready', 20_000)
+  await ready()
   return { store, works, errors, client, workerConnection }
 }
 
@@ -134,6 +143,14 @@ t.test(
     t.not((await a.store.create({ latencyMs: 250 }))?.id, task.id, 'each task its own id')
   }
 )
+
+t.test('a store made on connections ready already runs its tasks too', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis, {}, { connectedFirst: true })
+  const task = await a.store.create({ latencyMs: 100 }) as Task
+  await until(() => a.works.length === 1, 20_000)
+  t.equal(a.works[0]?.task.id, task.id)
+})
 
 t.test('a task whose work resolves is done, with its end time, as any replica reads it', async (t) => {
   const redis = await redisServer(t)
