@@ -130,7 +130,7 @@ function startChat () {
     problem.hidden = text === ''
   }
 
-  /** How many are in the chat, as the last join or leave said; undefined when not connected. */
+  /** How many are in the chat, as the history and the last presence frame said; undefined when not connected. */
   const setOnline = (count) => {
     online.dataset.online = count === undefined ? '' : String(count)
     online.textContent = count === undefined ? '' : `(${count} online)`
@@ -171,11 +171,21 @@ function startChat () {
     addLine(item)
   }
 
-  const addPresence = ({ type, name: who, at, online: count }) => {
+  /** "ann, bob and 3 others": the names a presence frame lists, and how many there were in all. */
+  const people = (names, count) => {
+    const others = count - names.length
+    return others === 0 ? names.join(', ') : `${names.join(', ')} and ${others} other${others === 1 ? '' : 's'}`
+  }
+
+  const addPresence = ({ joined, joinedCount, left, leftCount, at, online: count }) => {
     const item = document.createElement('li')
-    item.dataset.kind = type
-    item.dataset.name = who
-    item.append(timeElement(at), ' ', textElement('span', 'notice', `${who} ${type === 'join' ? 'joined' : 'left'}`))
+    item.dataset.kind = 'presence'
+    item.dataset.joined = joined.join(' ')
+    item.dataset.left = left.join(' ')
+    const notice = []
+    if (joinedCount > 0) notice.push(`${people(joined, joinedCount)} joined`)
+    if (leftCount > 0) notice.push(`${people(left, leftCount)} left`)
+    item.append(timeElement(at), ' ', textElement('span', 'notice', notice.join('; ')))
     addLine(item)
     setOnline(count)
   }
@@ -186,9 +196,9 @@ function startChat () {
         // The server took this connection: the next loss starts over from the shortest delay.
         delays.reset()
         for (const message of frame.messages) addMessage(message)
+        setOnline(frame.online)
         break
-      case 'join':
-      case 'leave':
+      case 'presence':
         addPresence(frame)
         break
       case 'message':

@@ -1,16 +1,17 @@
 // A load generator of chat sockets, run in a process of its own: `count` WebSockets join GET /chat as u1, u2...; once
-// every socket has seen everyone's join it reports, and once cued (SIGUSR2) it sends `messages` messages one after
-// another, each from another socket, noting when each socket gets each (the sender too), until all have it. A `plain`
-// room (the baseline's) greets no one, with neither history nor joins: a socket is in it once open. Run by
+// every socket counts everyone online (its presence frames have told it every join) it reports, and once cued
+// (SIGUSR2) it sends `messages` messages one after another, each from another socket, noting when each socket gets
+// each (the sender too), until all have it. A `plain`
+// room (the baseline's) greets no one, with neither history nor presence: a socket is in it once open. Run by
 // bench/lib/chat.ts (and by hand: node bench/clients/chat-room.ts <port> <count> <messages> [plain]). Its types only
 // stripped.
 import WebSocket from 'ws'
 
-/** Sockets joining at once: each join is broadcast to the whole room, which a burst of a thousand would make queue. */
+/** Sockets joining at once: a burst of a thousand handshakes would make them queue. */
 const OPENING_AT_ONCE = 100
 /**
- * How long joining may take (a socket's handshake, then every socket seeing everyone's join), and a message's way to
- * every socket.
+ * How long joining may take (a socket's handshake, then every socket counting everyone online), and a message's way
+ * to every socket.
  */
 const JOINED_WITHIN_MS = 60_000
 const DELIVERED_WITHIN_MS = 10_000
@@ -30,15 +31,14 @@ const plain = room === 'plain'
 
 /** The frames the room sends, as far as this client reads them. */
 type Frame =
-  | { type: 'history' }
-  | { type: 'join' | 'leave', online: number }
+  | { type: 'history' | 'presence', online: number }
   | { type: 'message', text: string }
   | { type: 'error', message: string }
 
 interface Member {
   name: string
   socket: WebSocket
-  /** Sockets in the room, as its last join or leave said. */
+  /** Sockets in the room, as its history or its last presence frame said. */
   online: number
 }
 
@@ -61,7 +61,7 @@ let delivered: () => void = () => {}
 
 /** Reads one frame that `member` got at `receivedAt`. */
 function read (member: Member, frame: Frame, receivedAt: number): void {
-  if (frame.type === 'join' || frame.type === 'leave') member.online = frame.online
+  if (frame.type === 'history' || frame.type === 'presence') member.online = frame.online
   else if (frame.type === 'error') errors++
   else if (frame.type === 'message' && frame.text.startsWith(TEXT)) {
     const index = Number(frame.text.slice(TEXT.length))
@@ -112,8 +112,8 @@ await Promise.all(Array.from({ length: Math.min(OPENING_AT_ONCE, count) }, async
   while (next < count) await join(`u${++next}`)
 }))
 const connectMs = performance.now() - started
-// The joins are broadcast in turn: once a socket counts everyone online, it has seen every join before. A plain room
-// has no joins to see.
+// Presence frames come in order: once a socket counts everyone online, every join has been told to it. A plain room
+// tells no joins.
 const joinsUnseen = (): boolean => !plain && [...open].some(({ online }) => online !== open.size)
 for (const until = performance.now() + JOINED_WITHIN_MS; joinsUnseen() && performance.now() < until;) {
   await new Promise((resolve) => setTimeout(resolve, 20))

@@ -408,9 +408,9 @@ export function chatTable (result: Exclude<ChatResult, { skipped: string }>): st
       'on the service and on its baseline: bare Fastify and ' +
       '@fastify/websocket (bench/servers/baseline-chat.mjs), a room that sends each frame to every socket ' +
       'as ws\'s README broadcasts, greeting no one ' +
-      `(no history, no joins). ${turns(result.rounds, result.messagesPerRound, 'message', 'socket')}` +
+      `(no history, no presence). ${turns(result.rounds, result.messagesPerRound, 'message', 'socket')}` +
       `In the room, round by round: on the service ${inRoom(service)}, ` +
-      `every join seen by every socket after ${joined} ms; ` +
+      `every socket counting everyone online (its presence frames told it every join) after ${joined} ms; ` +
       `on the baseline ${inRoom(baseline)}; ` +
       `${number(total([...service.rounds, ...baseline.rounds], (round) => round.failed))} failed. ` +
       'The messages go one after another, each from another socket; a message\'s delivery runs from its send ' +

@@ -8,6 +8,7 @@ import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat/clie
 import type { Listener } from '../../src/chat/port.ts'
 import { CloseCode, SERVER_STOPPING } from '../../src/chat/close-codes.ts'
 import { createChatHub } from '../../src/chat/index.ts'
+import { Presence } from '../../src/chat/presence.ts'
 import { errorFrame } from '../../src/chat/room-frames.ts'
 import { TokenBucket } from '../../src/lib/token-bucket.ts'
 
@@ -34,6 +35,8 @@ interface Member {
   readonly name: string
   /** What the hub hands this socket's frames to. */
   readonly listener: Listener
+  /** Whether its history has come (the hub's first frame): presence frames go to it from then on. */
+  inRoom: boolean
   /** Whether it answered the last ping. */
   alive: boolean
   readonly messageLimit: TokenBucket
@@ -61,7 +64,16 @@ export default fp(async (fastify) => {
   const frameLimit = maxFrameBytes(maxTextBytes)
   /** This process's sockets in the room. */
   const members = new Map<WebSocket, Member>()
-  const hub = await createChatHub(config.CHAT_HISTORY, redis?.parts('chat'))
+  const presence = new Presence({
+    intervalMs: config.CHAT_PRESENCE_INTERVAL_MS,
+    send: (frame) => {
+      for (const [socket, member] of members) if (member.inRoom) sendData(socket, frame)
+    }
+  })
+  const hub = await createChatHub({
+    historySize: config.CHAT_HISTORY,
+    presence: (change) => { presence.change(change) }
+  }, redis?.parts('chat'))
 
   const { metrics } = fastify
   metrics.gauge('chat_connections_open', "This process's sockets in the chat room", () => members.size)
@@ -135,7 +147,11 @@ export default fp(async (fastify) => {
       }
       const member: Member = {
         name,
-        listener: (data) => { sendData(socket, data) },
+        listener: (data) => {
+          member.inRoom = true
+          sendData(socket, data)
+        },
+        inRoom: false,
         alive: true,
         messageLimit: new TokenBucket(config.CHAT_RATE_PER_10S, WINDOW_MS),
         errorLimit: new TokenBucket(MAX_ERRORS_PER_WINDOW, WINDOW_MS)
@@ -181,9 +197,13 @@ export default fp(async (fastify) => {
   // same way; the room does not count on it.
   shutdown.draining.addEventListener('abort', () => {
     clearInterval(heartbeat)
+    presence.stop()
     for (const socket of members.keys()) socket.close(CloseCode.GOING_AWAY, SERVER_STOPPING)
   })
 
   // Before the Redis connections close (registered after them): the hub's reader stops first.
-  fastify.addHook('onClose', async () => { await hub.close() })
+  fastify.addHook('onClose', async () => {
+    presence.stop()
+    await hub.close()
+  })
 }, { name: 'chat', dependencies: ['config', 'shutdown', 'metrics', 'redis'] })

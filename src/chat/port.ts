@@ -4,16 +4,31 @@
 /** Receives the frames for one socket, each encoded as JSON text once for every socket it goes to. */
 export type Listener = (data: string) => void
 
+/** Someone came into the room or left it; `online`: the sockets in the room after it, on every replica. */
+export interface PresenceChange {
+  type: 'join' | 'leave'
+  name: string
+  online: number
+}
+
+/** What every room is built with. */
+export interface ChatHubOptions {
+  /** The latest messages kept for a newcomer. */
+  historySize: number
+  /** Told of every join and leave in the room, wherever it happened, in the room's order. */
+  presence: (change: PresenceChange) => void
+}
+
 export interface ChatHub {
   /**
-   * Seats `listener` under `name` (two may share one): it gets the history frame (the latest messages, oldest first),
-   * then the join that the whole room gets, then every frame after it, in the one order the whole room sees. Rejects,
-   * with nothing announced, when the room cannot be reached; the error's message says why, for the client.
+   * Seats `listener` under `name` (two may share one): it gets the history frame (the latest messages, oldest first,
+   * and who is online), then every message after it, in the one order the whole room sees; its join goes to
+   * `presence`. Rejects, with nothing announced, when the room cannot be reached; the error's message says why.
    */
   join: (name: string, listener: Listener) => Promise<void>
   /**
-   * Unseats `listener`, given to `join` before: it gets nothing more, and once its join was announced, the others get
-   * its leave. Never rejects: a leave that cannot be announced is lost.
+   * Unseats `listener`, given to `join` before: it gets nothing more, and once its join was announced, its leave goes
+   * to `presence`. Never rejects: a leave that cannot be announced is lost.
    */
   leave: (listener: Listener) => Promise<void>
   /**

@@ -5,9 +5,9 @@ import type { Redis } from 'ioredis'
 import { RedisFailures } from '../redis/failures.ts'
 import type { RedisParts } from '../redis/port.ts'
 import { StreamReader, type StreamEntry } from '../redis/stream-reader.ts'
-import type { ChatHub, Listener } from './port.ts'
+import type { ChatHub, ChatHubOptions, Listener, PresenceChange } from './port.ts'
 import { now } from './port.ts'
-import { aroundNumber, historyFrame, messageFrame, presenceFrame } from './room-frames.ts'
+import { aroundNumber, historyFrame, messageFrame } from './room-frames.ts'
 
 /** About how many frames the stream keeps: a reader further behind than that loses the oldest it had not read. */
 const STREAM_LENGTH = 10_000
@@ -16,10 +16,10 @@ const COUNT_TTL_MS = 15_000
 
 /**
  * A join or a leave, at once: this replica's count of sockets set (expiring unless refreshed), the online count added
- * up over the replicas whose count has not expired (the others forgotten), the frame added to the stream with it, and
- * for a join the history as it was then (none for a leave). KEYS: the stream, the replicas, the history. ARGV: this
- * replica, its sockets, the count's lifetime in ms, the frame before its online count and after it, the stream's
- * length, the type.
+ * up over the replicas whose count has not expired (the others forgotten), the change added to the stream with it, and
+ * for a join the history as it was then (none for a leave), and the count. KEYS: the stream, the replicas, the
+ * history. ARGV: this replica, its sockets, the count's lifetime in ms, the change before its online count and after
+ * it, the stream's length, the type.
  */
 const ANNOUNCE = `
 redis.call('SET', KEYS[2] .. ':' .. ARGV[1], ARGV[2], 'PX', ARGV[3])
@@ -29,9 +29,9 @@ for _, replica in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local sockets = redis.call('GET', KEYS[2] .. ':' .. replica)
   if sockets then online = online + tonumber(sockets) else redis.call('SREM', KEYS[2], replica) end
 end
-local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[6], '*', 'frame', ARGV[4] .. online .. ARGV[5])
-if ARGV[7] == 'join' then return { entry, redis.call('LRANGE', KEYS[3], 0, -1) } end
-return { entry, {} }
+local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[6], '*', 'presence', ARGV[4] .. online .. ARGV[5])
+if ARGV[7] == 'join' then return { entry, redis.call('LRANGE', KEYS[3], 0, -1), online } end
+return { entry, {}, online }
 `
 
 /**
@@ -71,7 +71,7 @@ function ignoreFailure (): void {}
 
 /** The scripts, as ioredis adds them to the client. */
 interface Scripts {
-  chatAnnounce: (...args: Array<string | number>) => Promise<[entry: string, history: string[]]>
+  chatAnnounce: (...args: Array<string | number>) => Promise<[entry: string, history: string[], online: number]>
   chatSay: (...args: Array<string | number>) => Promise<number>
   chatRefresh: (...args: Array<string | number>) => Promise<null>
 }
@@ -98,9 +98,7 @@ interface Seat {
   joined: Promise<boolean>
 }
 
-export interface RedisChatHubOptions extends RedisParts {
-  /** The latest messages kept for a newcomer. */
-  historySize: number
+export interface RedisChatHubOptions extends RedisParts, ChatHubOptions {
   /** How long this replica's count of sockets counts without a refresh, in ms; refreshed three times as often. */
   countTtlMs?: number
 }
@@ -110,11 +108,15 @@ export class RedisChatHub implements ChatHub {
   readonly #scripts: Scripts
   readonly #keys: { frames: string, history: string, lastId: string, replicas: string }
   readonly #historySize: number
+  readonly #presence: (change: PresenceChange) => void
   readonly #failures: RedisFailures
   readonly #countTtlMs: number
   /** This replica, among those counting sockets. */
   readonly #replica = randomUUID()
   readonly #seats = new Map<Listener, Seat>()
+  /** Seats whose join is under way; while there are any, the joins and leaves read wait, in order, in `#held`. */
+  #seating = 0
+  readonly #held: PresenceChange[] = []
   /** This replica's sockets as the online count counts them: from the start of a join to its leave. */
   #sockets = 0
   /** The last entry read, or where the stream ended when first asked: the next read takes what comes after. */
@@ -125,7 +127,9 @@ export class RedisChatHub implements ChatHub {
   readonly #refresh: NodeJS.Timeout
 
   /** A hub that reads the stream from now on, at once. */
-  constructor ({ client, blocking, prefix, log, historySize, countTtlMs = COUNT_TTL_MS }: RedisChatHubOptions) {
+  constructor ({
+    client, blocking, prefix, log, historySize, presence, countTtlMs = COUNT_TTL_MS
+  }: RedisChatHubOptions) {
     client.defineCommand('chatAnnounce', { numberOfKeys: 3, lua: ANNOUNCE })
     client.defineCommand('chatSay', { numberOfKeys: 3, lua: SAY })
     client.defineCommand('chatRefresh', { numberOfKeys: 2, lua: REFRESH })
@@ -142,6 +146,7 @@ export class RedisChatHub implements ChatHub {
       replicas: `${prefix}:chat:replicas`
     }
     this.#historySize = historySize
+    this.#presence = presence
     this.#failures = new RedisFailures(log, 'chat')
     this.#countTtlMs = countTtlMs
     this.#reader = new StreamReader({
@@ -165,7 +170,11 @@ export class RedisChatHub implements ChatHub {
     const seat: Seat = { name, early: [], joined: Promise.resolve(false) }
     this.#seats.set(listener, seat)
     this.#sockets++
-    const joining = this.#seat(seat, listener)
+    this.#seating++
+    const joining = this.#seat(seat, listener).finally(() => {
+      // A newcomer is told of changes after its history, its own join among them.
+      if (--this.#seating === 0) for (const change of this.#held.splice(0)) this.#presence(change)
+    })
     seat.joined = joining.then(() => true, () => false)
     return joining
   }
@@ -208,8 +217,8 @@ export class RedisChatHub implements ChatHub {
     try {
       // The reader knows where it starts before the join is in the stream: it reads the join and all after it.
       await this.#readFrom(this.#client)
-      const [entry, history] = await this.#announce('join', seat.name)
-      listener(historyFrame(history))
+      const [entry, history, online] = await this.#announce('join', seat.name)
+      listener(historyFrame(history, online))
       const from = entryId(entry)
       for (const [id, data] of seat.early) if (!isBefore(id, from)) listener(data)
       seat.from = from
@@ -221,9 +230,13 @@ export class RedisChatHub implements ChatHub {
     }
   }
 
-  /** Announces a join or a leave of `name` with the online count: its stream entry and, for a join, the history. */
-  async #announce (type: 'join' | 'leave', name: string): Promise<[entry: string, history: string[]]> {
-    const [beforeOnline, afterOnline] = aroundNumber(presenceFrame(type, name, now(), 0), 'online')
+  /**
+   * Announces a join or a leave of `name` with the online count: its stream entry, for a join the history, and the
+   * count.
+   */
+  async #announce (type: 'join' | 'leave', name: string): Promise<[entry: string, history: string[], online: number]> {
+    const change: PresenceChange = { type, name, online: 0 }
+    const [beforeOnline, afterOnline] = aroundNumber(JSON.stringify(change), 'online')
     const { frames, replicas, history } = this.#keys
     return await this.#scripts.chatAnnounce(
       frames, replicas, history, this.#replica, this.#sockets, this.#countTtlMs, beforeOnline, afterOnline,
@@ -244,10 +257,19 @@ export class RedisChatHub implements ChatHub {
     return this.#lastRead
   }
 
-  /** Hands a frame read from the stream to every seat it is for, or keeps it for a seat whose join is on its way. */
+  /**
+   * Tells a join or a leave read from the stream to `presence` (once no join is under way here); hands a message to
+   * every seat it is for, or keeps it for a seat whose join is on its way.
+   */
   #deliver ([id, fields]: StreamEntry): void {
     this.#lastRead = id
     const data = fields[1] as string
+    if (fields[0] === 'presence') {
+      const change = JSON.parse(data) as PresenceChange
+      if (this.#seating > 0) this.#held.push(change)
+      else this.#presence(change)
+      return
+    }
     const messageId = fields[3]
     if (messageId !== undefined) this.#lastMessageId = Math.max(this.#lastMessageId, Number(messageId))
     const entry = entryId(id)

@@ -1,18 +1,19 @@
 // The frames the room sends, encoded here for both rooms: whole by the memory room; by the Redis room around the number
-// its script puts in (a message's id, the online count).
-import type { ErrorFrame, JoinFrame, LeaveFrame, MessageFrame } from './schemas.ts'
+// its script puts in (a message's id).
+import type { ErrorFrame, MessageFrame, PresenceFrame } from './schemas.ts'
 
-/** The history frame: the latest messages, oldest first, each a message frame already encoded. */
-export function historyFrame (messages: readonly string[]): string {
-  return `{"type":"history","messages":[${messages.join(',')}]}`
+/** The history frame: the latest messages, oldest first, each a message frame already encoded; `online` as it is. */
+export function historyFrame (messages: readonly string[], online: number): string {
+  return `{"type":"history","messages":[${messages.join(',')}],"online":${online}}`
 }
 
 export function messageFrame (id: number, from: string, text: string, at: string): string {
   return JSON.stringify({ type: 'message', id, from, text, at } satisfies MessageFrame)
 }
 
-export function presenceFrame (type: 'join' | 'leave', name: string, at: string, online: number): string {
-  return JSON.stringify({ type, name, at, online } satisfies JoinFrame | LeaveFrame)
+export function presenceFrame (presence: Omit<PresenceFrame, 'type'>): string {
+  const { joined, joinedCount, left, leftCount, online, at } = presence
+  return JSON.stringify({ type: 'presence', joined, joinedCount, left, leftCount, online, at } satisfies PresenceFrame)
 }
 
 export function errorFrame (message: string): string {

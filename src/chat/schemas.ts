@@ -19,7 +19,7 @@ export type ClientFrame = Static<typeof ClientFrame>
 const At = Type.String({ format: 'date-time', description: 'when it happened, ISO 8601' })
 const Online = Type.Integer({
   minimum: 0,
-  description: 'the sockets in the room after it, across replicas with REDIS_URL'
+  description: 'the sockets in the room, across replicas with REDIS_URL'
 })
 
 /** A message, as broadcast to everyone (its sender included) and kept for the history. */
@@ -32,17 +32,30 @@ export const MessageFrame = Type.Object({
 })
 export type MessageFrame = Static<typeof MessageFrame>
 
-/** The first frame a newcomer gets, before its own join: the latest CHAT_HISTORY messages, oldest first. */
-export const HistoryFrame = Type.Object({ type: Type.Literal('history'), messages: Type.Array(MessageFrame) })
+/** The first frame a newcomer gets: the latest CHAT_HISTORY messages, oldest first, and who is online as it joins. */
+export const HistoryFrame = Type.Object({
+  type: Type.Literal('history'),
+  messages: Type.Array(MessageFrame),
+  online: Online
+})
 export type HistoryFrame = Static<typeof HistoryFrame>
 
-/** Someone joined: sent to everyone, the newcomer included. */
-export const JoinFrame = Type.Object({ type: Type.Literal('join'), name: Type.String(), at: At, online: Online })
-export type JoinFrame = Static<typeof JoinFrame>
+const Names = Type.Array(Type.String(), { description: 'in the order they came, the first 100' })
 
-/** Someone left (or was closed): sent to the others. */
-export const LeaveFrame = Type.Object({ type: Type.Literal('leave'), name: Type.String(), at: At, online: Online })
-export type LeaveFrame = Static<typeof LeaveFrame>
+/**
+ * Who joined and who left since the last presence frame, to everyone in the room (a newcomer sees its own join in
+ * it): at most one every CHAT_PRESENCE_INTERVAL_MS, and none while nobody comes or goes.
+ */
+export const PresenceFrame = Type.Object({
+  type: Type.Literal('presence'),
+  joined: Names,
+  joinedCount: Type.Integer({ minimum: 0, description: 'how many joined, all of them' }),
+  left: Names,
+  leftCount: Type.Integer({ minimum: 0, description: 'how many left, all of them' }),
+  online: Online,
+  at: At
+})
+export type PresenceFrame = Static<typeof PresenceFrame>
 
 /** To a client whose frame was refused: what was wrong with it. */
 export const ErrorFrame = Type.Object({ type: Type.Literal('error'), message: Type.String() })

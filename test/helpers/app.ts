@@ -10,8 +10,9 @@ import { serverOptions } from '../../src/server/options.ts'
 export const HTML = 'text/html; charset=utf-8'
 
 /**
- * Config as the tests run it: short delays, no log, and no load shedding on event-loop delay, which a busy machine
- * loading the app's modules can reach on a first request; `env` overrides any variable.
+ * Config as the tests run it: short delays, no log, a chat presence frame for each join and leave, and no load
+ * shedding on event-loop delay, which a busy machine loading the app's modules can reach on a first request; `env`
+ * overrides any variable.
  */
 export async function testConfig (env: Record<string, string> = {}): Promise<Config> {
   const result = await loadConfig({
@@ -20,6 +21,7 @@ export async function testConfig (env: Record<string, string> = {}): Promise<Con
     ROOT_DELAY_MS: '50',
     WAIT_DELAY_MS: '100',
     MAX_EVENT_LOOP_DELAY_MS: '0',
+    CHAT_PRESENCE_INTERVAL_MS: '0',
     ...env
   })
   if (!result.ok) throw new Error(result.problems.join('\n'))

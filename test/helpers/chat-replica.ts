@@ -42,7 +42,7 @@ export async function chatReplica (
       const history = await client.next()
       const joined = await client.next()
       t.match(history, { type: 'history' }, `${name} gets the history first`)
-      t.match(joined, { type: 'join', name }, 'then its own join')
+      t.match(joined, { type: 'presence', joined: [name] }, 'then its own join')
       return { client, history, joined }
     },
     metrics: async () => (await fastify.inject('/metrics')).body

@@ -88,3 +88,13 @@ export async function refusedUpgrade (url: string): Promise<Refused> {
   for await (const chunk of response.setEncoding('utf8')) body += chunk
   return { statusCode: response.statusCode, headers: response.headers, body }
 }
+
+/** The presence frame of `name`'s join alone, `online` after it, from a room whose presence frames go at once. */
+export function joinedFrame (name: string, online: number): Record<string, unknown> {
+  return { type: 'presence', joined: [name], joinedCount: 1, left: [], leftCount: 0, online }
+}
+
+/** The presence frame of `name`'s leave alone, `online` after it. */
+export function leftFrame (name: string, online: number): Record<string, unknown> {
+  return { type: 'presence', joined: [], joinedCount: 0, left: [name], leftCount: 1, online }
+}

@@ -86,7 +86,9 @@ t.test('two people on /live see the updates arrive and talk in the chat, with no
   await grace.getByLabel('Your name').fill('grace')
   await grace.getByRole('button', { name: 'Join' }).click()
   await until(grace.locator('#chat-status[data-state="online"]'))
-  await until(ada.locator('#messages li[data-kind="join"][data-name="grace"]'))
+  await until(ada.locator('#messages li[data-kind="presence"][data-joined~="grace"]'))
+  t.match(await ada.locator('#messages li[data-kind="presence"][data-joined~="grace"] .notice').textContent(),
+    /^grace joined$/)
   await until(ada.locator('#chat-online[data-online="2"]'))
 
   // What Ada sends reaches Grace as text, markup included: the page never reads it as HTML.

@@ -8,7 +8,7 @@ import { Pool } from 'undici'
 import { openEventStream } from '../helpers/event-stream-client.ts'
 import { replicaSet, type Replica } from '../helpers/replicas.ts'
 import { until } from '../helpers/upstream.ts'
-import { ChatClient } from '../helpers/ws-client.ts'
+import { ChatClient, joinedFrame } from '../helpers/ws-client.ts'
 
 // A build, Redis, nginx, two replicas started three times, and 20 s of load: room for a busy machine.
 t.setTimeout(10 * 60_000)
@@ -80,7 +80,7 @@ t.test('a WebSocket through nginx joins the chat', async (t) => {
   const client = await ChatClient.connect(`ws://127.0.0.1:${set.nginx.port}/chat?name=behind-nginx`)
   t.teardown(() => client.close())
   t.match(await client.next(), { type: 'history', messages: Array })
-  t.match(await client.next(), { type: 'join', name: 'behind-nginx' })
+  t.match(await client.next(), { type: 'presence', joined: ['behind-nginx'] })
   await client.ping()
   t.pass('and the replica answers its ping through nginx')
 })
@@ -136,12 +136,12 @@ t.test('a chat message sent through one replica reaches a client of the other', 
   const onA = await ChatClient.connect(`ws://127.0.0.1:${a.port}/chat?name=ann`)
   t.teardown(() => onA.close())
   t.match(await onA.next(), { type: 'history' })
-  t.match(await onA.next(), { type: 'join', name: 'ann' })
+  t.match(await onA.next(), { type: 'presence', joined: ['ann'] })
   const onB = await ChatClient.connect(`ws://127.0.0.1:${b.port}/chat?name=bob`)
   t.teardown(() => onB.close())
   t.match(await onB.next(), { type: 'history' })
-  t.match(await onB.next(), { type: 'join', name: 'bob', online: 2 }, 'bob sees both replicas\' sockets online')
-  t.match(await onA.next(), { type: 'join', name: 'bob', online: 2 }, 'ann, on the other replica, sees bob join')
+  t.match(await onB.next(), joinedFrame('bob', 2), 'bob sees both replicas\' sockets online')
+  t.match(await onA.next(), joinedFrame('bob', 2), 'ann, on the other replica, sees bob join')
   onB.send({ type: 'message', text: 'hello from b' })
   t.match(await onA.next(), { type: 'message', from: 'bob', text: 'hello from b' }, 'sent on b, read on a')
   t.match(await onB.next(), { type: 'message', from: 'bob', text: 'hello from b' },

@@ -54,7 +54,7 @@ t.test(
     const { url, drain } = await bare(t)
     const ann = await ChatClient.connect(url('ann'))
     const bob = await ChatClient.connect(url('bob'))
-    for (const frame of ['history', 'join', 'join']) t.equal((await ann.next()).type, frame)
+    for (const frame of ['history', 'presence', 'presence']) t.equal((await ann.next()).type, frame)
     drain()
     t.same(await ann.closed, { code: 1001, reason: 'server stopping' })
     t.same(await bob.closed, { code: 1001, reason: 'server stopping' })

@@ -1,13 +1,14 @@
-// GET /chat over real sockets: a name refused before the upgrade, a plain GET answered 426; joins, messages and leaves
-// with their online counts; the history; every bad frame answered with an error frame, the rate limit, abuse (1008) and
-// an oversized frame (1009) closed; the heartbeat; the shutdown (1001); the metrics.
+// GET /chat over real sockets: a name refused before the upgrade, a plain GET answered 426; messages; joins and leaves
+// in presence frames with their online counts, gathered over an interval; the history; every bad frame answered with
+// an error frame, the rate limit, abuse (1008) and an oversized frame (1009) closed; the heartbeat; the shutdown
+// (1001); the metrics.
 import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import WebSocket from 'ws'
 import { build } from '../../helpers/app.ts'
-import { ChatClient, refusedUpgrade } from '../../helpers/ws-client.ts'
+import { ChatClient, joinedFrame, leftFrame, refusedUpgrade } from '../../helpers/ws-client.ts'
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
@@ -34,7 +35,7 @@ async function room (t: Test, env: Record<string, string> = {}, logLines?: strin
     async join (name, options) {
       const client = await ChatClient.connect(url(`?name=${name}`), options)
       t.equal((await client.next()).type, 'history', `${name} gets the history first`)
-      t.match(await client.next(), { type: 'join', name }, 'then its own join')
+      t.match(await client.next(), { type: 'presence', joined: [name] }, 'then its own join')
       return client
     }
   }
@@ -110,7 +111,7 @@ t.test(
     const { join } = await room(t)
     const ann = await join('ann')
     const bob = await join('bob')
-    t.match(await ann.next(), { type: 'join', name: 'bob' })
+    t.match(await ann.next(), { type: 'presence', joined: ['bob'] })
     ann.send({ type: 'message', text: 'hello, bob', mood: 'fine' })
     for (const client of [ann, bob]) {
       t.same(timed(t, await client.next()), { type: 'message', id: 1, from: 'ann', text: 'hello, bob' },
@@ -126,21 +127,21 @@ t.test(
 t.test('joins go to everyone, the newcomer included, and leaves to the others, with the sockets online', async (t) => {
   const { join, url } = await room(t)
   const ann = await ChatClient.connect(url('?name=ann'))
-  t.same(await ann.next(), { type: 'history', messages: [] })
-  t.same(timed(t, await ann.next()), { type: 'join', name: 'ann', online: 1 })
+  t.same(await ann.next(), { type: 'history', messages: [], online: 1 })
+  t.same(timed(t, await ann.next()), joinedFrame('ann', 1))
   const bob = await ChatClient.connect(url('?name=bob'))
-  t.same(await bob.next(), { type: 'history', messages: [] })
-  for (const client of [bob, ann]) t.same(timed(t, await client.next()), { type: 'join', name: 'bob', online: 2 })
+  t.same(await bob.next(), { type: 'history', messages: [], online: 2 })
+  for (const client of [bob, ann]) t.same(timed(t, await client.next()), joinedFrame('bob', 2))
   const secondAnn = await join('ann')
   for (const client of [ann, bob]) {
-    t.same(timed(t, await client.next()), { type: 'join', name: 'ann', online: 3 }, 'a name may join twice')
+    t.same(timed(t, await client.next()), joinedFrame('ann', 3), 'a name may join twice')
   }
   t.same(await bob.close(), { code: 1005, reason: '' }, 'bob leaves')
   for (const client of [ann, secondAnn]) {
-    t.same(timed(t, await client.next()), { type: 'leave', name: 'bob', online: 2 })
+    t.same(timed(t, await client.next()), leftFrame('bob', 2))
   }
   secondAnn.socket.terminate()
-  t.same(timed(t, await ann.next()), { type: 'leave', name: 'ann', online: 1 }, 'a socket that drops leaves too')
+  t.same(timed(t, await ann.next()), leftFrame('ann', 1), 'a socket that drops leaves too')
 })
 
 t.test('a newcomer first gets the last CHAT_HISTORY messages, oldest first', async (t) => {
@@ -157,8 +158,9 @@ t.test('a newcomer first gets the last CHAT_HISTORY messages, oldest first', asy
     { type: 'message', id: 2, from: 'ann', text: 'two' },
     { type: 'message', id: 3, from: 'ann', text: 'three' }
   ])
-  t.same(Object.keys(history), ['type', 'messages'])
-  t.same(timed(t, await bob.next()), { type: 'join', name: 'bob', online: 2 }, 'then the join')
+  t.same(Object.keys(history), ['type', 'messages', 'online'])
+  t.equal(history.online, 2)
+  t.same(timed(t, await bob.next()), joinedFrame('bob', 2), 'then the join')
 })
 
 t.test(
@@ -182,7 +184,7 @@ t.test(
     }
     await bob.ping()
     bob.send({ type: 'message', text: 'still here' })
-    t.match(await ann.next(), { type: 'join', name: 'bob' })
+    t.match(await ann.next(), { type: 'presence', joined: ['bob'] })
     t.match(await ann.next(), { type: 'message', id: 1, from: 'bob', text: 'still here' },
       'the others got none of the errors, and the next message')
     t.match(await bob.next(), { type: 'message', id: 1 })
@@ -234,11 +236,11 @@ t.test(
     const { fastify, join } = await room(t)
     const ann = await join('ann')
     const mallory = await join('mallory')
-    t.match(await ann.next(), { type: 'join', name: 'mallory' })
+    t.match(await ann.next(), { type: 'presence', joined: ['mallory'] })
     for (let sent = 0; sent < 12; sent++) mallory.socket.send('{')
     for (let error = 0; error < 10; error++) t.match(await mallory.next(), { type: 'error' })
     t.same(await mallory.closed, { code: 1008, reason: 'more than 10 bad frames in 10 s' })
-    t.match(await ann.next(), { type: 'leave', name: 'mallory', online: 1 })
+    t.match(await ann.next(), leftFrame('mallory', 1))
     const text = await metrics(fastify)
     t.match(text, /\nchat_errors_total\{reason="invalid_json"\} 11\n/, 'the frame sent after the 11th, once the socket was closing, went unread')
     t.match(text, /\nchat_errors_total\{reason="abuse"\} 1\n/)
@@ -264,9 +266,9 @@ t.test(
     let pings = 0
     live.socket.on('ping', () => { pings++ })
     const dead = await join('dead', { autoPong: false })
-    t.match(await live.next(), { type: 'join', name: 'dead', online: 2 })
+    t.match(await live.next(), joinedFrame('dead', 2))
     t.same(await dead.closed, { code: 1006, reason: '' }, 'terminated, with no closing handshake')
-    t.match(await live.next(), { type: 'leave', name: 'dead', online: 1 })
+    t.match(await live.next(), leftFrame('dead', 1))
     const pingsThen = pings
     await new Promise<void>((resolve) => { live.socket.on('ping', () => { if (pings >= pingsThen + 3) resolve() }) })
     t.equal(live.socket.readyState, WebSocket.OPEN, 'the one that answers is still open three pings later')
@@ -328,7 +330,7 @@ t.test('/metrics counts the sockets open, the messages broadcast and the errors 
   await errorFrames(bob, 3)
   carol.socket.send('a'.repeat(13_025))
   await carol.closed
-  t.match(await ann.next(), { type: 'leave', name: 'carol' })
+  t.match(await ann.next(), { type: 'presence', left: ['carol'] })
   const text = await metrics(fastify)
   const expected = {
     chat_connections_open: 2,
@@ -353,10 +355,10 @@ t.test('a socket in the room is no request in flight, and its leaving is no aban
   const { fastify, join } = await room(t, { LOG_LEVEL: 'info' }, logLines)
   const ann = await join('ann')
   const bob = await join('bob')
-  t.match(await ann.next(), { type: 'join', name: 'bob' })
+  t.match(await ann.next(), { type: 'presence', joined: ['bob'] })
   t.match(await metrics(fastify), /\nhttp_requests_in_flight 1\n/, 'only the scrape itself')
   await bob.close()
-  t.match(await ann.next(), { type: 'leave', name: 'bob' })
+  t.match(await ann.next(), { type: 'presence', left: ['bob'] })
   const lines = logLines.map((line) => JSON.parse(line))
   t.notOk(lines.some(({ msg }) => msg === 'request aborted: the connection closed first'))
   t.match(lines.filter(({ msg }) => msg === 'chat socket closed'),
@@ -377,9 +379,9 @@ t.test(
     const bob = await join('bob')
     for (const text of ['a'.repeat(900), 'b'.repeat(900), 'c'.repeat(900)]) bob.send({ type: 'message', text })
     t.same(await ann.closed, { code: 1006, reason: '' }, 'cut off, with no close frame')
-    const frames: Array<{ type: string, name?: string }> = []
-    while (frames.at(-1)?.type !== 'leave') frames.push(await bob.next())
-    t.match(frames.at(-1), { type: 'leave', name: 'ann', online: 1 })
+    const frames: Array<{ type: string, left?: string[] }> = []
+    while (frames.at(-1)?.left?.length !== 1) frames.push(await bob.next())
+    t.match(frames.at(-1), leftFrame('ann', 1))
     t.match(await metrics(fastify), /\nchat_clients_dropped_total 1\n/)
     const [line] = logLines.map((line) => JSON.parse(line) as { level: number, msg: string, bufferedBytes: number })
     t.match(line, { level: 40, msg: 'chat socket dropped: its client reads too slowly' })

@@ -20,7 +20,7 @@ t.test(
     const b = await chatReplica(t, redis.url)
     const { client: ann } = await a.join('ann')
     const { client: bob } = await b.join('bob')
-    t.match(await ann.next(), { type: 'join', name: 'bob' })
+    t.match(await ann.next(), { type: 'presence', joined: ['bob'] })
     ann.send({ type: 'message', text: 'before' })
     for (const client of [ann, bob]) t.match(await client.next(), { type: 'message', id: 1, text: 'before' })
 

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { redisServer } from '../../helpers/redis-server.ts'
 import { chatReplica } from '../../helpers/chat-replica.ts'
-import type { ChatClient } from '../../helpers/ws-client.ts'
+import { joinedFrame, leftFrame, type ChatClient } from '../../helpers/ws-client.ts'
 
 /** The next `count` messages `client` gets, the frames between them left out. */
 async function messages (client: ChatClient, count: number): Promise<Array<Record<string, unknown>>> {
@@ -23,7 +23,7 @@ t.test('messages sent through both replicas reach the clients of both, senders i
   const { client: ann } = await a.join('ann')
   const { client: bob, joined } = await b.join('bob')
   t.match(joined, { online: 2 }, 'ann on A counted')
-  t.match(await ann.next(), { type: 'join', name: 'bob', online: 2 }, 'ann on A sees bob join on B')
+  t.match(await ann.next(), joinedFrame('bob', 2), 'ann on A sees bob join on B')
   for (const text of ['1', '2', '3']) {
     ann.send({ type: 'message', text: `ann ${text}` })
     bob.send({ type: 'message', text: `bob ${text}` })
@@ -55,7 +55,7 @@ t.test(
     t.match(history.messages, [{ id: 2, from: 'ann', text: 'two' }, { id: 3, from: 'ann', text: 'three' }],
       'the last CHAT_HISTORY, oldest first')
     t.equal(history.messages.length, 2)
-    t.match(joined, { type: 'join', name: 'carol', online: 2 })
+    t.match(joined, joinedFrame('carol', 2))
   }
 )
 
@@ -67,21 +67,21 @@ t.test(
     const b = await chatReplica(t, redis.url)
     const { client: ann } = await a.join('ann')
     const { client: bob } = await b.join('bob')
-    t.match(await ann.next(), { type: 'join', name: 'bob', online: 2 })
+    t.match(await ann.next(), joinedFrame('bob', 2))
     const { client: secondAnn, joined } = await b.join('ann')
     t.match(joined, { online: 3 }, 'a name may join twice, on either replica')
-    for (const client of [ann, bob]) t.match(await client.next(), { type: 'join', name: 'ann', online: 3 })
+    for (const client of [ann, bob]) t.match(await client.next(), joinedFrame('ann', 3))
     await bob.close()
     for (const client of [ann, secondAnn]) {
-      t.match(await client.next(), { type: 'leave', name: 'bob', online: 2 }, 'a leave on B')
+      t.match(await client.next(), leftFrame('bob', 2), 'a leave on B')
     }
     secondAnn.socket.terminate()
-    t.match(await ann.next(), { type: 'leave', name: 'ann', online: 1 }, 'a socket that drops on B leaves too')
+    t.match(await ann.next(), leftFrame('ann', 1), 'a socket that drops on B leaves too')
     const { client: dave } = await b.join('dave')
-    t.match(await ann.next(), { type: 'join', name: 'dave', online: 2 })
+    t.match(await ann.next(), joinedFrame('dave', 2))
     await a.fastify.shutdown.stop()
     t.same(await ann.closed, { code: 1001, reason: 'server stopping' })
-    t.match(await dave.next(), { type: 'leave', name: 'ann', online: 1 }, "A's socket announced as leaving as A stops")
+    t.match(await dave.next(), leftFrame('ann', 1), "A's socket announced as leaving as A stops")
     const { joined: erin } = await b.join('erin')
     t.match(erin, { online: 2 }, 'A counts for nothing once stopped')
   }
