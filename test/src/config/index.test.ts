@@ -59,6 +59,7 @@ t.test('with no variables every default applies', async (t) => {
       CHAT_HISTORY: 50,
       CHAT_MAX_MESSAGE_BYTES: 2000,
       CHAT_RATE_PER_10S: 20,
+      CHAT_PRESENCE_INTERVAL_MS: 1000,
       CHAT_HEARTBEAT_MS: 30_000,
       CHAT_MAX_BUFFERED_BYTES: 1_048_576,
       REDIS_KEY_PREFIX: 'async-service',
@@ -143,6 +144,7 @@ t.test('every duration takes 0 and at most an hour', async (t) => {
     'LIVE_CALL_LATENCY_MS',
     'LIVE_HEARTBEAT_MS',
     'LIVE_RETRY_MS',
+    'CHAT_PRESENCE_INTERVAL_MS',
     'CHAT_HEARTBEAT_MS'
   ]
   for (const name of durations) {
