@@ -49,7 +49,12 @@ export function service (port: number, buildDir: string, logFile?: string): Targ
       PORT: String(port),
       ROOT_DELAY_MS: '1000',
       WAIT_DELAY_MS: '2000',
-      SHUTDOWN_DELAY_MS: '0'
+      SHUTDOWN_DELAY_MS: '0',
+      // One client process opens every socket and stream of a scenario: no cap per client, and room for them all.
+      CHAT_MAX_SOCKETS_PER_CLIENT: '0',
+      LIVE_MAX_STREAMS_PER_CLIENT: '0',
+      CHAT_MAX_SOCKETS: '0',
+      LIVE_MAX_STREAMS: '0'
     }
   }
 }

@@ -1,7 +1,6 @@
 // fastify.chat: the chat room behind GET /chat, shared by every replica through Redis with REDIS_URL (else in this
 // process). What the room shares is the hub's; what each socket does, here.
-import { Counter } from '@prometheus-io/client'
-import type { FastifyBaseLogger } from 'fastify'
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat/client-frames.ts'
@@ -10,6 +9,7 @@ import { CloseCode, SERVER_STOPPING } from '../../src/chat/close-codes.ts'
 import { createChatHub } from '../../src/chat/index.ts'
 import { Presence } from '../../src/chat/presence.ts'
 import { errorFrame } from '../../src/chat/room-frames.ts'
+import { capReached, ClientCaps } from '../../src/http/client-caps.ts'
 import { TokenBucket } from '../../src/lib/token-bucket.ts'
 
 /** The window of the limits on messages and on errors. */
@@ -44,6 +44,12 @@ interface Member {
 }
 
 export interface ChatRoom {
+  /**
+   * Lets `request`, an upgrade to the room, through, or refuses it before the upgrade: 429 when its client holds
+   * CHAT_MAX_SOCKETS_PER_CLIENT sockets already, 503 when the process holds CHAT_MAX_SOCKETS. What it lets through
+   * counts until its connection closes.
+   */
+  admit: (request: FastifyRequest) => void
   /**
    * Seats `socket` in the room under `name` (two sockets may share one): it gets the history, then everyone its join.
    * It leaves when it closes, whoever closes it, and `log` gets a line saying how. Once the service drains, the socket
@@ -80,18 +86,12 @@ export default fp(async (fastify) => {
   const messagesBroadcast =
     metrics.counter('chat_messages_total', "Chat messages broadcast from this process's sockets")
   const dropped = metrics.counter('chat_clients_dropped_total', 'Chat sockets cut off for reading too slowly')
-  const errors = new Counter({
-    name: 'chat_errors_total',
-    help: 'Chat frames refused, and sockets closed for what they sent, by reason',
-    labelNames: ['reason'],
-    registers: [metrics.registry]
-  })
-  // Every reason's series from the start, at 0: a rate over a series that appears only on its first error misses it.
-  const counted = Object.fromEntries(ERROR_REASONS.map((reason) => {
-    const counter = errors.labels({ reason })
-    counter.inc(0)
-    return [reason, counter]
-  })) as Record<ErrorReason, Counter.Internal>
+  const refused = metrics.countedBy('chat_sockets_refused_total',
+    'Chat sockets refused before the upgrade: their client held its cap (per_client), or the service did (total)',
+    'reason', ['per_client', 'total'])
+  const caps = new ClientCaps(config.CHAT_MAX_SOCKETS_PER_CLIENT, config.CHAT_MAX_SOCKETS)
+  const counted = metrics.countedBy('chat_errors_total',
+    'Chat frames refused, and sockets closed for what they sent, by reason', 'reason', ERROR_REASONS)
 
   /**
    * Sends `data` to `socket` if it is open. A client that lets more than CHAT_MAX_BUFFERED_BYTES pile up unread is cut
@@ -140,6 +140,17 @@ export default fp(async (fastify) => {
   }
 
   fastify.decorate('chat', {
+    admit (request) {
+      const { ip: client } = request
+      const refusal = caps.take(client)
+      if (refusal !== undefined) {
+        refused[refusal].inc()
+        throw capReached(refusal, 'chat sockets',
+          { perClient: config.CHAT_MAX_SOCKETS_PER_CLIENT, total: config.CHAT_MAX_SOCKETS })
+      }
+      // The socket closes whatever becomes of the upgrade: refused, or a WebSocket that ends.
+      request.raw.socket.once('close', () => { caps.release(client) })
+    },
     join (socket, name, log) {
       if (shutdown.draining.aborted) {
         socket.close(CloseCode.GOING_AWAY, SERVER_STOPPING)

@@ -9,6 +9,7 @@ import { EventStreams } from '../../src/live/event-streams.ts'
 import { createLiveFeed } from '../../src/live/index.ts'
 import { EVENT_STREAM } from '../../src/live/schemas.ts'
 import { clientClosed, shuttingDown } from '../../src/http/errors.ts'
+import { capReached, ClientCaps } from '../../src/http/client-caps.ts'
 import { reach } from '../../src/redis/reach.ts'
 
 export interface LiveStreams {
@@ -30,13 +31,18 @@ declare module 'fastify' {
 
 export default fp(async (fastify) => {
   const {
-    LIVE_INTERVAL_MS, LIVE_CALL_LATENCY_MS, LIVE_HEARTBEAT_MS, LIVE_RETRY_MS, LIVE_REPLAY_SIZE, LIVE_MAX_BUFFERED_BYTES
+    LIVE_INTERVAL_MS, LIVE_CALL_LATENCY_MS, LIVE_HEARTBEAT_MS, LIVE_RETRY_MS, LIVE_REPLAY_SIZE, LIVE_MAX_BUFFERED_BYTES,
+    LIVE_MAX_STREAMS_PER_CLIENT, LIVE_MAX_STREAMS
   } = fastify.config
   const { redis, metrics } = fastify
   const published = metrics.counter('live_updates_total',
     'Live updates this replica made (with Redis: appended to the shared feed as its producer)')
   const dropped =
     metrics.counter('live_clients_dropped_total', 'Event-stream clients disconnected for reading too slowly')
+  const refused = metrics.countedBy('live_streams_refused_total',
+    'Event streams refused: their client held its cap (per_client), or the service did (total)',
+    'reason', ['per_client', 'total'])
+  const caps = new ClientCaps(LIVE_MAX_STREAMS_PER_CLIENT, LIVE_MAX_STREAMS)
 
   const feed = await createLiveFeed({
     intervalMs: LIVE_INTERVAL_MS,
@@ -63,6 +69,7 @@ export default fp(async (fastify) => {
 
   const streams = new EventStreams({
     maxBufferedBytes: LIVE_MAX_BUFFERED_BYTES,
+    onClose: (stream) => { caps.release(stream.client) },
     onDropped: (bufferedBytes) => {
       dropped.inc()
       fastify.log.warn({ bufferedBytes }, 'event stream dropped: its client reads too slowly')
@@ -102,23 +109,28 @@ export default fp(async (fastify) => {
     async open (reply, lastSeq) {
       if (draining.aborted) throw shuttingDown()
       const headOnly = reply.request.method === 'HEAD'
+      const { ip: client } = reply.request
+      // HEAD holds nothing open.
+      const refusal = headOnly ? undefined : caps.take(client)
+      if (refusal !== undefined) {
+        refused[refusal].inc()
+        throw capReached(refusal, 'event streams', { perClient: LIVE_MAX_STREAMS_PER_CLIENT, total: LIVE_MAX_STREAMS })
+      }
       let replayed: string
       try {
         // HEAD asks Redis nothing, but is refused as GET would be while Redis is unreachable.
         replayed = await reach(redis, async () => headOnly ? '' : await join(lastSeq))
+        // The drain's last events were sent while this stream waited: it is not opened.
+        if (draining.aborted) throw shuttingDown()
       } catch (error) {
+        if (!headOnly) caps.release(client)
         stopIfNobodyListens()
         throw error
-      }
-      // The drain's last events were sent while this stream waited: it is not opened.
-      if (draining.aborted) {
-        stopIfNobodyListens()
-        throw shuttingDown()
       }
       reply.headers(STREAM_HEADERS)
       // The body runs until the connection closes: no chunked framing around each frame, and nothing after it.
       reply.raw.removeHeader('transfer-encoding')
-      const stream = new EventStream(reply.raw)
+      const stream = new EventStream(reply.raw, client)
       if (headOnly) {
         stream.endWith('')
         return stream

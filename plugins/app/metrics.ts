@@ -12,6 +12,13 @@ export interface AppMetrics {
   /** The app's registry and the process's (event loop, heap, CPU), for /metrics. */
   readonly registries: readonly Registry[]
   counter: (name: string, help: string) => Counter
+  /**
+   * A counter with a series for each of `values` of its one label, each at 0 from the start: a rate over a series that
+   * appears only on its first increment misses it.
+   */
+  countedBy: <Value extends string>(
+    name: string, help: string, label: string, values: readonly Value[]
+  ) => Record<Value, Counter.Internal>
   /** A gauge that `read` gives the value of when scraped, from what the app keeps anyway: nothing kept per event. */
   gauge: (name: string, help: string, read: () => number) => void
 }
@@ -36,6 +43,14 @@ export default fp(async (fastify) => {
     registry,
     registries: [processRegistry, registry],
     counter: (name, help) => new Counter({ name, help, registers }),
+    countedBy (name, help, label, values) {
+      const counter = new Counter({ name, help, labelNames: [label], registers })
+      return Object.fromEntries(values.map((value) => {
+        const series = counter.labels({ [label]: value })
+        series.inc(0)
+        return [value, series]
+      })) as Record<(typeof values)[number], Counter.Internal>
+    },
     gauge (name, help, read) {
       registry.registerMetric(new Gauge({ name, help, registers: [], collect () { this.set(read()) } }))
     }

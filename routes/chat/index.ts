@@ -18,9 +18,15 @@ const chat: FastifyPluginAsyncTypebox = async (fastify) => {
       response: {
         101: { type: 'null', description: 'Switching Protocols: the socket is in the room' },
         400: ErrorResponse('?name is missing, or not 1 to 32 letters, digits, _ or -'),
-        426: ErrorResponse('A plain GET: /chat speaks WebSocket only')
+        426: ErrorResponse('A plain GET: /chat speaks WebSocket only'),
+        429: ErrorResponse('This client holds CHAT_MAX_SOCKETS_PER_CLIENT sockets already, or (with RATE_LIMIT_MAX) ' +
+          'made too many requests in the window: retry after Retry-After'),
+        503: ErrorResponse('The service holds CHAT_MAX_SOCKETS sockets, sheds load or is shutting down: ' +
+          'retry after Retry-After')
       }
     },
+    // Before the upgrade, so that a refusal is an HTTP answer; a plain GET, answered 426, holds nothing.
+    preHandler: async (request) => { if (request.ws) fastify.chat.admit(request) },
     handler: async () => {
       throw fastify.httpErrors.createError(
         426,

@@ -17,9 +17,10 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
         200: EventStreamResponse,
         400: ErrorResponse('Last-Event-ID or ?lastEventId is not the id of an update'),
         406: ErrorResponse('The Accept header excludes text/event-stream'),
-        503: ErrorResponse(
-          'The service sheds load, is shutting down, or cannot reach Redis (with REDIS_URL): retry after Retry-After'
-        )
+        429: ErrorResponse('This client holds LIVE_MAX_STREAMS_PER_CLIENT streams already, or (with RATE_LIMIT_MAX) ' +
+          'made too many requests in the window: retry after Retry-After'),
+        503: ErrorResponse('The service holds LIVE_MAX_STREAMS streams, sheds load, is shutting down, or cannot ' +
+          'reach Redis (with REDIS_URL): retry after Retry-After')
       }
     },
     schemaErrorFormatter: (errors, dataVar) => new Error(

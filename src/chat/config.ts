@@ -9,6 +9,11 @@ export const chatConfig = {
   CHAT_PRESENCE_INTERVAL_MS: Duration(1000,
     'the shortest time between two presence frames (who joined and left since the last), each to every socket ' +
     '(0: a frame for each join and leave)'),
+  CHAT_MAX_SOCKETS_PER_CLIENT: Count(20, 0, 1_000_000,
+    'chat sockets one client address may hold open at once; more are refused before the upgrade with 429 (0: no cap)'),
+  CHAT_MAX_SOCKETS: Count(10_000, 0, 1_000_000,
+    'chat sockets this process holds open at once, about 27 KB each; more are refused before the upgrade with 503 ' +
+    '(0: no cap)'),
   CHAT_HEARTBEAT_MS: Duration(30_000,
     'how often each chat socket is pinged; one that has not answered the last ping by then is closed (0: none)'),
   CHAT_MAX_BUFFERED_BYTES: Bytes(1_048_576, 1,

@@ -3,13 +3,16 @@
 import { Readable, type Writable } from 'node:stream'
 
 export class EventStream extends Readable {
+  /** The address of the client it goes to. */
+  readonly client: string
   /** The answer this stream is the body of. */
   readonly #response: Writable
   #ended = false
 
-  constructor (response: Writable) {
+  constructor (response: Writable, client: string) {
     super()
     this.#response = response
+    this.client = client
   }
 
   /** Bytes held for the client and not yet sent: in this stream, and in its answer's (and connection's) buffer. */

@@ -10,6 +10,8 @@ export interface EventStreamsOptions {
   maxBufferedBytes: number
   /** Told of each client disconnected for reading too slowly, with what it held unsent. */
   onDropped: (bufferedBytes: number) => void
+  /** Told of each stream that closes. */
+  onClose: (stream: EventStream) => void
   /** Told when the last stream closes. */
   onEmpty: () => void
 }
@@ -27,7 +29,9 @@ export class EventStreams {
     this.#options = options
     const open = this.#open
     this.#onClose = function () {
-      if (open.delete(this) && open.size === 0) options.onEmpty()
+      if (!open.delete(this)) return
+      options.onClose(this)
+      if (open.size === 0) options.onEmpty()
     }
   }
 

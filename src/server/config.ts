@@ -28,8 +28,8 @@ export const serverConfig = {
   TRUST_PROXY: Type.Optional(Type.String({
     pattern: '^[\\w.:/]+(,\\s*[\\w.:/]+)*$',
     description: 'the proxies in front whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated, or ' +
-      "loopback, linklocal, uniquelocal (Fastify's trustProxy); the client's address, for the rate limit and " +
-      'the log, is then the one they forwarded; unset: none',
+      "loopback, linklocal, uniquelocal (Fastify's trustProxy); the client's address, for the rate limit, the caps " +
+      'on sockets and streams and the log, is then the one they forwarded; unset: none',
     expected: 'addresses or CIDRs, comma-separated, such as 10.0.0.0/8, 127.0.0.1'
   })),
   SHUTDOWN_DELAY_MS: Duration(5000,

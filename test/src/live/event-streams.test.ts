@@ -11,7 +11,10 @@ import { EventStreams } from '../../../src/live/event-streams.ts'
  * An event stream sent as Fastify sends a stream body (piped to its answer, destroyed when the answer closes first)
  * to a client that reads everything at once, or (`reading` false) nothing at all. What the client got, and the errors.
  */
-function client (reading = true): { stream: EventStream, response: Writable, received: string[], errors: Error[] } {
+function client (
+  reading = true,
+  address = '127.0.0.1'
+): { stream: EventStream, response: Writable, received: string[], errors: Error[] } {
   const received: string[] = []
   const errors: Error[] = []
   const response = new Writable({
@@ -21,7 +24,7 @@ function client (reading = true): { stream: EventStream, response: Writable, rec
       callback()
     }
   })
-  const stream = new EventStream(response)
+  const stream = new EventStream(response, address)
   for (const each of [response, stream]) each.on('error', (error) => { errors.push(error) })
   stream.pipe(response)
   finished(response, () => { if (!stream.readableEnded) stream.destroy() })
@@ -30,13 +33,15 @@ function client (reading = true): { stream: EventStream, response: Writable, rec
 
 function streams (maxBufferedBytes = 100) {
   const dropped: number[] = []
+  const closed: string[] = []
   let emptied = 0
   const set = new EventStreams({
     maxBufferedBytes,
+    onClose: (stream) => { closed.push(stream.client) },
     onDropped: (bytes) => { dropped.push(bytes) },
     onEmpty: () => { emptied++ }
   })
-  return { set, dropped, emptied: () => emptied }
+  return { set, dropped, closed, emptied: () => emptied }
 }
 
 t.test('a stream gets its first frame, then every broadcast', async (t) => {
@@ -103,9 +108,9 @@ t.test('a stream whose client is gone already leaves the set as its answer close
   t.equal(emptied(), 1)
 })
 
-t.test('a closed stream leaves the set; the last one out says the set is empty', async (t) => {
-  const { set, emptied } = streams()
-  const [a, b] = [client(), client()]
+t.test('a closed stream leaves the set, told once; the last one out says the set is empty', async (t) => {
+  const { set, closed, emptied } = streams()
+  const [a, b] = [client(true, '10.0.0.1'), client(true, '10.0.0.2')]
   set.add(a.stream, '')
   set.add(b.stream, '')
   a.response.destroy()
@@ -116,6 +121,7 @@ t.test('a closed stream leaves the set; the last one out says the set is empty',
   await once(b.stream, 'close')
   t.equal(set.size, 0)
   t.equal(emptied(), 1)
+  t.same(closed, ['10.0.0.1', '10.0.0.2'], 'each stream told as it closed, with its client')
 })
 
 t.test('endAll ends every stream with a last frame, and their answers with them', async (t) => {
