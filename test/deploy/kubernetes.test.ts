@@ -90,6 +90,15 @@ t.test('the probes ask for routes the app serves, on its port', async (t) => {
   }
 })
 
+t.test('Prometheus is told to scrape each pod on its port, at a route the app serves', async (t) => {
+  const app = await build(t)
+  const { annotations } = pod.metadata
+  t.same(annotations,
+    { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '3000', 'prometheus.io/path': '/metrics' })
+  t.ok(app.hasRoute({ method: 'GET', url: annotations['prometheus.io/path'] }), 'GET /metrics is a route')
+  t.equal(Number(annotations['prometheus.io/port']), container.ports[0].containerPort, 'the container\'s port')
+})
+
 t.test('one port from the image to the Service: 3000, named http', async (t) => {
   const config = await manifestConfig()
   t.same(container.ports, [{ name: 'http', containerPort: 3000 }])

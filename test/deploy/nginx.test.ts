@@ -128,6 +128,25 @@ t.test("nginx's own errors are JSON in the service's shape, with the request's i
   t.pass('and its error log says why')
 })
 
+t.test('/metrics and /docs, with what is under /docs, are 404 JSON from outside; paths next to them pass',
+  async (t) => {
+    const upstream = await recorder(t)
+    const nginx = await startNginx(t, [hostPort(upstream.origin)])
+    for (const [path, what] of [
+      ['/metrics', '/metrics'], ['/metrics?x=1', '/metrics'], ['//metrics', '/metrics'], ['/%6detrics', '/metrics'],
+      ['/docs', '/docs'], ['/docs/', '/docs'], ['/docs/json', '/docs'], ['/docs/static/index.html', '/docs']
+    ] as const) {
+      const answer = await send(`${nginx.url}${path}`, { headers: { 'x-request-id': 'hidden' } })
+      t.equal(answer.status, 404, path)
+      t.match(answer.headers['content-type'], /^application\/json/)
+      t.same(JSON.parse(answer.body), { statusCode: 404, error: 'Not Found', message: `Route GET ${what} not found` })
+      t.equal(answer.headers['x-request-id'], 'hidden')
+    }
+    t.equal(upstream.received.length, 0, 'none reached a replica')
+    for (const path of ['/metricsx', '/docsy', '/sync']) t.equal((await send(`${nginx.url}${path}`)).status, 200, path)
+    t.equal(upstream.received.length, 3)
+  })
+
 t.test(
   'a body up to BODY_LIMIT_BYTES (1 MiB by default) gets through; a larger one is refused as the service refuses it',
   async (t) => {

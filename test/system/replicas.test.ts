@@ -1,7 +1,7 @@
 // Replicas behind nginx, as production runs them: Redis, two replicas of the built service sharing it, and nginx in
-// front with the project's configuration. Requests reach both; an event stream and a WebSocket pass through; what one
-// replica is told, the other knows; a rolling restart under steady load loses no request. One set-up for the file;
-// the restart goes last.
+// front with the project's configuration. /metrics and /docs stay inside; requests reach both; an event stream and a
+// WebSocket pass through; what one replica is told, the other knows; a rolling restart under steady load loses no
+// request. One set-up for the file; the restart goes last.
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { Pool } from 'undici'
@@ -38,6 +38,19 @@ async function within<T> (promise: Promise<T>, ms: number, what: string): Promis
   }
 }
 
+t.test('/metrics and /docs are 404 through nginx, and served on each replica directly', async (t) => {
+  for (const path of ['/metrics', '/docs/json']) {
+    const through = await fetch(`${set.url}${path}`)
+    t.equal(through.status, 404, `${path} through nginx`)
+    t.match(await through.json(), { statusCode: 404, error: 'Not Found' })
+    for (const replica of set.replicas) {
+      const direct = await fetch(`${replica.url}${path}`)
+      t.equal(direct.status, 200, `${path} on replica ${replica.name}`)
+      await direct.body?.cancel()
+    }
+  }
+})
+
 t.test('requests through nginx reach both replicas, under the id nginx logs', async (t) => {
   const pool = new Pool(set.url, { connections: 4 })
   t.teardown(() => pool.close())
@@ -58,7 +71,8 @@ t.test('requests through nginx reach both replicas, under the id nginx logs', as
     t.ok(served.length > 0, `replica ${replica.name} answered ${served.length} of the 40`)
   }
   await until(() => set.nginx.accessLog().filter(({ uri }) => uri === '/sync').length === 40, 10_000)
-  t.same(new Set(set.nginx.accessLog().map(({ request_id: id }) => id)), new Set(ids), 'and nginx logs the same ids')
+  t.same(new Set(set.nginx.accessLog().filter(({ uri }) => uri === '/sync').map(({ request_id: id }) => id)),
+    new Set(ids), 'and nginx logs the same ids')
 })
 
 t.test('an event stream through nginx arrives as the replica writes it, not when it ends', async (t) => {
