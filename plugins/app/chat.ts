@@ -7,9 +7,11 @@ import { maxFrameBytes, readFrame, type FrameProblem } from '../../src/chat/clie
 import type { Listener } from '../../src/chat/port.ts'
 import { CloseCode, SERVER_STOPPING } from '../../src/chat/close-codes.ts'
 import { createChatHub } from '../../src/chat/index.ts'
+import { RoomGate } from '../../src/chat/room-gate.ts'
 import { Presence } from '../../src/chat/presence.ts'
 import { errorFrame } from '../../src/chat/room-frames.ts'
 import { capReached, ClientCaps } from '../../src/http/client-caps.ts'
+import { Outbox } from '../../src/lib/outbox.ts'
 import { TokenBucket } from '../../src/lib/token-bucket.ts'
 
 /** The window of the limits on messages and on errors. */
@@ -23,12 +25,13 @@ const MAX_ERRORS_PER_WINDOW = 10
 
 /**
  * Why a frame was refused, or a socket closed for what it sent, as chat_errors_total counts it; `unavailable`: a
- * message not sent, or a newcomer closed, as the room could not be reached (Redis).
+ * message not sent, or a newcomer closed, as the room could not be reached (Redis); `room_busy`: a message refused as
+ * the room takes no more for now (CHAT_ROOM_RATE_PER_S, or its sends waiting).
  */
-type ErrorReason = FrameProblem | 'rate_limited' | 'frame_too_large' | 'abuse' | 'unavailable'
+type ErrorReason = FrameProblem | 'rate_limited' | 'frame_too_large' | 'abuse' | 'unavailable' | 'room_busy'
 const ERROR_REASONS: ErrorReason[] = [
   'invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse',
-  'unavailable'
+  'unavailable', 'room_busy'
 ]
 
 interface Member {
@@ -37,6 +40,8 @@ interface Member {
   readonly listener: Listener
   /** Whether its history has come (the hub's first frame): presence frames go to it from then on. */
   inRoom: boolean
+  /** Whether it is to be closed for what it sent: what it sends from then on goes unread. */
+  closing: boolean
   /** Whether it answered the last ping. */
   alive: boolean
   readonly messageLimit: TokenBucket
@@ -73,7 +78,7 @@ export default fp(async (fastify) => {
   const presence = new Presence({
     intervalMs: config.CHAT_PRESENCE_INTERVAL_MS,
     send: (frame) => {
-      for (const [socket, member] of members) if (member.inRoom) sendData(socket, frame)
+      for (const [socket, member] of members) if (member.inRoom) outbox.send(socket, frame)
     }
   })
   const hub = await createChatHub({
@@ -106,9 +111,19 @@ export default fp(async (fastify) => {
     socket.terminate()
   }
 
+  /** A close for what a socket sent, after the frames it was sent before. */
+  interface Closing { code: number, reason: string }
+  // Everything to a socket goes through it, a bounded number a turn, in order: an error frame after the messages
+  // before it, and a close for abuse after the error frames.
+  const outbox = new Outbox<WebSocket, string | Closing>((socket, item) => {
+    if (typeof item === 'string') sendData(socket, item)
+    else socket.close(item.code, item.reason)
+  })
+  const gate = new RoomGate(config.CHAT_ROOM_RATE_PER_S, () => outbox.waiting)
+
   /** Sends an error frame saying `message` to one socket. */
   function sendError (socket: WebSocket, message: string): void {
-    sendData(socket, errorFrame(message))
+    outbox.send(socket, errorFrame(message))
   }
 
   /** Tells the sender what was wrong; closes it instead once it has been told too often. */
@@ -116,12 +131,16 @@ export default fp(async (fastify) => {
     counted[reason].inc()
     if (member.errorLimit.take()) return sendError(socket, message)
     counted.abuse.inc()
-    socket.close(CloseCode.POLICY_VIOLATION, `more than ${MAX_ERRORS_PER_WINDOW} bad frames in 10 s`)
+    member.closing = true
+    outbox.send(socket, {
+      code: CloseCode.POLICY_VIOLATION,
+      reason: `more than ${MAX_ERRORS_PER_WINDOW} bad frames in 10 s`
+    })
   }
 
   function receive (socket: WebSocket, member: Member, data: Buffer, isBinary: boolean): void {
-    // Frames that arrive after the socket began to close go unread.
-    if (socket.readyState !== socket.OPEN) return
+    // Frames that arrive after the socket began to close, or was to be closed, go unread.
+    if (socket.readyState !== socket.OPEN || member.closing) return
     if (data.length > frameLimit) {
       counted.frame_too_large.inc()
       socket.close(CloseCode.MESSAGE_TOO_BIG, `frame is ${data.length} bytes; at most ${frameLimit}`)
@@ -131,6 +150,12 @@ export default fp(async (fastify) => {
     if ('problem' in frame) return refuse(socket, member, frame.problem, frame.message)
     if (!member.messageLimit.take()) {
       return refuse(socket, member, 'rate_limited', `at most ${config.CHAT_RATE_PER_10S} messages per 10 s`)
+    }
+    // Not the sender's fault either: told, but not counted against it.
+    const busy = gate.refusal()
+    if (busy !== undefined) {
+      counted.room_busy.inc()
+      return sendError(socket, `message not sent: ${busy}`)
     }
     // Not the client's fault: told, but not counted against it as a bad frame is.
     hub.say(member.name, frame.text).then(() => { messagesBroadcast.inc() }, (error: Error) => {
@@ -160,9 +185,10 @@ export default fp(async (fastify) => {
         name,
         listener: (data) => {
           member.inRoom = true
-          sendData(socket, data)
+          outbox.send(socket, data)
         },
         inRoom: false,
+        closing: false,
         alive: true,
         messageLimit: new TokenBucket(config.CHAT_RATE_PER_10S, WINDOW_MS),
         errorLimit: new TokenBucket(MAX_ERRORS_PER_WINDOW, WINDOW_MS)

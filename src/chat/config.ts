@@ -6,6 +6,9 @@ export const chatConfig = {
   CHAT_MAX_MESSAGE_BYTES: Count(2000, 1, 65_536,
     'longest chat text, in UTF-8 bytes; a frame over six times this plus 1 KiB closes the socket (1009)'),
   CHAT_RATE_PER_10S: Count(20, 1, 10_000, 'chat messages a socket may send in any 10 s; more get an error frame'),
+  CHAT_ROOM_RATE_PER_S: Count(50, 0, 1_000_000,
+    'chat messages the room takes a second from this process\'s sockets, all senders together; more get an error ' +
+    'frame (0: no limit)'),
   CHAT_PRESENCE_INTERVAL_MS: Duration(1000,
     'the shortest time between two presence frames (who joined and left since the last), each to every socket ' +
     '(0: a frame for each join and leave)'),

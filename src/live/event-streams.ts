@@ -29,7 +29,7 @@ export class EventStreams {
     this.#options = options
     const open = this.#open
     this.#onClose = function () {
-      if (!open.delete(this)) return
+      open.delete(this)
       options.onClose(this)
       if (open.size === 0) options.onEmpty()
     }

@@ -91,8 +91,8 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /live': { 200: html, 503: json },
     'POST /tasks': { 202: json, 400: json, 503: json },
     'GET /tasks/{id}': { 200: json, 400: json, 404: json, 503: json },
-    'GET /events': { 200: events, 400: json, 406: json, 503: json },
-    'GET /chat': { 101: '', 400: json, 426: json, 503: json }
+    'GET /events': { 200: events, 400: json, 406: json, 429: json, 503: json },
+    'GET /chat': { 101: '', 400: json, 426: json, 429: json, 503: json }
   })
   const { document: limited } = await documented(t, { RATE_LIMIT_MAX: '100' })
   t.same(statuses(limited), {

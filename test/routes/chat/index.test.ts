@@ -230,6 +230,21 @@ t.test(
   }
 )
 
+t.test('past CHAT_ROOM_RATE_PER_S messages a second from all senders, the next is refused with an error frame, counted',
+  async (t) => {
+    const { fastify, join } = await room(t, { CHAT_ROOM_RATE_PER_S: '2' })
+    const bob = await join('bob')
+    // Together: the third comes well within the half second in which the room would take one more.
+    for (const text of ['one', 'two', 'three']) bob.send({ type: 'message', text })
+    for (const id of [1, 2]) t.match(await bob.next(), { type: 'message', id })
+    t.same(await bob.next(), {
+      type: 'error',
+      message: 'message not sent: the room takes at most 2 messages a second; try again in a moment'
+    })
+    t.match(await metrics(fastify), /\nchat_errors_total\{reason="room_busy"\} 1\n/)
+    await bob.ping()
+  })
+
 t.test(
   'a client that gets more than 10 error frames within 10 s is closed with 1008 and a reason; the others see it leave',
   async (t) => {
@@ -312,11 +327,18 @@ t.test('/metrics counts the sockets open, the messages broadcast and the errors 
     '# TYPE chat_clients_dropped_total counter',
     'chat_clients_dropped_total 0',
     '',
+    '# HELP chat_sockets_refused_total Chat sockets refused before the upgrade: their client held its cap ' +
+      '(per_client), or the service did (total)',
+    '# TYPE chat_sockets_refused_total counter',
+    'chat_sockets_refused_total{reason="per_client"} 0',
+    'chat_sockets_refused_total{reason="total"} 0',
+    '',
     '# HELP chat_errors_total Chat frames refused, and sockets closed for what they sent, by reason',
     '# TYPE chat_errors_total counter',
     ...[
       'invalid_json', 'invalid_frame', 'unknown_type', 'too_long', 'binary', 'rate_limited', 'frame_too_large', 'abuse',
-      'unavailable'
+      'unavailable',
+      'room_busy'
     ].map((reason) => `chat_errors_total{reason="${reason}"} 0`)
   ].join('\n'))
   const ann = await join('ann')

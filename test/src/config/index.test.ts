@@ -61,6 +61,7 @@ t.test('with no variables every default applies', async (t) => {
       CHAT_HISTORY: 50,
       CHAT_MAX_MESSAGE_BYTES: 2000,
       CHAT_RATE_PER_10S: 20,
+      CHAT_ROOM_RATE_PER_S: 50,
       CHAT_PRESENCE_INTERVAL_MS: 1000,
       CHAT_MAX_SOCKETS_PER_CLIENT: 20,
       CHAT_MAX_SOCKETS: 10_000,
