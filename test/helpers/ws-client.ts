@@ -76,16 +76,22 @@ export interface Refused {
   body: string
 }
 
-/** The HTTP answer to an upgrade the server refuses; rejects if the server accepts it instead. */
-export async function refusedUpgrade (url: string): Promise<Refused> {
+/**
+ * The HTTP answer to an upgrade the server refuses, its connection closed once read (with `keepOpen`, left for the
+ * server to close); rejects if the server accepts it instead.
+ */
+export async function refusedUpgrade (url: string, { keepOpen = false } = {}): Promise<Refused> {
   const socket = new WebSocket(url)
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     socket.on('unexpected-response', (request, response) => { resolve(response) })
     socket.on('open', () => { socket.terminate(); reject(new Error('the upgrade was accepted')) })
     socket.on('error', reject)
   })
+  // With a listener for it, ws leaves a refused upgrade's connection to its user.
+  const connection = response.socket
   let body = ''
   for await (const chunk of response.setEncoding('utf8')) body += chunk
+  if (!keepOpen) connection.destroy()
   return { statusCode: response.statusCode, headers: response.headers, body }
 }
 

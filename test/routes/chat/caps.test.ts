@@ -1,6 +1,6 @@
 // Caps on chat sockets, before the upgrade: a client that holds CHAT_MAX_SOCKETS_PER_CLIENT is refused 429 and others
 // go on, the process at CHAT_MAX_SOCKETS refuses everyone 503, each with Retry-After and counted; a socket that closes
-// gives its place back; a plain GET holds nothing.
+// gives its place back; a plain GET holds nothing; under pressure a socket is shed.
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
@@ -61,4 +61,31 @@ t.test('the process at CHAT_MAX_SOCKETS refuses everyone 503 with Retry-After, c
   t.equal(refused.headers['retry-after'], '1')
   t.equal(JSON.parse(refused.body).message, 'The service holds 1 chat sockets, the most it may')
   t.equal(await series(fastify, 'total'), '1')
+})
+
+/** The connections the server holds. */
+async function connections (fastify: FastifyInstance): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    fastify.server.getConnections((error, count) => { if (error === null) resolve(count); else reject(error) })
+  })
+}
+
+t.test('under pressure, a new socket is shed before the upgrade, as every other request is, its connection closed',
+  async (t) => {
+    const { fastify, url } = await room(t, { MAX_HEAP_USED_BYTES: '1' })
+    while (!fastify.isUnderPressure()) await sleep(50)
+    const refused = await refusedUpgrade(url, { keepOpen: true })
+    t.equal(refused.statusCode, 503)
+    t.equal(refused.headers['retry-after'], '10')
+    while (await connections(fastify) > 0) await sleep(20)
+    t.pass('the server closed it: an upgrade\'s connection is not kept for another request')
+  })
+
+t.test('a rate-limited upgrade gets 429, its connection closed', async (t) => {
+  const { fastify, url } = await room(t, { RATE_LIMIT_MAX: '1' })
+  await joined(t, url)
+  const refused = await refusedUpgrade(url, { keepOpen: true })
+  t.equal(refused.statusCode, 429)
+  while (await connections(fastify) > 1) await sleep(20)
+  t.pass('only the socket in the room is left')
 })

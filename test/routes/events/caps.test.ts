@@ -1,6 +1,6 @@
 // Caps on event streams: a client that holds LIVE_MAX_STREAMS_PER_CLIENT is refused 429 and others go on, the process
 // at LIVE_MAX_STREAMS refuses everyone 503, each with Retry-After and counted; a stream that closes gives its place
-// back; HEAD holds nothing; the client is the address TRUST_PROXY gives.
+// back; HEAD holds nothing; the client is the address TRUST_PROXY gives; under pressure a stream is shed.
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { build } from '../../helpers/app.ts'
@@ -66,4 +66,12 @@ t.test('behind a trusted proxy, each forwarded address is a client of its own', 
   await opened(t, port, { 'x-forwarded-for': '203.0.113.1' })
   await opened(t, port, { 'x-forwarded-for': '203.0.113.2' })
   t.equal((await refused(fastify, { 'x-forwarded-for': '203.0.113.1' })).statusCode, 429)
+})
+
+t.test('under pressure, a new stream is shed, as every other request is', async (t) => {
+  const { fastify } = await serve(t, { MAX_HEAP_USED_BYTES: '1' })
+  while (!fastify.isUnderPressure()) await new Promise((resolve) => setTimeout(resolve, 50))
+  const response = await refused(fastify)
+  t.equal(response.statusCode, 503)
+  t.equal(response.headers['retry-after'], '10')
 })
