@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { build } from '../../helpers/app.ts'
+import { metric } from '../../helpers/metrics.ts'
 import { ChatClient, refusedUpgrade } from '../../helpers/ws-client.ts'
 
 async function room (t: Test, env: Record<string, string>): Promise<{ fastify: FastifyInstance, url: string }> {
@@ -21,16 +22,10 @@ async function joined (t: Test, url: string): Promise<ChatClient> {
   return client
 }
 
-/** chat_sockets_refused_total{reason}, as /metrics says it. */
-async function series (fastify: FastifyInstance, reason: string): Promise<string | undefined> {
-  const line = new RegExp(`^chat_sockets_refused_total{reason="${reason}"} (\\d+)$`, 'm')
-  return (await fastify.inject('/metrics')).body.match(line)?.[1]
-}
-
 t.test('a client at its cap is refused 429 before the upgrade, counted; a socket it closes gives its place back',
   async (t) => {
     const { fastify, url } = await room(t, { CHAT_MAX_SOCKETS_PER_CLIENT: '2' })
-    t.equal(await series(fastify, 'per_client'), '0', 'counted from 0')
+    t.equal(await metric(fastify, 'chat_sockets_refused_total{reason="per_client"}'), 0, 'counted from 0')
     t.equal((await fastify.inject('/chat?name=ann')).statusCode, 426, 'a plain GET is answered, and holds nothing')
     const first = await joined(t, url)
     await joined(t, url)
@@ -42,7 +37,7 @@ t.test('a client at its cap is refused 429 before the upgrade, counted; a socket
       error: 'Too Many Requests',
       message: 'This client holds 2 chat sockets, the most one client may'
     })
-    t.equal(await series(fastify, 'per_client'), '1')
+    t.equal(await metric(fastify, 'chat_sockets_refused_total{reason="per_client"}'), 1)
     await first.close()
     // Its place is given back as its connection closes, a moment after the close handshake.
     let again: ChatClient | undefined
@@ -60,7 +55,7 @@ t.test('the process at CHAT_MAX_SOCKETS refuses everyone 503 with Retry-After, c
   t.equal(refused.statusCode, 503)
   t.equal(refused.headers['retry-after'], '1')
   t.equal(JSON.parse(refused.body).message, 'The service holds 1 chat sockets, the most it may')
-  t.equal(await series(fastify, 'total'), '1')
+  t.equal(await metric(fastify, 'chat_sockets_refused_total{reason="total"}'), 1)
 })
 
 /** The connections the server holds. */

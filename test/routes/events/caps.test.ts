@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { build } from '../../helpers/app.ts'
+import { metric } from '../../helpers/metrics.ts'
 import { openEventStream, type EventStreamClient } from '../../helpers/event-stream-client.ts'
 import { until } from '../../helpers/upstream.ts'
 
@@ -25,15 +26,9 @@ async function refused (fastify: FastifyInstance, headers: Record<string, string
   return await fastify.inject({ url: '/events', headers: { accept: 'text/event-stream', ...headers } })
 }
 
-/** live_streams_refused_total{reason}, as /metrics says it. */
-async function series (fastify: FastifyInstance, reason: string): Promise<string | undefined> {
-  const line = new RegExp(`^live_streams_refused_total{reason="${reason}"} (\\d+)$`, 'm')
-  return (await fastify.inject('/metrics')).body.match(line)?.[1]
-}
-
 t.test('a client at its cap gets 429 with Retry-After, counted; a stream it closes gives its place back', async (t) => {
   const { fastify, port } = await serve(t, { LIVE_MAX_STREAMS_PER_CLIENT: '2' })
-  t.equal(await series(fastify, 'per_client'), '0', 'counted from 0')
+  t.equal(await metric(fastify, 'live_streams_refused_total{reason="per_client"}'), 0, 'counted from 0')
   const first = await opened(t, port)
   await opened(t, port)
   const response = await refused(fastify)
@@ -44,7 +39,7 @@ t.test('a client at its cap gets 429 with Retry-After, counted; a stream it clos
     error: 'Too Many Requests',
     message: 'This client holds 2 event streams, the most one client may'
   })
-  t.equal(await series(fastify, 'per_client'), '1')
+  t.equal(await metric(fastify, 'live_streams_refused_total{reason="per_client"}'), 1)
   t.equal((await fastify.inject({ method: 'HEAD', url: '/events' })).statusCode, 200, 'HEAD holds nothing')
   first.close()
   await until(() => fastify.live.count === 1, 20_000)
@@ -58,7 +53,7 @@ t.test('the process at LIVE_MAX_STREAMS refuses everyone with 503 and Retry-Afte
   t.equal(response.statusCode, 503)
   t.equal(response.headers['retry-after'], '1')
   t.equal(response.json().message, 'The service holds 1 event streams, the most it may')
-  t.equal(await series(fastify, 'total'), '1')
+  t.equal(await metric(fastify, 'live_streams_refused_total{reason="total"}'), 1)
 })
 
 t.test('behind a trusted proxy, each forwarded address is a client of its own', async (t) => {

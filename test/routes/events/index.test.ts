@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { openEventStream, type StreamFrame } from '../../helpers/event-stream-client.ts'
 import { build } from '../../helpers/app.ts'
+import { metric } from '../../helpers/metrics.ts'
 import { readUntilClosed } from '../../helpers/sockets.ts'
 
 // Several seconds of real waits on a quiet machine: room for a busy one (tap's default is 30 s for the file).
@@ -19,12 +20,6 @@ async function serve (t: Test, env: Record<string, string> = {}): Promise<{ fast
   })
   await fastify.listen({ host: '127.0.0.1', port: 0 })
   return { fastify, port: (fastify.server.address() as { port: number }).port }
-}
-
-/** A metric's value from GET /metrics. */
-async function metric (fastify: FastifyInstance, series: string): Promise<number> {
-  const line = (await fastify.inject('/metrics')).body.split('\n').find((line) => line.startsWith(`${series} `))
-  return Number(line?.slice(series.length + 1))
 }
 
 /** Waits until `series` reads `value`. */

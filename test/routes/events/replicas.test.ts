@@ -6,6 +6,7 @@ import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { openEventStream, type EventStreamClient, type StreamFrame } from '../../helpers/event-stream-client.ts'
 import { build } from '../../helpers/app.ts'
+import { metric } from '../../helpers/metrics.ts'
 import { redisServer } from '../../helpers/redis-server.ts'
 import { until } from '../../helpers/upstream.ts'
 
@@ -30,12 +31,6 @@ async function replicas (t: Test, env: Record<string, string> = {}): Promise<{ a
   const redis = new Redis(server.url)
   t.teardown(() => { redis.disconnect() })
   return { a: await start(), b: await start(), redis }
-}
-
-/** A metric's value from GET /metrics. */
-async function metric ({ fastify }: Replica, series: string): Promise<number> {
-  const line = (await fastify.inject('/metrics')).body.split('\n').find((line) => line.startsWith(`${series} `))
-  return Number(line?.slice(series.length + 1))
 }
 
 /** The next `count` update ids of a stream, other frames skipped. */
@@ -72,12 +67,12 @@ t.test(
     t.same(fromA, run(first + 1, fromA.length), 'replica A: every number once, in order')
     t.same([fromB, ...fromBLater], run(fromB as number, 20), 'replica B: every number once, in order')
     t.same(fromA.slice(-20), [fromB, ...fromBLater], 'the same updates on both')
-    const madeByA = await metric(a, 'live_updates_total')
-    const madeByB = await metric(b, 'live_updates_total')
+    const madeByA = await metric(a.fastify, 'live_updates_total')
+    const madeByB = await metric(b.fastify, 'live_updates_total')
     t.ok(madeByA === 0 || madeByB === 0, `one replica made them all: ${madeByA} and ${madeByB}`)
     t.ok(madeByA + madeByB >= (fromB as number) + 19, 'counted where they were made')
     const callsOf = async (replica: Replica): Promise<number> =>
-      await metric(replica, 'dependency_calls_total{outcome="ok"}')
+      await metric(replica.fastify, 'dependency_calls_total{outcome="ok"}')
     t.equal(Math.min(await callsOf(a), await callsOf(b)), 0, 'the other made no call')
   }
 )
@@ -145,19 +140,19 @@ t.test('when the producer\'s last stream closes, the other replica takes over, a
   const onB = await openEventStream(b.port)
   t.teardown(onB.close)
   await nextIds(onB, 1)
-  const producer = await metric(a, 'live_updates_total') > 0
+  const producer = await metric(a.fastify, 'live_updates_total') > 0
     ? { replica: a, stream: onA, other: b }
     : { replica: b, stream: onB, other: a }
-  const before = await metric(producer.other, 'live_updates_total')
+  const before = await metric(producer.other.fastify, 'live_updates_total')
   t.equal(before, 0, 'the other made none so far')
   await leave(producer.stream, producer.replica)
   const remaining = producer.stream === onA ? onB : onA
   const ids = await nextIds(remaining, 30)
   t.same(ids, run(ids[0] as number, 30), 'no number skipped or repeated through the handover')
-  t.ok(await metric(producer.other, 'live_updates_total') > 0, 'the other replica makes them now')
-  const made = await metric(producer.replica, 'live_updates_total')
+  t.ok(await metric(producer.other.fastify, 'live_updates_total') > 0, 'the other replica makes them now')
+  const made = await metric(producer.replica.fastify, 'live_updates_total')
   await nextIds(remaining, 5)
-  t.equal(await metric(producer.replica, 'live_updates_total'), made, 'the first makes no more')
+  t.equal(await metric(producer.replica.fastify, 'live_updates_total'), made, 'the first makes no more')
   onA.close()
 })
 
@@ -177,7 +172,7 @@ t.test(
       (await redis.xrevrange('async-service:live:updates', '+', '-', 'COUNT', 1))[0]?.[0]
     const last = await newest()
     const calls = async (): Promise<number[]> =>
-      [await metric(a, 'dependency_calls_in_flight'), await metric(b, 'dependency_calls_in_flight')]
+      [await metric(a.fastify, 'dependency_calls_in_flight'), await metric(b.fastify, 'dependency_calls_in_flight')]
     await sleep(300)
     t.equal(await newest(), last, 'nothing appended since, in 15 intervals')
     t.same(await calls(), [0, 0], 'no call in progress')
