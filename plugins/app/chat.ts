@@ -10,7 +10,7 @@ import { createChatHub } from '../../src/chat/index.ts'
 import { RoomGate } from '../../src/chat/room-gate.ts'
 import { Presence } from '../../src/chat/presence.ts'
 import { errorFrame } from '../../src/chat/room-frames.ts'
-import { capReached, ClientCaps } from '../../src/http/client-caps.ts'
+import { ClientCaps } from '../../src/http/client-caps.ts'
 import { Outbox } from '../../src/lib/outbox.ts'
 import { TokenBucket } from '../../src/lib/token-bucket.ts'
 
@@ -91,10 +91,14 @@ export default fp(async (fastify) => {
   const messagesBroadcast =
     metrics.counter('chat_messages_total', "Chat messages broadcast from this process's sockets")
   const dropped = metrics.counter('chat_clients_dropped_total', 'Chat sockets cut off for reading too slowly')
-  const refused = metrics.countedBy('chat_sockets_refused_total',
-    'Chat sockets refused before the upgrade: their client held its cap (per_client), or the service did (total)',
-    'reason', ['per_client', 'total'])
-  const caps = new ClientCaps(config.CHAT_MAX_SOCKETS_PER_CLIENT, config.CHAT_MAX_SOCKETS)
+  const caps = new ClientCaps({
+    perClient: config.CHAT_MAX_SOCKETS_PER_CLIENT,
+    total: config.CHAT_MAX_SOCKETS,
+    what: 'chat sockets',
+    refused: metrics.countedBy('chat_sockets_refused_total',
+      'Chat sockets refused before the upgrade: their client held its cap (per_client), or the service did (total)',
+      'reason', ['per_client', 'total'])
+  })
   const counted = metrics.countedBy('chat_errors_total',
     'Chat frames refused, and sockets closed for what they sent, by reason', 'reason', ERROR_REASONS)
 
@@ -151,13 +155,13 @@ export default fp(async (fastify) => {
     if (!member.messageLimit.take()) {
       return refuse(socket, member, 'rate_limited', `at most ${config.CHAT_RATE_PER_10S} messages per 10 s`)
     }
-    // Not the sender's fault either: told, but not counted against it.
+    // The room's limit is not the sender's fault: told, but not counted against it as a bad frame is.
     const busy = gate.refusal()
     if (busy !== undefined) {
       counted.room_busy.inc()
       return sendError(socket, `message not sent: ${busy}`)
     }
-    // Not the client's fault: told, but not counted against it as a bad frame is.
+    // Nor is a room that cannot be reached.
     hub.say(member.name, frame.text).then(() => { messagesBroadcast.inc() }, (error: Error) => {
       counted.unavailable.inc()
       sendError(socket, `message not sent: ${error.message}`)
@@ -167,12 +171,7 @@ export default fp(async (fastify) => {
   fastify.decorate('chat', {
     admit (request) {
       const { ip: client } = request
-      const refusal = caps.take(client)
-      if (refusal !== undefined) {
-        refused[refusal].inc()
-        throw capReached(refusal, 'chat sockets',
-          { perClient: config.CHAT_MAX_SOCKETS_PER_CLIENT, total: config.CHAT_MAX_SOCKETS })
-      }
+      caps.admit(client)
       // The socket closes whatever becomes of the upgrade: refused, or a WebSocket that ends.
       request.raw.socket.once('close', () => { caps.release(client) })
     },

@@ -1,7 +1,7 @@
 // fastify.dependency: the slow dependency the routes call, the simulator or (with DEPENDENCY_URL) the HTTP client,
 // with its failures turned into HTTP answers and its calls counted (and traced, when tracing is on).
 import fp from 'fastify-plugin'
-import { Counter, Histogram } from '@prometheus-io/client'
+import { Histogram } from '@prometheus-io/client'
 import type { Cancellation } from '../../src/http/cancellation.ts'
 import { DependencyError, type DependencyAnswer, type DependencyQuery } from '../../src/dependency/port.ts'
 import { retryLater, shuttingDown } from '../../src/http/errors.ts'
@@ -37,33 +37,23 @@ export default fp(async (fastify) => {
   const client = await createDependency(config, tracing?.headers)
 
   const { metrics } = fastify
-  const registers = [metrics.registry]
-  const calls = new Counter({
-    name: 'dependency_calls_total',
-    help: 'Dependency calls, by how they ended',
-    labelNames: ['outcome'],
-    registers
-  })
+  const OUTCOMES: Outcome[] = ['ok', 'failed', 'timed_out', 'cancelled', 'rejected']
+  const calls = metrics.countedBy('dependency_calls_total', 'Dependency calls, by how they ended', 'outcome', OUTCOMES)
   const durations = new Histogram({
     name: 'dependency_call_duration_seconds',
     help: 'Time from a dependency call to its end, waiting for a connection included',
     labelNames: ['outcome'],
-    registers
+    registers: [metrics.registry]
   })
-  const OUTCOMES: Outcome[] = ['ok', 'failed', 'timed_out', 'cancelled', 'rejected']
-  // Every outcome's series from the start, at 0: a rate over a series that appears only on its first call misses it.
-  const counted = Object.fromEntries(OUTCOMES.map((outcome) => {
-    const counter = calls.labels({ outcome })
-    counter.inc(0)
-    return [outcome, { calls: counter, durations: durations.labels({ outcome }) }]
-  })) as Record<Outcome, { calls: Counter.Internal, durations: Histogram.Internal<'outcome'> }>
+  const timed = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, durations.labels({ outcome })])) as
+    Record<Outcome, Histogram.Internal<'outcome'>>
   metrics.gauge('dependency_calls_in_flight', 'Dependency calls holding a connection', () => client.inFlight)
   metrics.gauge('dependency_pool_queue_length', 'Dependency calls waiting for a connection', () => client.queued)
 
   /** Counts a call that ended, and ends its span: failed, unless it was cancelled for its request (or the service). */
   function record (outcome: Outcome, startedAt: number, span?: CallSpan, error?: unknown): void {
-    counted[outcome].calls.inc()
-    counted[outcome].durations.observe((performance.now() - startedAt) / 1000)
+    calls[outcome].inc()
+    timed[outcome].observe((performance.now() - startedAt) / 1000)
     span?.end(outcome, outcome === 'ok' || outcome === 'cancelled' ? undefined : error as Error)
   }
 

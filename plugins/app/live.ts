@@ -9,7 +9,7 @@ import { EventStreams } from '../../src/live/event-streams.ts'
 import { createLiveFeed } from '../../src/live/index.ts'
 import { EVENT_STREAM } from '../../src/live/schemas.ts'
 import { clientClosed, shuttingDown } from '../../src/http/errors.ts'
-import { capReached, ClientCaps } from '../../src/http/client-caps.ts'
+import { ClientCaps } from '../../src/http/client-caps.ts'
 import { reach } from '../../src/redis/reach.ts'
 
 export interface LiveStreams {
@@ -39,10 +39,14 @@ export default fp(async (fastify) => {
     'Live updates this replica made (with Redis: appended to the shared feed as its producer)')
   const dropped =
     metrics.counter('live_clients_dropped_total', 'Event-stream clients disconnected for reading too slowly')
-  const refused = metrics.countedBy('live_streams_refused_total',
-    'Event streams refused: their client held its cap (per_client), or the service did (total)',
-    'reason', ['per_client', 'total'])
-  const caps = new ClientCaps(LIVE_MAX_STREAMS_PER_CLIENT, LIVE_MAX_STREAMS)
+  const caps = new ClientCaps({
+    perClient: LIVE_MAX_STREAMS_PER_CLIENT,
+    total: LIVE_MAX_STREAMS,
+    what: 'event streams',
+    refused: metrics.countedBy('live_streams_refused_total',
+      'Event streams refused: their client held its cap (per_client), or the service did (total)',
+      'reason', ['per_client', 'total'])
+  })
 
   const feed = await createLiveFeed({
     intervalMs: LIVE_INTERVAL_MS,
@@ -111,11 +115,7 @@ export default fp(async (fastify) => {
       const headOnly = reply.request.method === 'HEAD'
       const { ip: client } = reply.request
       // HEAD holds nothing open.
-      const refusal = headOnly ? undefined : caps.take(client)
-      if (refusal !== undefined) {
-        refused[refusal].inc()
-        throw capReached(refusal, 'event streams', { perClient: LIVE_MAX_STREAMS_PER_CLIENT, total: LIVE_MAX_STREAMS })
-      }
+      if (!headOnly) caps.admit(client)
       let replayed: string
       try {
         // HEAD asks Redis nothing, but is refused as GET would be while Redis is unreachable.

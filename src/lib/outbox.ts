@@ -1,6 +1,7 @@
-// What goes to many targets (frames to chat sockets), sent a bounded number a turn of the event loop so that other
-// requests are served between: a burst of messages to a full room never holds the loop. Sent in the order given, so
-// that each target gets its own in order; an item given to many targets in a row is queued once, with their list.
+// What goes to many targets (frames to chat sockets and event streams), sent a bounded number a turn of the event
+// loop so that other requests are served between: a burst of messages to a full room never holds the loop. Sent in
+// the order given, so that each target gets its own in order; an item given to many targets in a row is queued once,
+// with their list.
 
 /** Sends per turn of the event loop: a millisecond or two of socket writes. */
 export const SENDS_PER_TURN = 256
@@ -33,6 +34,16 @@ export class Outbox<Target, Item = string> {
     }
     this.#queue.push({ item, targets: [target] })
     if (this.#queue.length === 1) setImmediate(this.#turn)
+  }
+
+  /**
+   * Sends `item` to each of `targets` once everything given before is sent: the first of them at once if nothing
+   * waits.
+   */
+  sendToAll (targets: Target[], item: Item): void {
+    this.#waiting += targets.length
+    this.#queue.push({ item, targets })
+    if (this.#queue.length === 1) this.#turn()
   }
 
   readonly #turn = (): void => {

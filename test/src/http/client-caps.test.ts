@@ -3,8 +3,12 @@
 import t from 'tap'
 import { ClientCaps } from '../../../src/http/client-caps.ts'
 
+/** Caps of `perClient` and `total`, their refusals counted nowhere. */
+const capped = (perClient: number, total: number): ClientCaps =>
+  new ClientCaps({ perClient, total, what: 'things', refused: { per_client: { inc () {} }, total: { inc () {} } } })
+
 t.test('a client at its cap is refused as per_client; another client goes on', async (t) => {
-  const caps = new ClientCaps(2, 10)
+  const caps = capped(2, 10)
   t.equal(caps.take('10.0.0.1'), undefined)
   t.equal(caps.take('10.0.0.1'), undefined)
   t.equal(caps.take('10.0.0.1'), 'per_client')
@@ -13,7 +17,7 @@ t.test('a client at its cap is refused as per_client; another client goes on', a
 })
 
 t.test('at the total, everyone is refused as total, until one is given back', async (t) => {
-  const caps = new ClientCaps(5, 3)
+  const caps = capped(5, 3)
   for (const client of ['a', 'b', 'c']) t.equal(caps.take(client), undefined)
   t.equal(caps.take('d'), 'total')
   t.equal(caps.take('a'), 'total')
@@ -23,7 +27,7 @@ t.test('at the total, everyone is refused as total, until one is given back', as
 })
 
 t.test('what a client gives back it can take again; giving back what was not taken changes nothing', async (t) => {
-  const caps = new ClientCaps(1, 0)
+  const caps = capped(1, 0)
   t.equal(caps.take('a'), undefined)
   t.equal(caps.take('a'), 'per_client')
   caps.release('a')
@@ -36,7 +40,7 @@ t.test('what a client gives back it can take again; giving back what was not tak
 })
 
 t.test('0 caps nothing', async (t) => {
-  const caps = new ClientCaps(0, 0)
+  const caps = capped(0, 0)
   const refused = Array.from({ length: 1000 }, () => caps.take('one client')).filter((refusal) => refusal !== undefined)
   t.same(refused, [])
   t.equal(caps.size, 1000)
