@@ -1,10 +1,13 @@
 // npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up; then
 // the service's own scenarios: fan-out, clients that leave, /sync while the CPU is busy, live updates and chat (these
-// two against bare Fastify doing the same), and replicas behind nginx, each in bench/lib/.
+// two against bare Fastify doing the same), what one client can do to the chat, and replicas behind nginx, each in
+// bench/lib/.
 import { mkdir, stat, truncate, writeFile } from 'node:fs/promises'
 import { constants, cpus, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { abuse, STORM_SOCKETS } from './lib/abuse.ts'
+import { abuseTable, abuseVerdicts } from './lib/abuse-report.ts'
 import { chat, SOCKETS } from './lib/chat.ts'
 import { cpuBusy } from './lib/cpu-busy.ts'
 import { CLIENTS, disconnects } from './lib/disconnects.ts'
@@ -32,7 +35,7 @@ if (!wrkFound()) {
 }
 
 /** The service's own scenarios, which --skip may leave out (comma-separated). */
-const SCENARIOS = ['fanout', 'disconnects', 'cpu-busy', 'live', 'chat', 'replicas'] as const
+const SCENARIOS = ['fanout', 'disconnects', 'cpu-busy', 'live', 'chat', 'abuse', 'replicas'] as const
 
 const { values: flags } = parseArgs({
   options: {
@@ -171,7 +174,7 @@ if (process.channel !== undefined) {
 
 const loadAtStart = loadavg()
 /** Connections held open at once by the scenarios that hold many, at full scale; a smoke run holds a few dozen. */
-const HELD = { disconnects: CLIENTS, live: STREAMS, chat: SOCKETS, replicas: ROOT_CONNECTIONS }
+const HELD = { disconnects: CLIENTS, live: STREAMS, chat: SOCKETS, abuse: STORM_SOCKETS, replicas: ROOT_CONNECTIONS }
 const held = Object.entries(HELD).map(([name, count]) => skipped.has(name) ? 0 : flags.smoke ? 50 : count)
 const needed = Math.max(...ladder, ...held) + 100
 const limit = openFileLimit()
@@ -219,6 +222,7 @@ const disconnectResult = skipped.has('disconnects') ? undefined : await disconne
 const cpuBusyResult = skipped.has('cpu-busy') ? undefined : await cpuBusy(run)
 const liveResult = skipped.has('live') ? undefined : await live(run)
 const chatResult = skipped.has('chat') ? undefined : await chat(run)
+const abuseResult = skipped.has('abuse') ? undefined : await abuse(run)
 const replicasResult = skipped.has('replicas') ? undefined : await replicas(run)
 // Proof that the service logged under load; the file itself (hundreds of MB after a full run) is emptied.
 const accessLogBytes = (await stat(accessLog)).size
@@ -247,12 +251,14 @@ const results: BenchResults = {
   ...(cpuBusyResult === undefined ? {} : { cpuBusy: cpuBusyResult }),
   ...(liveResult === undefined ? {} : { live: liveResult }),
   ...(chatResult === undefined ? {} : { chat: chatResult }),
+  ...(abuseResult === undefined ? {} : { abuse: abuseResult }),
   ...(replicasResult === undefined ? {} : { replicas: replicasResult }),
   accessLogBytes,
   missingPeers: available.missing
 }
 const verdictList = verdicts(results)
 const liveVerdictList = results.live === undefined ? [] : liveVerdicts(results.live)
+const abuseVerdictList = results.abuse === undefined ? [] : abuseVerdicts(results.abuse)
 const replicasVerdictList = results.replicas === undefined || 'skipped' in results.replicas
   ? []
   : replicasVerdicts(results.replicas)
@@ -281,16 +287,21 @@ const markdown = [
     : ['', '**/sync while the CPU is busy.** ' + cpuBusyTable(results.cpuBusy, results.pinning !== null)]),
   ...(results.live === undefined ? [] : ['', '**Live updates.** ' + liveTable(results.live, liveVerdictList)]),
   ...(results.chat === undefined || 'skipped' in results.chat ? [] : ['', '**Chat.** ' + chatTable(results.chat)]),
+  ...(results.abuse === undefined ? [] : ['', '**Abuse.** ' + abuseTable(results.abuse, abuseVerdictList)]),
   ...(results.replicas === undefined || 'skipped' in results.replicas
     ? []
     : ['', '**Replicas.** ' + replicasTable(results.replicas, results.pinning, replicasVerdictList)]),
   ...(notMeasured.length === 0 ? [] : ['', ...notMeasured.map((reason) => `- not measured: ${reason}`)])
 ].join('\n')
 
-// Every target of the run in one list: the ladder's, the live updates', then the replicas'.
+// Every target of the run in one list: the ladder's, the live updates', the abuse's, then the replicas'.
 await writeFile(
   join(outDir, 'latest.json'),
-  JSON.stringify({ ...results, verdicts: [...verdictList, ...liveVerdictList, ...replicasVerdictList] }, null, 2) + '\n'
+  JSON.stringify(
+    { ...results, verdicts: [...verdictList, ...liveVerdictList, ...abuseVerdictList, ...replicasVerdictList] },
+    null,
+    2
+  ) + '\n'
 )
 await writeFile(join(outDir, 'latest.md'), markdown + '\n')
 await writeFile(join(outDir, 'chart.svg'), await chart(results))

@@ -1,7 +1,9 @@
 // Turns benchmark results into Markdown tables (the ladder, overhead, fan-out, clients that leave, /sync while the CPU
-// is busy, live updates, chat, replicas), the targets' verdicts, and an SVG chart drawn with vega-lite.
+// is busy, live updates, chat, replicas; the abuse's are in abuse-report.ts), the targets' verdicts, and an SVG chart
+// drawn with vega-lite.
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
+import type { AbuseResult } from './abuse.ts'
 import type { ChatResult, ChatTarget } from './chat.ts'
 import type { CpuBusyResult, CpuCondition } from './cpu-busy.ts'
 import { IDLE_CPU, type DisconnectResult } from './disconnects.ts'
@@ -38,6 +40,7 @@ export interface BenchResults {
   cpuBusy?: CpuBusyResult
   live?: LiveResult
   chat?: ChatResult
+  abuse?: AbuseResult
   replicas?: ReplicasResult
   /** Size of the service's access log after the run. */
   accessLogBytes: number
@@ -50,7 +53,7 @@ export interface Verdict {
   met: boolean
 }
 
-const number = (value: number, digits = 0): string =>
+export const number = (value: number, digits = 0): string =>
   value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 /** The ladder, overhead and start-up of every target, as Markdown. */
@@ -141,7 +144,7 @@ export function verdicts (results: BenchResults): Verdict[] {
 }
 
 /** Milliseconds: a decimal under 10, whole above. */
-const ms = (value: number): string => number(value, value < 10 ? 1 : 0)
+export const ms = (value: number): string => number(value, value < 10 ? 1 : 0)
 const times = (ratio: number): string => `${number(ratio, ratio < 10 ? 1 : 0)}×`
 const mb = (kb: number): string => number(kb / 1024)
 
@@ -295,11 +298,11 @@ function deliveryRows (what: string, receiver: string, service: Delivery, baseli
 }
 
 /** A figure summed over items (rounds). */
-const total = <Item>(items: Item[], figure: (item: Item) => number): number =>
+export const total = <Item>(items: Item[], figure: (item: Item) => number): number =>
   items.reduce((sum, item) => sum + figure(item), 0)
 
 /** A figure of each round, as a list. */
-const eachRound = <Round>(rounds: Round[], figure: (round: Round) => number, digits = 0): string =>
+export const eachRound = <Round>(rounds: Round[], figure: (round: Round) => number, digits = 0): string =>
   rounds.map((round) => number(figure(round), digits)).join(', ')
 
 /**

@@ -111,7 +111,8 @@ t.test(
       }
     }
     t.ok(results.accessLogBytes > 1000, `the service wrote its access log under load (${results.accessLogBytes} bytes)`)
-    t.equal(results.verdicts.length, 10, 'the ladder\'s six targets, the live updates\' three, then the replicas\' one')
+    t.equal(results.verdicts.length, 17,
+      'the ladder\'s six targets, the live updates\' three, the abuse\'s seven, then the replicas\' one')
     for (const verdict of results.verdicts) t.match(verdict, { goal: String, measured: String, met: Boolean })
 
     // Fan-out: ten calls of 100 ms, all at once against one after another (the baseline).
@@ -283,6 +284,35 @@ t.test(
       t.match(chat.service.perSocket, { heapUsedKb: Number })
     }
 
+    // Abuse, at this scale: 50 sockets join beside 3 already in the room, on the service and on its baseline; 10
+    // sockets send 5 messages each at once, with the room's rate and without; one client opens 30 sockets against the
+    // caps as shipped: 20 get in, 10 are refused with 429. /sync is probed throughout.
+    const { abuse } = results
+    t.match(abuse, { rounds: 1, storm: { sockets: 50, watchers: 3 }, burst: { sockets: 10, messages: 5 } })
+    const probed = { requests: Number, failures: [], p50Ms: Number, p99Ms: Number, worstMs: Number }
+    for (const name of ['service', 'baseline'] as const) {
+      t.equal(abuse.storm[name].length, 1, `the storm on the ${name}: one round`)
+      t.match(abuse.storm[name][0], {
+        opened: 50,
+        refused: {},
+        failed: 0,
+        closedByServer: 0,
+        joinedMs: Number,
+        watch: { watchers: 3, lost: 0, reordered: 0 },
+        sync: probed
+      }, `the storm on the ${name}: all in, nothing lost among those already in, /sync answered`)
+      t.ok(abuse.storm[name][0].watch.sent > 0 && abuse.storm[name][0].sync.requests > 0,
+        `${name}: messages sent and /sync asked during the storm`)
+    }
+    t.equal(abuse.storm.joinedMs.ratio, abuse.storm.joinedMs.service / abuse.storm.joinedMs.baseline,
+      'a ratio is the service\'s figure over the baseline\'s')
+    for (const name of ['roomRate', 'noRoomRate'] as const) {
+      t.match(abuse.burst[name], [{ sockets: 10, sent: 50, partial: 0, lost: 0, reordered: 0, sync: probed }])
+      t.equal(abuse.burst[name][0].delivered + abuse.burst[name][0].refused, 50,
+        `the burst (${name}): every message delivered or refused`)
+    }
+    t.match(abuse.capped, { sockets: 30, rounds: [{ opened: 19, refused: { 429: 10 }, failed: 0, sync: probed }] })
+
     // Replicas, at this scale: GET / at 4 connections and /sync at 100 on one replica directly, on it through nginx and
     // on two through nginx; the chat's 20 sockets over two replicas; a rolling restart under 10 connections that loses
     // nothing.
@@ -349,6 +379,7 @@ t.test(
     t.match(markdown, /\*\*Clients that leave\.\*\* 50 clients ask GET \/wait\?seconds=30[\s\S]*\| every request left has its dependency call cancelled \| 50 cancelled, 50 left \| yes \|/)
     t.match(markdown, /\*\*Live updates\.\*\* 50 event streams[\s\S]*\| measured \| service \| baseline \| service ÷ baseline \|[\s\S]*\| resident memory per open stream, KB \| -?[\d.,]+ \| -?[\d.,]+ \| (-?[\d.,]+×|–) \|[\s\S]*\| an update to its last stream, p99 ms \|[\s\S]*\| 50 streams open \|[\s\S]*\| \/sync p99 under 20 ms while 50 event streams are open \|/)
     t.match(markdown, 'skipped' in chat ? /- not measured: chat: / : /\*\*Chat\.\*\* 20 WebSockets[\s\S]*\| resident memory per socket, KB \| -?[\d.,]+ \| -?[\d.,]+ \| (-?[\d.,]+×|–) \|[\s\S]*\| every socket got every message \| 0 missed \| yes \|/)
+    t.match(markdown, /\*\*Abuse\.\*\* [\s\S]*\| service \| 50 \|[\s\S]*\| room rate as shipped \|[\s\S]*\| 20 in, 10 refused \| yes \|/)
     t.match(markdown, /\*\*Replicas\.\*\* 2 replicas[\s\S]*\| 2 replicas through nginx \| GET \/sync \| 100 \|[\s\S]*\| the hop: 1 replica through nginx ÷ direct \|[\s\S]*\| a message to its last socket, p99 ms \|[\s\S]*\| B \| 0 \|[\s\S]*\| a rolling restart of 2 replicas under steady load through nginx: 0 failed requests \| 0 failed, [\d,]+ answered \| yes \|/)
     t.match(markdown, 'skipped' in cpuBusy ? /- not measured: \/sync while the CPU is busy: / : /\*\*\/sync while the CPU is busy\.\*\*[\s\S]*\| 1 × GET \/cpu\/blocking \(event loop\) \|/)
     t.match(await readFile(join(out, 'chart.svg'), 'utf8'), /^<svg[\s\S]*service[\s\S]*baseline[\s\S]*<\/svg>$/)
