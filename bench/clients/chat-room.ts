@@ -4,7 +4,7 @@
 // each (the sender too), until all have it. A `plain` room (the baseline's) greets no one, with neither history nor
 // presence: a socket is in it once open. Run by bench/lib/chat.ts (and by hand: node bench/clients/chat-room.ts <port>
 // <count> <messages> [plain]). Its types only stripped.
-import { allCounted, cue, join, openAll, report, waitFor, type Frame, type Member } from './room.ts'
+import { allCounted, clientArgs, cue, join, openAll, report, waitFor, type Frame, type Member } from './room.ts'
 
 /**
  * How long joining may take (a socket's handshake, then every socket counting everyone online), and a message's way
@@ -15,16 +15,7 @@ const DELIVERED_WITHIN_MS = 10_000
 /** A bench message's text: this, then its number. */
 const TEXT = 'bench message '
 
-const [port, count, messages] = process.argv.slice(2, 5).map(Number) as [number, number, number]
-const room = process.argv[5]
-if (
-  ![port, count, messages].every(Number.isInteger) || count < 1 || messages < 1 ||
-  ![undefined, 'plain'].includes(room)
-) {
-  console.error('usage: chat-room.ts <port> <count> <messages> [plain]')
-  process.exit(2)
-}
-const plain = room === 'plain'
+const { port, counts: [count, messages], plain } = clientArgs('chat-room.ts <port> <count> <messages> [plain]', true)
 
 /** The sockets that got their history (in the room), in the order they joined; those still open. */
 const members: Member[] = []

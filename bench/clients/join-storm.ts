@@ -5,7 +5,7 @@
 // watcher got of the messages: all of them, in order, is the room's promise to the sockets already in it. Run by
 // bench/lib/abuse.ts (and by hand: node bench/clients/join-storm.ts <port> <count> <watchers> [plain]). Its types
 // only stripped.
-import { allCounted, join, openAll, report, waitFor, type Frame, type Member } from './room.ts'
+import { allCounted, clientArgs, join, openAll, report, waitFor, type Frame, type Member } from './room.ts'
 
 /** How long the storm may take, joins and presence frames; and the last message's way to every watcher. */
 const JOINED_WITHIN_MS = 60_000
@@ -14,16 +14,7 @@ const DELIVERED_WITHIN_MS = 10_000
 const WATCH_INTERVAL_MS = 200
 const TEXT = 'watch '
 
-const [port, count, watchers] = process.argv.slice(2, 5).map(Number) as [number, number, number]
-const room = process.argv[5]
-if (
-  ![port, count, watchers].every(Number.isInteger) || count < 1 || watchers < 1 ||
-  ![undefined, 'plain'].includes(room)
-) {
-  console.error('usage: join-storm.ts <port> <count> <watchers> [plain]')
-  process.exit(2)
-}
-const plain = room === 'plain'
+const { port, counts: [count, watchers], plain } = clientArgs('join-storm.ts <port> <count> <watchers> [plain]', true)
 
 /** The watchers, and each one's messages received, by number, in the order they came. */
 const watching = new Map<Member, number[]>()

@@ -4,17 +4,13 @@
 // reports what came of them: delivered to every socket, refused, delivered to some only, never seen and never
 // refused (lost), and how many came to a socket after a later one from the same sender. Run by bench/lib/abuse.ts
 // (and by hand: node bench/clients/message-burst.ts <port> <count> <messages>). Its types only stripped.
-import { allCounted, cue, join, openAll, report, waitFor, type Frame, type Member } from './room.ts'
+import { allCounted, clientArgs, cue, join, openAll, report, waitFor, type Frame, type Member } from './room.ts'
 
 const JOINED_WITHIN_MS = 60_000
 const SETTLED_WITHIN_MS = 60_000
 const TEXT = 'burst '
 
-const [port, count, messages] = process.argv.slice(2, 5).map(Number) as [number, number, number]
-if (![port, count, messages].every(Number.isInteger) || count < 1 || messages < 1) {
-  console.error('usage: message-burst.ts <port> <count> <messages>')
-  process.exit(2)
-}
+const { port, counts: [count, messages] } = clientArgs('message-burst.ts <port> <count> <messages>', false)
 
 /** The sockets in the room, each sender's number its index here. */
 const members: Member[] = []

@@ -92,6 +92,26 @@ export async function waitFor (done: () => boolean, ms: number): Promise<boolean
   return done()
 }
 
+/**
+ * The arguments of a client whose usage is `usage`: a port and two counts of at least 1, then `plain` where `plainToo`
+ * allows it, or nothing; exits with its usage otherwise.
+ */
+export function clientArgs (
+  usage: string,
+  plainToo: boolean
+): { port: number, counts: [number, number], plain: boolean } {
+  const [port, ...counts] = process.argv.slice(2, 5).map(Number) as [number, number, number]
+  const room = process.argv[5]
+  if (
+    ![port, ...counts].every(Number.isInteger) || counts.some((count) => count < 1) ||
+    !(room === undefined || (plainToo && room === 'plain'))
+  ) {
+    console.error(`usage: ${usage}`)
+    process.exit(2)
+  }
+  return { port, counts, plain: room === 'plain' }
+}
+
 /** Prints one JSON line for the harness. */
 export const report = (what: object): void => { process.stdout.write(JSON.stringify(what) + '\n') }
 

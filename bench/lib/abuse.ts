@@ -124,9 +124,9 @@ async function storm (target: Target, sockets: number, watchers: number, plain: 
     await start('join-storm.ts', [sockets, watchers, ...(plain ? ['plain'] : [])]).next<Omit<StormRound, 'sync'>>())
 }
 
-/** A burst of `messages` from each of `sockets` in the room, on a fresh process of `target`. */
-async function burst (target: Target, sockets: number, messages: number): Promise<BurstRound> {
-  console.error(`# abuse: ${target.name}: ${sockets} sockets in the room send ${messages} messages each at once`)
+/** A burst of `messages` from each of `sockets` in the room, on a fresh process of `target` (its room's `rate`). */
+async function burst (target: Target, rate: string, sockets: number, messages: number): Promise<BurstRound> {
+  console.error(`# abuse: ${target.name}, ${rate}: ${sockets} sockets in the room send ${messages} messages at once`)
   return await probing(target, async (start) => {
     const client = start('message-burst.ts', [sockets, messages])
     const { opened, inRoom } = await client.next<{ opened: number, inRoom: boolean }>()
@@ -151,9 +151,11 @@ export async function abuse (run: Run): Promise<AbuseResult> {
     baseline: async () => await storm(chatBaseline(await freePort()), scale.storm, scale.watchers, true)
   })
   const bursts = await takeTurns(run, {
-    roomRate: async () => await burst(run.service(await freePort()), scale.burst, scale.messages),
-    noRoomRate: async () =>
-      await burst(run.service(await freePort(), { CHAT_ROOM_RATE_PER_S: '0' }), scale.burst, scale.messages)
+    roomRate: async () =>
+      await burst(run.service(await freePort()), 'the room\'s rate as shipped', scale.burst, scale.messages),
+    noRoomRate: async () => await burst(
+      run.service(await freePort(), { CHAT_ROOM_RATE_PER_S: '0' }), 'no room rate', scale.burst, scale.messages
+    )
   })
   // The caps as the service ships them (an empty variable is an unset one); one watcher, so that the client's
   // sockets are `capped` in all.

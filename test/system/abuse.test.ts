@@ -9,7 +9,7 @@ import t, { type Test } from 'tap'
 import { startClient, type Client } from '../../bench/lib/scenario.ts'
 import { listening, startServer } from '../helpers/server-process.ts'
 import { readUntilClosed } from '../helpers/sockets.ts'
-import { ChatClient, refusedUpgrade } from '../helpers/ws-client.ts'
+import { ChatClient } from '../helpers/ws-client.ts'
 
 const CLIENTS = join(import.meta.dirname, '..', '..', 'bench', 'clients')
 
@@ -65,14 +65,6 @@ t.test('with the caps as shipped, one client gets 20 sockets and a 429 for each 
     await client(t, 'join-storm.ts', port, [299, 1]).next<Storm>())
   t.match(storm, { opened: 19, refused: { 429: 280 }, failed: 0, closedByServer: 0 })
   t.same(Object.keys(storm.refused), ['429'], 'refused with 429 alone')
-  const refused = await refusedUpgrade(`ws://127.0.0.1:${port}/chat?name=late`)
-  t.equal(refused.statusCode, 429)
-  t.equal(refused.headers['retry-after'], '5')
-  t.match(JSON.parse(refused.body), {
-    statusCode: 429,
-    error: 'Too Many Requests',
-    message: 'This client holds 20 chat sockets, the most one client may'
-  })
 })
 
 t.test('a burst past the room\'s rate: each message reaches every socket in order, or is refused', async (t) => {
@@ -81,7 +73,7 @@ t.test('a burst past the room\'s rate: each message reaches every socket in orde
   t.match(await burst.next(), { opened: 50, failed: 0, inRoom: true })
   const settled = await whileProbed(t, port, async () => {
     burst.cue()
-    return await burst.next<Record<string, number>>()
+    return await burst.next<{ delivered: number, refused: number }>()
   })
   t.match(settled, { sockets: 50, sent: 1000, partial: 0, lost: 0, reordered: 0, closedByServer: 0 })
   t.equal(settled.delivered + settled.refused, 1000, 'every message delivered or refused')
