@@ -31,7 +31,11 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
 
   const production = options.config.NODE_ENV === 'production'
 
-  fastify.setErrorHandler((error: FastifyError & { headers?: Record<string, string> }, request, reply) => {
+  fastify.setErrorHandler((
+    error: FastifyError & { headers?: Record<string, string>, expose?: boolean },
+    request,
+    reply
+  ) => {
     // Its client has left (the request's work was cancelled for it): nobody would read an answer, so none is made.
     if (reply.raw.destroyed) {
       reply.hijack()
@@ -45,10 +49,11 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
     const reason = STATUS_CODES[statusCode] ?? 'Error'
     // Headers an error asks for, such as Retry-After with a 503 or 429.
     if (error.headers !== undefined) reply.headers(error.headers)
+    // In production a 5xx says only its status, unless it was made for the client to read (a 503 to retry later).
     return reply.code(statusCode).send({
       statusCode,
       error: reason,
-      message: statusCode >= 500 && production ? reason : error.message,
+      message: statusCode >= 500 && production && error.expose !== true ? reason : error.message,
       ...(error.code === undefined || statusCode >= 500 ? {} : { code: error.code })
     })
   })

@@ -14,6 +14,9 @@ import { ClientCaps } from '../../src/http/client-caps.ts'
 import { Outbox } from '../../src/lib/outbox.ts'
 import { TokenBucket } from '../../src/lib/token-bucket.ts'
 
+/** What a client is told while Redis, which carries the room, is unreachable. */
+const UNAVAILABLE = 'the chat is unavailable for now; retry later'
+
 /** The window of the limits on messages and on errors. */
 const WINDOW_MS = 10_000
 
@@ -162,9 +165,9 @@ export default fp(async (fastify) => {
       return sendError(socket, `message not sent: ${busy}`)
     }
     // Nor is a room that cannot be reached.
-    hub.say(member.name, frame.text).then(() => { messagesBroadcast.inc() }, (error: Error) => {
+    hub.say(member.name, frame.text).then(() => { messagesBroadcast.inc() }, () => {
       counted.unavailable.inc()
-      sendError(socket, `message not sent: ${error.message}`)
+      sendError(socket, `message not sent: ${UNAVAILABLE}`)
     })
   }
 
@@ -208,9 +211,9 @@ export default fp(async (fastify) => {
         }, 'chat socket closed')
         void hub.leave(member.listener)
       })
-      hub.join(name, member.listener).catch((error: Error) => {
+      hub.join(name, member.listener).catch(() => {
         counted.unavailable.inc()
-        socket.close(CloseCode.TRY_AGAIN_LATER, error.message)
+        socket.close(CloseCode.TRY_AGAIN_LATER, UNAVAILABLE)
       })
     }
   } satisfies ChatRoom)

@@ -12,6 +12,9 @@ import { clientClosed, shuttingDown } from '../../src/http/errors.ts'
 import { ClientCaps } from '../../src/http/client-caps.ts'
 import { reach } from '../../src/redis/reach.ts'
 
+/** What a client is told while Redis, which carries the feed, is unreachable. */
+const UNAVAILABLE = 'The live feed is unavailable for now; retry later'
+
 export interface LiveStreams {
   /**
    * Sets `reply`'s head for an event stream of the feed, and resolves with its body: the updates after `lastSeq` first
@@ -119,7 +122,7 @@ export default fp(async (fastify) => {
       let replayed: string
       try {
         // HEAD asks Redis nothing, but is refused as GET would be while Redis is unreachable.
-        replayed = await reach(redis, async () => headOnly ? '' : await join(lastSeq))
+        replayed = await reach(redis, UNAVAILABLE, async () => headOnly ? '' : await join(lastSeq))
         // The drain's last events were sent while this stream waited: it is not opened.
         if (draining.aborted) throw shuttingDown()
       } catch (error) {

@@ -11,6 +11,9 @@ import { createTaskStore } from '../../src/tasks/index.ts'
 import { reach } from '../../src/redis/reach.ts'
 import { cutOffAfter } from '../../src/server/stop-timing.ts'
 
+/** What a client is told while Redis, which holds the tasks, is unreachable. */
+const UNAVAILABLE = 'Background tasks are unavailable for now; retry later'
+
 export interface TaskService {
   /**
    * Accepts a task whose work is one dependency call of `latencyMs`: recorded pending, run in the background. Rejects
@@ -56,11 +59,11 @@ export default fp(async (fastify) => {
     async create (latencyMs) {
       // A task accepted now could not end before the app closes.
       if (shutdown.draining.aborted) throw shuttingDown()
-      const task = await reach(redis, async () => await store.create({ latencyMs }))
+      const task = await reach(redis, UNAVAILABLE, async () => await store.create({ latencyMs }))
       if (task === undefined) throw retryLater(`${config.TASKS_MAX_PENDING} tasks are pending already`)
       return task
     },
-    get: async (id) => await reach(redis, async () => await store.get(id))
+    get: async (id) => await reach(redis, UNAVAILABLE, async () => await store.get(id))
   } satisfies TaskService)
 
   fastify.metrics.registry.registerMetric(new Gauge({

@@ -7,7 +7,10 @@ export function ErrorResponse (description: string) {
   return Type.Object({
     statusCode: Type.Integer({ minimum: 400, maximum: 599, description: 'the HTTP status' }),
     error: Type.String({ description: 'the name of the status, such as "Bad Request"' }),
-    message: Type.String({ description: 'what was wrong; for a 5xx in production, only the name of the status' }),
+    message: Type.String({
+      description: 'what was wrong; for a 5xx in production, only the name of the status, ' +
+        'but for a 503 to retry later, which says what is busy or unavailable'
+    }),
     code: Type.Optional(Type.String({
       description: 'a machine-readable code where there is one, such as FST_ERR_VALIDATION; never on a 5xx'
     }))

@@ -1,6 +1,7 @@
 // The app's error answers: always JSON, detailed for 4xx, generic for 5xx in production with the detail in the log.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
+import { retryLater } from '../../src/http/errors.ts'
 import { build } from '../helpers/app.ts'
 
 function failingRoutes (fastify: FastifyInstance): void {
@@ -16,6 +17,7 @@ function failingRoutes (fastify: FastifyInstance): void {
   fastify.get('/coded-5xx', async () => {
     throw Object.assign(new Error('pool of 10 exhausted'), { statusCode: 503, code: 'DB_POOL_EXHAUSTED' })
   })
+  fastify.get('/retry-later', async () => { throw retryLater('The widget pool is busy') })
   fastify.get('/coded-500', async () => {
     throw Object.assign(new Error('disk full'), { statusCode: 500, code: 'ENOSPC' })
   })
@@ -40,6 +42,13 @@ t.test('in production a 5xx says only its status; the log has the detail', async
   ], 'a 500 as an error with its stack, another 5xx as a warning with its reason')
   t.notOk('err' in logged[1], 'no stack for a 5xx chosen on purpose')
   t.equal(logged.length, 2, 'each 5xx logged once')
+})
+
+t.test('in production a 503 to retry later keeps its message, made for the client', async (t) => {
+  const fastify = await build(t, { env: { NODE_ENV: 'production', LOG_LEVEL: 'silent' }, extend: failingRoutes })
+  const response = await fastify.inject('/retry-later')
+  t.equal(response.headers['retry-after'], '1')
+  t.same(response.json(), { statusCode: 503, error: 'Service Unavailable', message: 'The widget pool is busy' })
 })
 
 t.test('outside production a 5xx carries its message', async (t) => {

@@ -18,6 +18,9 @@ import { registerTasksNeeds } from '../../helpers/tasks.ts'
 import { redisServer, type RedisServer } from '../../helpers/redis-server.ts'
 import { until } from '../../helpers/upstream.ts'
 
+/** What a client is told while Redis is unreachable. */
+const UNAVAILABLE = 'Background tasks are unavailable for now; retry later'
+
 // Waits for Redis to come back, and for tasks to move between replicas.
 t.setTimeout(120_000)
 
@@ -143,7 +146,7 @@ t.test(
     await until(() => a.calls.length === 1, 20_000)
     await redis.stop()
     await until(() => a.fastify.redis?.up === false)
-    const unavailable = { statusCode: 503, message: 'Redis is unreachable', headers: { 'retry-after': '1' } }
+    const unavailable = { statusCode: 503, message: UNAVAILABLE, headers: { 'retry-after': '1' } }
     for (let i = 0; i < 20; i++) {
       const started = performance.now()
       await t.rejects(a.fastify.tasks.create(0), unavailable)
@@ -172,9 +175,9 @@ t.test(
     await redis.stop()
     const a = await replica(t, redis, {}, { waitForRedis: false })
     const started = performance.now()
-    await t.rejects(a.fastify.tasks.create(0), { statusCode: 503, message: 'Redis is unreachable' })
+    await t.rejects(a.fastify.tasks.create(0), { statusCode: 503, message: UNAVAILABLE })
     await t.rejects(a.fastify.tasks.get('00000000-0000-4000-8000-000000000000'),
-      { statusCode: 503, message: 'Redis is unreachable' })
+      { statusCode: 503, message: UNAVAILABLE })
     t.ok(performance.now() - started < 1000, 'at once')
     await redis.start()
     await until(() => a.fastify.redis?.up === true, 20_000)
@@ -194,7 +197,7 @@ t.test('Redis gone while a task is being accepted: 503 with Retry-After, as if i
   // Redis holds what would write meanwhile: the task's first command is on its way when Redis goes.
   await admin.call('CLIENT', 'PAUSE', '20000', 'WRITE')
   const refused = t.rejects(a.fastify.tasks.create(0),
-    { statusCode: 503, message: 'Redis is unreachable', headers: { 'retry-after': '1' } })
+    { statusCode: 503, message: UNAVAILABLE, headers: { 'retry-after': '1' } })
   await new Promise((resolve) => setTimeout(resolve, 200))
   await redis.stop()
   await refused

@@ -27,10 +27,12 @@ t.test(
     await redis.stop()
     await until(() => a.fastify.redis?.up === false && b.fastify.redis?.up === false, 20_000)
     const carol = await ChatClient.connect(a.url('carol'))
-    t.same(await carol.closed, { code: 1013, reason: 'Redis is unreachable' }, 'a newcomer is told to try again later')
+    t.same(await carol.closed, { code: 1013, reason: 'the chat is unavailable for now; retry later' },
+      'a newcomer is told to try again later')
     await t.rejects(carol.next(), 'with no frame before')
     ann.send({ type: 'message', text: 'during' })
-    t.same(await ann.next(), { type: 'error', message: 'message not sent: Redis is unreachable' })
+    t.same(await ann.next(),
+      { type: 'error', message: 'message not sent: the chat is unavailable for now; retry later' })
     await ann.ping()
     await bob.ping()
     // A few of the readers' retries, each a second apart: they say the outage once.

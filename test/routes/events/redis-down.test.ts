@@ -91,7 +91,7 @@ t.test(
       t.equal(refused.statusCode, 503)
       t.equal(refused.headers['retry-after'], '1')
       t.same(JSON.parse(refused.body),
-        { statusCode: 503, error: 'Service Unavailable', message: 'Redis is unreachable' })
+        { statusCode: 503, error: 'Service Unavailable', message: 'The live feed is unavailable for now; retry later' })
       t.equal((await answer(port, 'HEAD')).statusCode, 503, 'HEAD as GET')
     }
     const heardA = framesA.length

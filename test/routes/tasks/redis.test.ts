@@ -130,16 +130,20 @@ t.test('a task running on a replica that stops is handed back and finished by th
 })
 
 t.test(
-  'Redis away: POST /tasks and GET /tasks/:id answer 503 JSON with Retry-After, /metrics without the gauge; ' +
-    'back, all works again',
+  'Redis away: POST /tasks and GET /tasks/:id answer 503 JSON with Retry-After saying what is unavailable (in ' +
+    'production too), /metrics without the gauge; back, all works again',
   async (t) => {
     const redis = await redisServer(t)
-    const a = await replica(t, redis)
+    const a = await replica(t, redis, { NODE_ENV: 'production', LOG_LEVEL: 'silent' })
     const { id } = (await postTask(a, { latencyMs: 0 })).json()
     await pollTask(a, `/tasks/${id}`, 30_000)
     await redis.stop()
     await until(() => a.redis?.up === false)
-    const unavailable = { statusCode: 503, error: 'Service Unavailable', message: 'Redis is unreachable' }
+    const unavailable = {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'Background tasks are unavailable for now; retry later'
+    }
     for (const response of [await postTask(a, { latencyMs: 0 }), await a.inject(`/tasks/${id}`)]) {
       t.equal(response.statusCode, 503)
       t.match(response.headers['content-type'], /^application\/json/)
