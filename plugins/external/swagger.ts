@@ -1,5 +1,6 @@
 // @fastify/swagger: the OpenAPI 3 document, built from the routes' typebox schemas (served at /docs/json).
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger'
+import { withErrorExamples } from '../../src/http/schemas.ts'
 
 export const autoConfig: FastifyDynamicSwaggerOptions = {
   openapi: {
@@ -21,7 +22,13 @@ export const autoConfig: FastifyDynamicSwaggerOptions = {
       { name: 'live', description: 'The live feed: updates as they happen, as Server-Sent Events' },
       { name: 'pages', description: 'Pages for people: the live feed and the chat in a browser' }
     ]
-  }
+  },
+  transform: ({ schema, url }) => ({
+    url,
+    schema: schema?.response === undefined
+      ? schema
+      : { ...schema, response: withErrorExamples(schema.response as Parameters<typeof withErrorExamples>[0]) }
+  })
 }
 
 export default swagger

@@ -17,7 +17,8 @@ const tasks: FastifyPluginAsyncTypebox = async (fastify) => {
       response: {
         202: TaskAccepted,
         400: ErrorResponse(
-          `The body is not { "latencyMs": n }, n an integer from 0 to ${TASKS_MAX_LATENCY_MS}, and nothing else`
+          'The body is not valid JSON, holds a key "__proto__", or is not { "latencyMs": n }, n an integer from 0 to ' +
+          `${TASKS_MAX_LATENCY_MS}, and nothing else`
         ),
         503: ErrorResponse(
           `${TASKS_MAX_PENDING} tasks are pending already, Redis is unreachable, the service sheds load, ` +

@@ -1,6 +1,7 @@
-// The shape of every error answer, as a response schema (the same body for a 400, a 404 or a 503), and the errors a
-// route that calls the dependency may answer.
-import { Type } from 'typebox'
+// The shape of every error answer, as a response schema (the same body for a 400, a 404 or a 503) and as the OpenAPI
+// document shows it, and the errors a route that calls the dependency may answer.
+import { STATUS_CODES } from 'node:http'
+import { Type, type TSchema } from 'typebox'
 
 /** An error answer, described for the status it stands under. */
 export function ErrorResponse (description: string) {
@@ -15,6 +16,25 @@ export function ErrorResponse (description: string) {
       description: 'a machine-readable code where there is one, such as FST_ERR_VALIDATION; never on a 5xx'
     }))
   }, { description })
+}
+
+/**
+ * `responses` (a route's response schemas, by status) as the OpenAPI document shows them: each error answer's
+ * statusCode and error given as its own status's example, where a reader would otherwise see 400 for every one.
+ */
+export function withErrorExamples (responses: Record<string, TSchema>): Record<string, TSchema> {
+  return Object.fromEntries(Object.entries(responses).map(([status, schema]) => {
+    const properties = (schema as { properties?: Record<string, TSchema> }).properties
+    if (properties?.statusCode === undefined || properties.error === undefined) return [status, schema]
+    return [status, {
+      ...schema,
+      properties: {
+        ...properties,
+        statusCode: { ...properties.statusCode, examples: [Number(status)] },
+        error: { ...properties.error, examples: [STATUS_CODES[status] ?? 'Error'] }
+      }
+    }]
+  }))
 }
 
 /** The errors of a route that calls the dependency. */

@@ -89,7 +89,7 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },
     'GET /live': { 200: html, 503: json },
-    'POST /tasks': { 202: json, 400: json, 503: json },
+    'POST /tasks': { 202: json, 400: json, 415: json, 503: json },
     'GET /tasks/{id}': { 200: json, 400: json, 404: json, 503: json },
     'GET /events': { 200: events, 400: json, 406: json, 429: json, 503: json },
     'GET /chat': { 101: '', 400: json, 426: json, 429: json, 503: json }
@@ -106,7 +106,7 @@ t.test('each operation lists every status it can answer, with its content type',
     'GET /ready': { 200: json, 503: json },
     'GET /metrics': { 200: prometheus },
     'GET /live': { 200: html, 429: json, 503: json },
-    'POST /tasks': { 202: json, 400: json, 429: json, 503: json },
+    'POST /tasks': { 202: json, 400: json, 415: json, 429: json, 503: json },
     'GET /tasks/{id}': { 200: json, 400: json, 404: json, 429: json, 503: json },
     'GET /events': { 200: events, 400: json, 406: json, 429: json, 503: json },
     'GET /chat': { 101: '', 400: json, 426: json, 429: json, 503: json }
@@ -210,4 +210,19 @@ t.test('Swagger UI is served at /docs', async (t) => {
   t.match(page.body, /<div id="swagger-ui"><\/div>/)
   t.match((await fastify.inject('/docs/static/swagger-initializer.js')).body, "url: resolveUrl('./json')",
     'over /docs/json')
+})
+
+t.test('each error answer\'s example shows its own status, not the lowest an error may have', async (t) => {
+  const { document } = await documented(t)
+  const example = (path: string, method: string, status: string): unknown => {
+    const { schema } = document.paths[path]?.[method]?.responses[status]?.content?.['application/json'] as {
+      schema: { properties: Record<string, { examples?: unknown[] }> }
+    }
+    return { statusCode: schema.properties.statusCode?.examples, error: schema.properties.error?.examples }
+  }
+  t.same(example('/', 'get', '502'), { statusCode: [502], error: ['Bad Gateway'] })
+  t.same(example('/', 'get', '503'), { statusCode: [503], error: ['Service Unavailable'] })
+  t.same(example('/', 'get', '504'), { statusCode: [504], error: ['Gateway Timeout'] })
+  t.same(example('/tasks', 'post', '415'), { statusCode: [415], error: ['Unsupported Media Type'] })
+  t.same(example('/tasks/{id}', 'get', '404'), { statusCode: [404], error: ['Not Found'] })
 })
