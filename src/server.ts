@@ -7,6 +7,7 @@ import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import app from './app.ts'
 import { loadConfig, stopLimitMs } from './config/index.ts'
+import { listenProblem } from './server/listen-problem.ts'
 import { serverOptions } from './server/options.ts'
 
 /**
@@ -67,7 +68,7 @@ for (const signal of STOP_SIGNALS) {
 
 try {
   await fastify.listen({ host: config.HOST, port: config.PORT, backlog: config.LISTEN_BACKLOG })
-} catch (err) {
-  fastify.log.fatal({ err }, 'could not listen')
+} catch (error) {
+  console.error(listenProblem(error as NodeJS.ErrnoException, config.HOST, config.PORT))
   process.exit(1)
 }
