@@ -1,9 +1,10 @@
 // The options Fastify is built with, from config: logger, request ids, limits and timeouts. Shared by the server and
 // the tests.
-import type { Server } from 'node:http'
-import { LogController, type FastifyHttpOptions } from 'fastify'
+import { STATUS_CODES, type Server } from 'node:http'
+import { LogController, type FastifyHttpOptions, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Config } from '../config/index.ts'
 import { BatchedDestination } from './log-destination.ts'
+import { answerRaw, parserRefusal } from './raw-answers.ts'
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts'
 
 /** How often Node checks for requests past REQUEST_TIMEOUT_MS: a request is cut off at most this much late. */
@@ -35,6 +36,25 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
     // A request that arrives while the app closes is served (its answer asks the client to close the connection),
     // not refused with Fastify's 503: it was sent before the load balancer knew, and the shutdown owes it an answer.
     return503OnClosing: false,
+    // What Node's parser refuses is answered as every error is: JSON, with a request id (Fastify's own has neither).
+    clientErrorHandler (this: FastifyInstance, error, socket) {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return
+      const answer = parserRefusal(error, {
+        requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+        maxHeaderBytes: config.MAX_HEADER_BYTES
+      })
+      // As an access line says it, with the parser's reason for what it refused.
+      const reqId = answerRaw(socket, answer)
+      this.log.info({ reqId, statusCode: answer.statusCode, code: error.code }, 'request refused by the parser')
+    },
+    // A URL Fastify's router cannot decode (/%zz) is refused before any hook runs: answered here in the same shape,
+    // with its request id, and logged as an access line would be.
+    frameworkErrors (error, request, reply) {
+      const statusCode = error.statusCode ?? 400
+      request.log.info({ method: request.method, url: request.url, statusCode, code: error.code }, 'request refused')
+      void (reply as FastifyReply).code(statusCode).header(REQUEST_ID_HEADER, request.id)
+        .send({ statusCode, error: STATUS_CODES[statusCode], message: error.message, code: error.code })
+    },
     // Fastify gives each close hook its plugin timeout too, and the drain's waits for the requests held: past the
     // shutdown timeout, so that the stop's own limit (src/server.ts) decides, not a hook failing halfway.
     pluginTimeout: config.SHUTDOWN_TIMEOUT_MS === 0
@@ -45,7 +65,10 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
       // Node looks for requests past their time every 30 s by default, so a 10 s limit could let one run for 40 s.
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
       // Headers get the whole request's time, and no limit with it: Node's own 60 s would otherwise still apply.
-      headersTimeout: config.REQUEST_TIMEOUT_MS
+      headersTimeout: config.REQUEST_TIMEOUT_MS,
+      // A request without Host reaches the app, whose 400 is JSON (plugins/app/malformed-requests.ts), not Node's
+      // empty one.
+      requireHostHeader: false
     }
   }
 }

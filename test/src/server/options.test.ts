@@ -1,4 +1,5 @@
-// Limits and timeouts from config take effect on a real socket: request and keep-alive timeouts, head and body sizes.
+// Limits and timeouts from config take effect on a real socket: request and keep-alive timeouts, head and body sizes;
+// what Node's parser and Fastify's router refuse is the JSON error every answer is, with a request id.
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
@@ -7,6 +8,19 @@ import { build, testConfig } from '../../helpers/app.ts'
 
 // Each test waits on a socket for a timeout to pass: room for a busy machine.
 t.setTimeout(120_000)
+
+/** An HTTP answer's head as `name: value` lines, and its body parsed as JSON. */
+function parsed (received: string): { status: string, headers: Record<string, string>, body: unknown } {
+  const [head = '', body = ''] = received.split('\r\n\r\n')
+  const [status = '', ...lines] = head.split('\r\n')
+  const headers = Object.fromEntries(lines.map((line) => {
+    const colon = line.indexOf(':')
+    return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]
+  }))
+  return { status, headers, body: JSON.parse(body) }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 /** Opens a raw connection to `port`, writes `text`, and resolves when the server closes it: what it sent, and when. */
 async function rawExchange (port: number, text: string): Promise<{ received: string, closedAfterMs: number }> {
@@ -31,7 +45,14 @@ t.test(
   async (t) => {
     const port = await listeningApp(t, { REQUEST_TIMEOUT_MS: '300' })
     const { received, closedAfterMs } = await rawExchange(port, 'GET /sync HTTP/1.1\r\nHost: localhost\r\n')
-    t.match(received, /^HTTP\/1\.1 408 Request Timeout\r\n/)
+    const answer = parsed(received)
+    t.equal(answer.status, 'HTTP/1.1 408 Request Timeout')
+    t.match(answer.headers, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': UUID })
+    t.same(answer.body, {
+      statusCode: 408,
+      error: 'Request Timeout',
+      message: 'The request was not sent in full within 300 ms (REQUEST_TIMEOUT_MS)'
+    })
     t.ok(closedAfterMs >= 290 && closedAfterMs < 5000,
       `closed after the timeout, not Node's 30 s check (${Math.round(closedAfterMs)} ms)`)
   }
@@ -59,7 +80,41 @@ t.test('a request head larger than MAX_HEADER_BYTES is refused with 431 and its 
     `GET /sync HTTP/1.1\r\nHost: localhost\r\nX-Pad: ${'a'.repeat(1000)}\r\nConnection: close\r\n\r\n`)
   t.match(small.received, /^HTTP\/1\.1 200 OK\r\n/, 'a 1 KB header passes')
   const large = await rawExchange(port, `GET /sync HTTP/1.1\r\nHost: localhost\r\nX-Pad: ${'a'.repeat(3000)}\r\n\r\n`)
-  t.match(large.received, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/)
+  const answer = parsed(large.received)
+  t.equal(answer.status, 'HTTP/1.1 431 Request Header Fields Too Large')
+  t.match(answer.headers, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': UUID })
+  t.same(answer.body, {
+    statusCode: 431,
+    error: 'Request Header Fields Too Large',
+    message: 'The request\'s headers are larger than 2048 bytes (MAX_HEADER_BYTES)'
+  })
+})
+
+t.test('a request that is not HTTP is answered 400 JSON with a request id, saying what the parser found', async (t) => {
+  const port = await listeningApp(t, {})
+  for (const [request, found] of [
+    ['BAD\r\n\r\n', 'Invalid method encountered'],
+    ['GET /sync HTTP/1.1\r\nHost: localhost\r\nX\u0001: y\r\n\r\n', 'Invalid header token']
+  ] as const) {
+    const answer = parsed((await rawExchange(port, request)).received)
+    t.equal(answer.status, 'HTTP/1.1 400 Bad Request', found)
+    t.match(answer.headers, { 'x-request-id': UUID, connection: 'close' })
+    t.same(answer.body,
+      { statusCode: 400, error: 'Bad Request', message: `The request is not valid HTTP/1.1: ${found}` })
+  }
+})
+
+t.test('a URL the router cannot decode is answered 400 JSON with a request id, in the usual shape', async (t) => {
+  const fastify = await build(t)
+  const response = await fastify.inject('/%zz')
+  t.equal(response.statusCode, 400)
+  t.match(response.headers['x-request-id'], UUID)
+  t.same(response.json(), {
+    statusCode: 400,
+    error: 'Bad Request',
+    message: '\'/%zz\' is not a valid url component',
+    code: 'FST_ERR_BAD_URL'
+  })
 })
 
 t.test('a body larger than BODY_LIMIT_BYTES is refused with 413 JSON naming the limit', async (t) => {
