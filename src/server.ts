@@ -52,6 +52,7 @@ const grace = closeWithGrace({
   if (err !== undefined) fastify.log.error({ err }, 'closing after an uncaught error')
   else if (signal !== undefined) fastify.log.info({ signal }, 'closing')
   await fastify.shutdown.stop()
+  fastify.log.info({ durationMs: Math.round(performance.now() - closingSince) }, 'stopped')
 })
 
 for (const signal of STOP_SIGNALS) {

@@ -1,9 +1,8 @@
 // The stop that loses no request: readiness off at once, serving on while load balancers catch up, then drain and
 // close. Streams and sockets that outlive a request join it through fastify.shutdown.draining.
 import { Server as NetServer } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
-import { cutOffAfter } from '../../src/server/stop-timing.ts'
+import { cutOffAfter, quietOrDelay } from '../../src/server/stop-timing.ts'
 
 /**
  * Once the server stops accepting, how long a connection that has not begun a request gets to begin one: it was
@@ -19,9 +18,9 @@ export interface Shutdown {
   /** Aborts shortly before the shutdown timeout: work still waiting is cancelled, so its request is answered 503. */
   readonly cutOff: AbortSignal
   /**
-   * The whole sequence: stopping at once; SHUTDOWN_DELAY_MS of serving; then no new connections, every request held
-   * answered, idle connections closed, the app closed. Resolves when all that is done; calling it again changes
-   * nothing.
+   * The whole sequence: stopping at once; serving on until nothing has come for SHUTDOWN_QUIET_MS, SHUTDOWN_DELAY_MS at
+   * most; then no new connections, every request held answered, idle connections closed, the app closed. Resolves
+   * when all that is done; calling it again changes nothing.
    */
   stop: () => Promise<void>
 }
@@ -33,17 +32,29 @@ declare module 'fastify' {
 }
 
 export default fp(async (fastify) => {
-  const { SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS } = fastify.config
+  const { SHUTDOWN_DELAY_MS, SHUTDOWN_QUIET_MS, SHUTDOWN_TIMEOUT_MS } = fastify.config
   const draining = new AbortController()
   const cutOff = new AbortController()
   let stopping = false
   let stopped: Promise<void> | undefined
 
+  // When a connection or a request last came: once none has for a quiet moment, whoever sends has stopped sending.
+  let lastArrival = performance.now()
+  const arrived = (): void => { lastArrival = performance.now() }
+  fastify.server.on('connection', arrived)
+  fastify.addHook('onRequest', (request, reply, done) => {
+    arrived()
+    done()
+  })
+  fastify.addHook('onClose', async () => { fastify.server.off('connection', arrived) })
+
   async function run (): Promise<void> {
     stopping = true
-    fastify.log.info({ delayMs: SHUTDOWN_DELAY_MS }, 'stopping: /ready answers 503, serving on until the delay ends')
+    fastify.log.info({ delayMs: SHUTDOWN_DELAY_MS, quietMs: SHUTDOWN_QUIET_MS },
+      'stopping: /ready answers 503, serving on until nothing has come for the quiet time, or the delay ends')
     // The delay ends early if the app is closed meanwhile, by another path.
-    await sleep(SHUTDOWN_DELAY_MS, undefined, { signal: draining.signal }).catch(() => {})
+    const ended = await quietOrDelay(SHUTDOWN_QUIET_MS, SHUTDOWN_DELAY_MS, () => lastArrival, draining.signal)
+    if (ended !== 'aborted') fastify.log.info({ ended }, 'serving ended')
     const timer = SHUTDOWN_TIMEOUT_MS === 0
       ? undefined
       : setTimeout(() => { cutOff.abort() }, cutOffAfter(SHUTDOWN_TIMEOUT_MS))

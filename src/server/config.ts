@@ -33,7 +33,10 @@ export const serverConfig = {
     expected: 'addresses or CIDRs, comma-separated, such as 10.0.0.0/8, 127.0.0.1'
   })),
   SHUTDOWN_DELAY_MS: Duration(5000,
-    'after SIGTERM, how long the service keeps serving (with /ready at 503) before it drains'),
+    'after SIGTERM, the most the service keeps serving (with /ready at 503) before it drains'),
+  SHUTDOWN_QUIET_MS: Duration(500,
+    'the delay ends early once no connection or request has come for this long: nobody sends any more; ' +
+    '0: the whole delay, for a load balancer that may still send after a pause (Kubernetes)'),
   SHUTDOWN_TIMEOUT_MS: Duration(10_000,
     'after the delay, how long draining may take; requests still waiting near its end get 503')
 }

@@ -128,6 +128,7 @@ t.test(
   async (t) => {
     const config = await manifestConfig()
     t.equal(config.SHUTDOWN_DELAY_MS, 10_000)
+    t.equal(config.SHUTDOWN_QUIET_MS, 0, 'the whole delay: a pause in the traffic does not mean the endpoints updated')
     t.equal(config.SHUTDOWN_TIMEOUT_MS, 10_000, 'a limit: 0 would be none, which no grace period covers')
     const { periodSeconds, failureThreshold } = container.readinessProbe
     t.equal(failureThreshold, 1)

@@ -96,11 +96,28 @@ t.test(
     t.match(entries(server).filter((entry) => entry.msg !== 'request completed'), [
       { msg: /^Server listening/ },
       { msg: 'closing', signal: 'SIGTERM' },
-      { msg: 'stopping: /ready answers 503, serving on until the delay ends', delayMs: 5000 },
-      { msg: 'draining: no new connections; answering the requests held' }
+      {
+        msg: 'stopping: /ready answers 503, serving on until nothing has come for the quiet time, or the delay ends',
+        delayMs: 5000,
+        quietMs: 500
+      },
+      { msg: 'serving ended', ended: 'quiet' },
+      { msg: 'draining: no new connections; answering the requests held' },
+      { msg: 'stopped', durationMs: Number }
     ])
   }
 )
+
+t.test('with SHUTDOWN_QUIET_MS=0 the whole delay is served: a new connection a second in is answered', async (t) => {
+  const server = startServer(t, { SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_QUIET_MS: '0' })
+  const port = portOf(await listening(server))
+  server.child.kill('SIGTERM')
+  await sleep(1000)
+  t.same(await getOnNewConnection(port, '/sync'),
+    { status: 200, connection: 'close', body: 'This is a normal sync route.' })
+  t.equal(await server.exit, 0)
+  t.match(entries(server).find((entry) => entry.msg === 'serving ended'), { ended: 'delay' })
+})
 
 t.test(
   'requests still waiting near SHUTDOWN_TIMEOUT_MS are answered 503 with Retry-After, and the process exits 0',

@@ -54,6 +54,12 @@ t.test('stop: stopping at once, then after the delay draining, the cut-off near 
   t.ok(cutOff >= 495, `the cut-off 300 ms into the 400 ms timeout that follows the delay (${Math.round(cutOff)} ms)`)
 })
 
+t.test('with nothing arriving, the serving ends after SHUTDOWN_QUIET_MS, long before the delay', async (t) => {
+  const fastify = await bare({ SHUTDOWN_DELAY_MS: '600000', SHUTDOWN_QUIET_MS: '100', SHUTDOWN_TIMEOUT_MS: '400' })
+  await fastify.shutdown.stop()
+  t.ok(fastify.shutdown.draining.aborted, 'drained and closed, well within the ten-minute delay')
+})
+
 t.test('with SHUTDOWN_TIMEOUT_MS=0 there is no cut-off', async (t) => {
   const fastify = await bare({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '0' })
   fastify.addHook('onClose', async () => { await new Promise((resolve) => setTimeout(resolve, 300)) })
