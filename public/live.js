@@ -48,9 +48,12 @@ function timeElement (iso) {
 function startFeed () {
   const status = byId('feed-status')
   const list = byId('updates')
+  const waiting = byId('updates-waiting')
   const delays = backoff()
 
   const add = (item) => {
+    // The panel is empty no more: what it said while it was goes.
+    waiting.hidden = true
     list.prepend(item)
     while (list.children.length > MAX_UPDATES) list.lastElementChild.remove()
   }
@@ -63,6 +66,7 @@ function startFeed () {
     source.addEventListener('open', () => {
       delays.reset()
       setStatus(status, 'open', 'connected')
+      waiting.textContent = 'Connected; waiting for the first update…'
     })
     source.addEventListener('update', (event) => {
       const { seq, at, latencyMs, ok, error } = JSON.parse(event.data)

@@ -363,7 +363,8 @@ t.test(
     t.same(restart.replicas.map(({ name, exitCode }: { name: string, exitCode: number }) => `${name} ${exitCode}`),
       ['A 0', 'B 0'], 'A then B stopped gracefully')
     for (const replica of restart.replicas) {
-      t.ok(replica.stoppedMs >= 1000, `${replica.name} served through its shutdown delay (${replica.stoppedMs} ms)`)
+      // Its serving ends at the delay, or sooner once nothing has come for SHUTDOWN_QUIET_MS: no lower bound.
+      t.ok(replica.stoppedMs > 0, `${replica.name} stopped, ${replica.stoppedMs} ms after its SIGTERM`)
       t.ok(replica.readyMs > 0 && replica.backMs >= 0, `${replica.name} ready again, then served through nginx`)
       t.ok(replica.answeredMeanwhile > 0,
         `requests answered while ${replica.name} was out (${replica.answeredMeanwhile})`)

@@ -66,6 +66,16 @@ t.test('two people on /live see the updates arrive and talk in the chat, with no
     t.equal(response?.status(), 200, `${who} opens /live`)
     return page
   }
+  // Before its first update, the panel says it is connecting, then that it waits: on an app whose feed's first call
+  // takes ten minutes.
+  const slow = await build(t, { env: { LIVE_CALL_LATENCY_MS: '600000' } })
+  const early = await context.newPage()
+  await early.goto(`${await slow.listen({ host: '127.0.0.1', port: 0 })}/live`)
+  await until(early.locator('#feed-status[data-state="open"]'))
+  t.equal(await early.locator('#updates-waiting:visible').textContent(), 'Connected; waiting for the first update…',
+    'an empty panel says why it is empty')
+  await early.close()
+
   const ada = await open('ada')
   const grace = await open('grace')
 
@@ -78,6 +88,7 @@ t.test('two people on /live see the updates arrive and talk in the chat, with no
     items.map((item) => Number(item.getAttribute('data-seq'))))
   t.ok(seqs.length >= 2, `updates listed (${seqs.length})`)
   t.ok(seqs.every((seq, index) => index === 0 || seq < (seqs[index - 1] as number)), `newest first: ${seqs.join(', ')}`)
+  t.ok(await ada.locator('#updates-waiting').isHidden(), 'the note on the empty panel gone once updates came')
 
   // Ada joins with the keyboard alone, Grace with the button.
   await ada.getByLabel('Your name').fill('ada')
