@@ -83,7 +83,7 @@ t.test(
     const server = startServer(t, { SHUTDOWN_DELAY_MS: '', ROOT_DELAY_MS: '1000' })
     const port = portOf(await listening(server))
     const before = Array.from({ length: 1000 }, async () => await getOnNewConnection(port, '/'))
-    await sleep(300)
+    await sleep(100)
     server.child.kill('SIGTERM')
     await sleep(100)
     const after = getOnNewConnection(port, '/')
