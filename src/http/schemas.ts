@@ -31,7 +31,7 @@ export function withErrorExamples (responses: Record<string, TSchema>): Record<s
       properties: {
         ...properties,
         statusCode: { ...properties.statusCode, examples: [Number(status)] },
-        error: { ...properties.error, examples: [STATUS_CODES[status] ?? 'Error'] }
+        error: { ...properties.error, examples: [STATUS_CODES[status]] }
       }
     }]
   }))

@@ -50,7 +50,8 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
     // A URL Fastify's router cannot decode (/%zz) is refused before any hook runs: answered here in the same shape,
     // with its request id, and logged as an access line would be.
     frameworkErrors (error, request, reply) {
-      const statusCode = error.statusCode ?? 400
+      // Each of these errors of Fastify's carries its status.
+      const statusCode = error.statusCode as number
       request.log.info({ method: request.method, url: request.url, statusCode, code: error.code }, 'request refused')
       void (reply as FastifyReply).code(statusCode).header(REQUEST_ID_HEADER, request.id)
         .send({ statusCode, error: STATUS_CODES[statusCode], message: error.message, code: error.code })
