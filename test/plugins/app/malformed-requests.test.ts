@@ -27,12 +27,17 @@ function answer (received: string): { status: string, requestId: string | undefi
   }
 }
 
+/** The app listening on a port of its own: the port. */
+async function listeningApp (t: Parameters<typeof build>[0]): Promise<number> {
+  const fastify = await build(t)
+  await fastify.listen({ host: '127.0.0.1', port: 0 })
+  return (fastify.server.address() as AddressInfo).port
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 t.test('an HTTP/1.1 request without Host is 400 JSON saying so; HTTP/1.0 needs none', async (t) => {
-  const fastify = await build(t)
-  await fastify.listen({ host: '127.0.0.1', port: 0 })
-  const { port } = fastify.server.address() as AddressInfo
+  const port = await listeningApp(t)
   const refused = answer(await exchange(port, 'GET /sync HTTP/1.1\r\nConnection: close\r\n\r\n'))
   t.equal(refused.status, 'HTTP/1.1 400 Bad Request')
   t.match(refused.requestId, UUID)
@@ -43,9 +48,7 @@ t.test('an HTTP/1.1 request without Host is 400 JSON saying so; HTTP/1.0 needs n
 })
 
 t.test('CONNECT is 501 JSON: the service makes no tunnels', async (t) => {
-  const fastify = await build(t)
-  await fastify.listen({ host: '127.0.0.1', port: 0 })
-  const { port } = fastify.server.address() as AddressInfo
+  const port = await listeningApp(t)
   const refused = answer(await exchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'))
   t.equal(refused.status, 'HTTP/1.1 501 Not Implemented')
   t.match(refused.requestId, UUID)
