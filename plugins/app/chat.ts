@@ -164,11 +164,13 @@ export default fp(async (fastify) => {
       counted.room_busy.inc()
       return sendError(socket, `message not sent: ${busy}`)
     }
-    // Nor is a room that cannot be reached.
-    hub.say(member.name, frame.text).then(() => { messagesBroadcast.inc() }, () => {
+    // Nor is a room that cannot be reached: at once while Redis counts as down, else once the hub fails.
+    const notSent = (): void => {
       counted.unavailable.inc()
       sendError(socket, `message not sent: ${UNAVAILABLE}`)
-    })
+    }
+    if (redis?.up === false) return notSent()
+    hub.say(member.name, frame.text).then(() => { messagesBroadcast.inc() }, notSent)
   }
 
   fastify.decorate('chat', {
@@ -211,10 +213,16 @@ export default fp(async (fastify) => {
         }, 'chat socket closed')
         void hub.leave(member.listener)
       })
-      hub.join(name, member.listener).catch(() => {
+      const turnedAway = (): void => {
         counted.unavailable.inc()
         socket.close(CloseCode.TRY_AGAIN_LATER, UNAVAILABLE)
-      })
+      }
+      // At once while Redis counts as down, else once the hub fails.
+      if (redis?.up === false) {
+        turnedAway()
+        return
+      }
+      hub.join(name, member.listener).catch(turnedAway)
     }
   } satisfies ChatRoom)
 

@@ -57,6 +57,13 @@ export default fp(async (fastify) => {
   }
   fastify.decorate('metrics', metrics)
 
+  // The connection is one of plugins/external/, all registered before this; a test's bare app may have none.
+  const redis = fastify.hasDecorator('redis') ? fastify.redis : undefined
+  if (redis !== undefined) {
+    metrics.gauge('redis_up', 'Whether this process counts on Redis now (1) or not (0): unreachable, or not answering',
+      () => redis.up ? 1 : 0)
+  }
+
   const durations = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Time from a request to its answer',

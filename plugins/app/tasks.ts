@@ -72,8 +72,8 @@ export default fp(async (fastify) => {
     labelNames: ['state'],
     registers: [],
     async collect () {
-      // Redis away: no value rather than a stale one, and the rest of the scrape as usual.
-      const counts = await store.counts().catch(() => undefined)
+      // Redis away, or not answering: no value rather than a stale one, and the rest of the scrape as usual, at once.
+      const counts = redis?.up === false ? undefined : await store.counts().catch(() => undefined)
       if (counts === undefined) {
         this.reset()
         return

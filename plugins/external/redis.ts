@@ -1,5 +1,7 @@
 // fastify.redis: the connection to Redis when REDIS_URL is set (replicas share state through it), else undefined.
-// The service starts without waiting for Redis, reports it in /ready while it is unreachable, and reconnects by itself.
+// The service starts without waiting for Redis and reconnects by itself; while Redis is unreachable, or connected but
+// not answering a check in time (a circuit breaker, until it answers again), it counts as down, and what needs it is
+// refused at once.
 import type { Redis, RedisOptions } from 'ioredis'
 import fp from 'fastify-plugin'
 import type { RedisParts } from '../../src/redis/port.ts'
@@ -9,6 +11,15 @@ const MAX_RECONNECT_DELAY_MS = 1000
 
 /** How long connecting may take before the attempt counts as failed and the next one is planned, in ms. */
 const CONNECT_TIMEOUT_MS = 2000
+
+/**
+ * How often Redis is asked whether it answers (a PING), and how long it has to: a Redis still connected but not
+ * answering (paused, or cut off by the network) counts as down until that PING is answered. The commands already sent
+ * wait for their answers, which Redis gives once it answers again: none is given up on, and none is carried out after
+ * its request was told it failed.
+ */
+const CHECK_INTERVAL_MS = 1000
+const CHECK_TIMEOUT_MS = 1000
 
 export interface RedisConnection {
   /**
@@ -25,7 +36,7 @@ export interface RedisConnection {
   connection: (name: string, options?: Pick<RedisOptions, 'maxRetriesPerRequest'>) => Redis
   /** What a feature's Redis implementation is built with: the client, a blocking connection named after it... */
   parts: (feature: string, options?: Pick<RedisOptions, 'maxRetriesPerRequest'>) => RedisParts
-  /** Whether the client is connected and ready now. */
+  /** Whether Redis can be counted on now: the client connected and ready, and answering its checks in time. */
   readonly up: boolean
 }
 
@@ -63,6 +74,24 @@ export default fp(async (fastify) => {
     if (down) fastify.log.info('redis reachable again')
     down = false
   })
+  // The breaker: a PING every CHECK_INTERVAL_MS while connected, none while the last is unanswered.
+  let answering = true
+  let asking = false
+  const check = setInterval(() => {
+    if (asking || client.status !== 'ready') return
+    asking = true
+    const late = setTimeout(() => {
+      answering = false
+      fastify.log.warn('redis not answering: requests that need it get 503 until it answers again')
+    }, CHECK_TIMEOUT_MS)
+    client.ping().then(() => {
+      if (!answering) fastify.log.info('redis answering again')
+      answering = true
+    }, () => {}).finally(() => {
+      clearTimeout(late)
+      asking = false
+    })
+  }, CHECK_INTERVAL_MS)
   client.on('close', () => {
     if (!down && client.status !== 'end') {
       fastify.log.warn('redis unreachable: requests that need it get 503 until it is back')
@@ -77,12 +106,13 @@ export default fp(async (fastify) => {
       const { REDIS_KEY_PREFIX: prefix } = fastify.config
       return { client, blocking: this.connection(feature, options), prefix, log: fastify.log }
     },
-    get up () { return client.status === 'ready' }
+    get up () { return client.status === 'ready' && answering }
   } satisfies RedisConnection)
 
   // After everything that uses Redis has stopped (onClose hooks run in reverse order of registration). A connection
   // ends here, unless its user ended it already: ioredis tries to reconnect for ever.
   fastify.addHook('onClose', async () => {
+    clearInterval(check)
     await Promise.all(connections.map(async (connection) => {
       if (connection.status === 'end') return
       // Not events.once: it would reject on an error the connection reports as it goes.

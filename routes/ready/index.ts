@@ -1,5 +1,6 @@
-// GET /ready: readiness, for the orchestrator and the load balancer: 503 while stopping, under pressure, or cut off
-// from the Redis the replicas share.
+// GET /ready: readiness of this process, for the orchestrator and the load balancer: 503 while stopping or under
+// pressure. Not for Redis, which every replica shares: its outage would take them all out of the Service at once,
+// and the routes that need no Redis with them (docs/explanation/readiness.md).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { PROBE_OPTIONS } from '../../src/health/probe.ts'
 import { ProbeResponse } from '../../src/health/schemas.ts'
@@ -9,18 +10,15 @@ const ready: FastifyPluginAsyncTypebox = async (fastify) => {
     ...PROBE_OPTIONS,
     schema: {
       tags: ['probes'],
-      summary: 'Readiness: 200 while the service takes traffic, 503 once it is stopping, under pressure, ' +
-        'or cannot reach Redis',
+      summary: 'Readiness: 200 while the service takes traffic, 503 once it is stopping or under pressure',
       response: {
         200: ProbeResponse('The service takes traffic'),
-        503: ProbeResponse('Send no traffic: the service is stopping, under pressure, or cannot reach Redis')
+        503: ProbeResponse('Send no traffic: the service is stopping or under pressure')
       }
     }
   }, async (request, reply) => {
     if (fastify.shutdown.stopping) return reply.code(503).send({ status: 'stopping' as const })
     if (fastify.isUnderPressure()) return reply.code(503).send({ status: 'under pressure' as const })
-    // Its state is shared through Redis: without it, the service would answer as if alone.
-    if (fastify.redis?.up === false) return reply.code(503).send({ status: 'redis unreachable' as const })
     return { status: 'ok' as const }
   })
 }

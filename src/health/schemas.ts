@@ -1,12 +1,16 @@
-// The probes' answers: a status word, and for readiness the reason it is not ready.
+// The probes' answers: a status word (for readiness, why it is not ready), and from liveness, whether Redis is up.
 import { Type } from 'typebox'
 
 /** A probe's answer under one status. */
 export function ProbeResponse (description: string) {
   return Type.Object({
     status: Type.Union(
-      [Type.Literal('ok'), Type.Literal('stopping'), Type.Literal('under pressure'), Type.Literal('redis unreachable')],
+      [Type.Literal('ok'), Type.Literal('stopping'), Type.Literal('under pressure')],
       { description: 'ok; or, from /ready, why the service takes no traffic' }
-    )
+    ),
+    redis: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down')], {
+      description: 'with REDIS_URL, from /health: whether this process counts on Redis now. Information only: the ' +
+        'routes that need Redis answer 503 while it is down, and neither probe fails for it'
+    }))
   }, { description })
 }

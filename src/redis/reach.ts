@@ -1,5 +1,5 @@
-// The one way a request that needs Redis learns that Redis is unreachable: a 503 with Retry-After, saying which part of
-// the service is unavailable, not why.
+// The one way a request that needs Redis learns that Redis is unreachable, or not answering: a 503 with Retry-After,
+// saying which part of the service is unavailable, not why.
 import { retryLater } from '../http/errors.ts'
 
 /**

@@ -1,5 +1,6 @@
-// The Redis connection: none without REDIS_URL; with it, commands against a real Redis, /ready at 503 while it is
-// unreachable (the app started all the same), back by itself when Redis is, every connection closed with the app.
+// The Redis connection: none without REDIS_URL; with it, commands against a real Redis; while it is unreachable, or
+// since a command timed out until it answers again, counted down (/health and redis_up say so; /ready stays 200, as
+// readiness is this process's alone); back by itself; every connection closed with the app.
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
@@ -59,41 +60,77 @@ t.test('with REDIS_URL, commands reach Redis, and a connection of its own for bl
   t.equal(reader.status, 'end', 'closed with the app')
 })
 
-t.test('Redis gone: /ready 503 naming it, commands fail at once; back by itself', async (t) => {
+/** What /health and /metrics say of Redis now: /health's body, and redis_up. */
+async function said (fastify: FastifyInstance): Promise<{ health: unknown, redisUp: string | undefined }> {
+  const health = (await fastify.inject('/health')).json()
+  const metrics = (await fastify.inject('/metrics')).body
+  return { health, redisUp: /^redis_up (\d)$/m.exec(metrics)?.[1] }
+}
+
+t.test('Redis gone: still ready, /health and redis_up say it is down, commands fail at once; back by itself',
+  async (t) => {
+    const redis = await redisServer(t)
+    const logLines: string[] = []
+    const fastify = await build(t, { env: { REDIS_URL: redis.url, LOG_LEVEL: 'info' }, logLines })
+    const connection = fastify.redis
+    if (connection === undefined) throw new Error('no connection')
+    await until(() => connection.up)
+
+    t.same(await said(fastify), { health: { status: 'ok', redis: 'up' }, redisUp: '1' })
+
+    await redis.stop()
+    await until(() => !connection.up)
+    const ready = await fastify.inject('/ready')
+    t.equal(ready.statusCode, 200, 'ready: this process can serve what needs no Redis')
+    t.same(ready.json(), { status: 'ok' })
+    t.same(await said(fastify), { health: { status: 'ok', redis: 'down' }, redisUp: '0' },
+      'alive, saying Redis is down')
+    // Refused at once, not queued: a command that waited would fail only after an attempt to reconnect, saying so.
+    await t.rejects(connection.client.get('greeting'), {
+      message: "Stream isn't writeable and enableOfflineQueue options is false"
+    }, 'a command fails rather than waits')
+
+    await redis.start()
+    await until(() => connection.up, 20_000)
+    t.same(await said(fastify), { health: { status: 'ok', redis: 'up' }, redisUp: '1' })
+    t.equal(await connection.client.ping(), 'PONG')
+    const messages = logLines.map((line) => JSON.parse(line).msg)
+    t.ok(messages.includes('redis unreachable: requests that need it get 503 until it is back'), 'said when it went')
+    t.ok(messages.includes('redis reachable again'), 'said when it came back')
+  })
+
+t.test('a Redis connected but not answering: once a check goes unanswered, what needs Redis is refused at once, ' +
+  'until it answers again', async (t) => {
   const redis = await redisServer(t)
   const logLines: string[] = []
   const fastify = await build(t, { env: { REDIS_URL: redis.url, LOG_LEVEL: 'info' }, logLines })
-  const connection = fastify.redis
-  if (connection === undefined) throw new Error('no connection')
+  const connection = fastify.redis as NonNullable<typeof fastify.redis>
   await until(() => connection.up)
-
-  await redis.stop()
-  await until(() => !connection.up)
-  const ready = await fastify.inject('/ready')
-  t.equal(ready.statusCode, 503)
-  t.same(ready.json(), { status: 'redis unreachable' })
-  t.equal((await fastify.inject('/health')).statusCode, 200, 'alive all the same')
-  // Refused at once, not queued: a command that waited would fail only after an attempt to reconnect, saying so.
-  await t.rejects(connection.client.get('greeting'),
-    { message: "Stream isn't writeable and enableOfflineQueue options is false" }, 'a command fails rather than waits')
-
-  await redis.start()
+  const admin = connection.connection('admin')
+  // Redis holds every client's commands for 5 s: connected, but answering none.
+  await admin.call('CLIENT', 'PAUSE', '5000', 'ALL')
+  await until(() => !connection.up, 20_000)
+  t.same(await said(fastify), { health: { status: 'ok', redis: 'down' }, redisUp: '0' })
+  const post = async () => await fastify.inject({ method: 'POST', url: '/tasks', payload: { latencyMs: 0 } })
+  t.match((await post()).json(), { statusCode: 503, message: 'Background tasks are unavailable for now; retry later' },
+    'refused without a command, which would wait for Redis')
+  t.equal((await fastify.inject('/ready')).statusCode, 200, 'ready all along')
   await until(() => connection.up, 20_000)
-  t.same((await fastify.inject('/ready')).json(), { status: 'ok' })
-  t.equal(await connection.client.ping(), 'PONG')
+  t.equal((await post()).statusCode, 202, 'accepted again once Redis answers')
   const messages = logLines.map((line) => JSON.parse(line).msg)
-  t.ok(messages.includes('redis unreachable: requests that need it get 503 until it is back'), 'said when it went')
-  t.ok(messages.includes('redis reachable again'), 'said when it came back')
+  t.ok(messages.includes('redis not answering: requests that need it get 503 until it answers again'))
+  t.ok(messages.includes('redis answering again'))
 })
 
-t.test('a service started while Redis is down starts, not ready until Redis comes', async (t) => {
+t.test('a service started while Redis is down starts, ready, saying Redis is down until it comes', async (t) => {
   const redis = await redisServer(t)
   await redis.stop()
   const fastify = await build(t, { env: { REDIS_URL: redis.url } })
-  t.same((await fastify.inject('/ready')).json(), { status: 'redis unreachable' })
+  t.same((await fastify.inject('/ready')).json(), { status: 'ok' })
+  t.same((await fastify.inject('/health')).json(), { status: 'ok', redis: 'down' })
   await redis.start()
   await until(() => fastify.redis?.up === true, 20_000)
-  t.equal((await fastify.inject('/ready')).statusCode, 200)
+  t.same((await fastify.inject('/health')).json(), { status: 'ok', redis: 'up' })
 })
 
 t.test(

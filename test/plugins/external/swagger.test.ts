@@ -123,11 +123,10 @@ t.test('the probes and the errors every route may answer are described for the r
   })
   t.match(operation('/ready'), {
     tags: ['probes'],
-    summary: 'Readiness: 200 while the service takes traffic, 503 once it is stopping, under pressure, ' +
-      'or cannot reach Redis',
+    summary: 'Readiness: 200 while the service takes traffic, 503 once it is stopping or under pressure',
     responses: {
       200: { description: 'The service takes traffic' },
-      503: { description: 'Send no traffic: the service is stopping, under pressure, or cannot reach Redis' }
+      503: { description: 'Send no traffic: the service is stopping or under pressure' }
     }
   })
   t.match(operation('/sync').responses, {

@@ -59,6 +59,26 @@ t.test(
   }
 )
 
+t.test('Redis connected but not answering: once a check goes unanswered, a message and a newcomer are refused at once',
+  async (t) => {
+    const redis = await redisServer(t)
+    const a = await chatReplica(t, redis.url)
+    const { client: ann } = await a.join('ann')
+    const admin = new Redis(redis.url)
+    t.teardown(() => { admin.disconnect() })
+    // Redis holds every client's commands for 5 s: connected, but answering none.
+    await admin.call('CLIENT', 'PAUSE', '5000', 'ALL')
+    await until(() => a.fastify.redis?.up === false, 20_000)
+    ann.send({ type: 'message', text: 'during' })
+    t.same(await ann.next(),
+      { type: 'error', message: 'message not sent: the chat is unavailable for now; retry later' })
+    const carol = await ChatClient.connect(a.url('carol'))
+    t.same(await carol.closed, { code: 1013, reason: 'the chat is unavailable for now; retry later' })
+    await until(() => a.fastify.redis?.up === true, 20_000)
+    ann.send({ type: 'message', text: 'after' })
+    t.match(await ann.next(), { type: 'message', from: 'ann', text: 'after' }, 'sent once Redis answers again')
+  })
+
 t.test('the close stops the reader at once, blocked in Redis or waiting for it', async (t) => {
   const redis = await redisServer(t)
   const a = await chatReplica(t, redis.url)
