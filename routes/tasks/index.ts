@@ -18,7 +18,7 @@ const tasks: FastifyPluginAsyncTypebox = async (fastify) => {
         202: TaskAccepted,
         400: ErrorResponse(
           'The body is not valid JSON, holds a key "__proto__", or is not { "latencyMs": n }, n an integer from 0 to ' +
-          `${TASKS_MAX_LATENCY_MS}, and nothing else`
+          `${TASKS_MAX_LATENCY_MS}, and nothing else; or the Idempotency-Key is malformed, or missing where required`
         ),
         503: ErrorResponse(
           `${TASKS_MAX_PENDING} tasks are pending already, Redis is unreachable, the service sheds load, ` +
@@ -26,6 +26,8 @@ const tasks: FastifyPluginAsyncTypebox = async (fastify) => {
         )
       }
     },
+    // A repeat with the same Idempotency-Key gets the first answer again (plugins/app/idempotency.ts).
+    config: { idempotent: true },
     // TypeBox's own checks for the body, which Fastify's would coerce ("5" to 5) or strip of unknown fields.
     validatorCompiler: TypeBoxValidatorCompiler,
     schemaErrorFormatter: (errors) => {

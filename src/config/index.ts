@@ -8,6 +8,7 @@ import { cpuConfig } from '../cpu/config.ts'
 import { dependencyConfig } from '../dependency/config.ts'
 import { fanoutConfig } from '../fanout/config.ts'
 import { httpConfig } from '../http/config.ts'
+import { idempotencyConfig } from '../idempotency/config.ts'
 import { liveConfig } from '../live/config.ts'
 import { redisConfig } from '../redis/config.ts'
 import { serverConfig } from '../server/config.ts'
@@ -22,6 +23,7 @@ export const CONFIG_SECTIONS = [
   { title: 'Fan-out', variables: fanoutConfig },
   { title: 'CPU work', variables: cpuConfig },
   { title: 'Background tasks', variables: tasksConfig },
+  { title: 'Idempotency keys', variables: idempotencyConfig },
   { title: 'Live updates', variables: liveConfig },
   { title: 'Chat', variables: chatConfig },
   { title: 'Redis', variables: redisConfig },
@@ -35,6 +37,7 @@ export const ConfigSchema = Type.Object({
   ...fanoutConfig,
   ...cpuConfig,
   ...tasksConfig,
+  ...idempotencyConfig,
   ...liveConfig,
   ...chatConfig,
   ...redisConfig,

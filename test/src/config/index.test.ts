@@ -51,6 +51,8 @@ t.test('with no variables every default applies', async (t) => {
       TASKS_MAX_PENDING: 1000,
       TASKS_TTL_MS: 600_000,
       TASKS_MAX_LATENCY_MS: 60_000,
+      IDEMPOTENCY_TTL_MS: 86_400_000,
+      IDEMPOTENCY_REQUIRED: 'false',
       LIVE_INTERVAL_MS: 1000,
       LIVE_CALL_LATENCY_MS: 100,
       LIVE_HEARTBEAT_MS: 15_000,
