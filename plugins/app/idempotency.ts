@@ -2,7 +2,9 @@
 // `config: { idempotent: true }`: the first request with a key is carried out and its answer kept for
 // IDEMPOTENCY_TTL_MS; a repeat with the same body gets that answer again (Idempotent-Replayed: true), with another body
 // a 422, while the first is still being handled a 409 with Retry-After. A request without a key goes as it would,
-// unless IDEMPOTENCY_REQUIRED=true (a 400). A 5xx is not kept: its request was not carried out, and a repeat runs it.
+// unless IDEMPOTENCY_REQUIRED=true (a 400), or it comes through a trusted proxy (TRUST_PROXY) with an X-Request-Id:
+// then that id, the same on each of the proxy's retries of one request, is its key for a few minutes, so that nginx
+// may send a POST again to another replica. A 5xx is not kept: its request was not carried out, and a repeat runs it.
 import { createHash } from 'node:crypto'
 import { httpErrors } from '@fastify/sensible'
 import type { FastifyReply, FastifyRequest, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify'
@@ -30,6 +32,11 @@ const KEPT_HEADERS = ['content-type', 'location'] as const
  * run again. Far past any request's time.
  */
 const PENDING_MS = 60_000
+/**
+ * How long the key a trusted proxy's request id makes is kept, in ms: the proxy sends a request again within its
+ * timeouts (deploy/nginx: a minute at most), and a key a request would keep for a day costs memory for nothing.
+ */
+const PROXY_RETRY_MS = 300_000
 /** What a client is told while Redis, which holds the keys, is unreachable. */
 const UNAVAILABLE = 'Requests with an Idempotency-Key are unavailable for now; retry later'
 
@@ -39,8 +46,26 @@ export default fp(async (fastify) => {
     redis === undefined ? undefined : { client: redis.client, prefix: config.REDIS_KEY_PREFIX }
   )
   const required = config.IDEMPOTENCY_REQUIRED === 'true'
-  /** The key each first request holds until its answer is kept, and its body's fingerprint. */
-  const holding = new WeakMap<FastifyRequest, { key: string, fingerprint: string }>()
+  /** The key each first request holds until its answer is kept, its body's fingerprint, and how long it is kept. */
+  const holding = new WeakMap<FastifyRequest, { key: string, fingerprint: string, ttlMs: number }>()
+
+  /**
+   * The key of `request` on `route`, and how long its answer is kept: its Idempotency-Key's, or, without one, its
+   * trusted proxy's request id's; undefined for neither.
+   */
+  function keyOf (request: FastifyRequest, route: string): { key: string, ttlMs: number } | undefined {
+    const header = request.headers[HEADER]
+    if (header === undefined) {
+      if (required) throw httpErrors.badRequest(`${route} requires an Idempotency-Key header`)
+      // Forwarded by a proxy it trusts, the request's addresses are the client's and the proxy's (Fastify's ips).
+      const id = request.headers['x-request-id']
+      const proxied = (request.ips?.length ?? 0) > 1 && typeof id === 'string'
+      return proxied ? { key: `${route} request ${id}`, ttlMs: PROXY_RETRY_MS } : undefined
+    }
+    const read = readKey(header as string)
+    if ('problem' in read) throw httpErrors.badRequest(read.problem)
+    return { key: `${route} ${read.key}`, ttlMs: config.IDEMPOTENCY_TTL_MS }
+  }
 
   /** Sends `answer` again, saying it is a repeat's. */
   function replay (reply: FastifyReply, answer: KeptAnswer): FastifyReply {
@@ -48,20 +73,14 @@ export default fp(async (fastify) => {
   }
 
   const begin: preHandlerAsyncHookHandler = async (request, reply) => {
-    const header = request.headers[HEADER]
-    const route = `${request.method} ${request.routeOptions.url}`
-    if (header === undefined) {
-      if (required) throw httpErrors.badRequest(`${route} requires an Idempotency-Key header`)
-      return
-    }
-    const read = readKey(header as string)
-    if ('problem' in read) throw httpErrors.badRequest(read.problem)
-    const key = `${route} ${read.key}`
+    const keyed = keyOf(request, `${request.method} ${request.routeOptions.url}`)
+    if (keyed === undefined) return
+    const { key, ttlMs } = keyed
     const fingerprint = createHash('sha256').update(JSON.stringify(request.body ?? null)).digest('base64url')
     const begun = await reach(redis, UNAVAILABLE, async () => await store.begin(key, fingerprint, PENDING_MS))
     switch (begun.kind) {
       case 'first':
-        holding.set(request, { key, fingerprint })
+        holding.set(request, { key, fingerprint, ttlMs })
         return
       case 'in progress':
         throw httpErrors.createError(409,
@@ -89,7 +108,7 @@ export default fp(async (fastify) => {
           return value === undefined ? [] : [[name, String(value)]]
         })),
         body: payload as string
-      }, config.IDEMPOTENCY_TTL_MS)
+      }, held.ttlMs)
     // Redis gone meanwhile: the key stays begun until PENDING_MS, its repeats answered 409 until then.
     await done.catch((error: unknown) => {
       request.log.warn({ err: error }, 'the answer to a request with an Idempotency-Key was not kept')

@@ -110,6 +110,26 @@ t.test('a replica that refuses connections loses no request: nginx sends it to t
     'the refusing one skipped for a while after that')
 })
 
+t.test('a POST a replica received and dropped is sent to the next, with the same request id', async (t) => {
+  const dropping = await serve(t, (request) => {
+    request.on('data', () => {}).on('end', () => request.socket.destroy())
+  })
+  const upstream = await recorder(t)
+  const nginx = await startNginx(t, [hostPort(dropping.origin), hostPort(upstream.origin)])
+  const answer = await send(`${nginx.url}/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from('{"latencyMs":1}')
+  })
+  t.equal(answer.status, 200, 'answered by the next replica')
+  t.equal(upstream.received.length, 1)
+  await until(() => nginx.accessLog().length === 1, 10_000)
+  const [logged] = nginx.accessLog()
+  t.has(logged, { upstream_status: '502, 200' }, 'tried on the first, then on the next')
+  t.equal(upstream.received[0]?.headers['x-request-id'], logged?.request_id,
+    'with the id nginx logs: the key by which the service knows a retry')
+})
+
 t.test("nginx's own errors are JSON in the service's shape, with the request's id", async (t) => {
   const nginx = await startNginx(t, [hostPort(await nothingListening())])
   const answer = await send(`${nginx.url}/`)

@@ -152,3 +152,38 @@ t.test('an answer that cannot be kept, Redis gone meanwhile, is still sent, and 
   t.same((await answer).json(), { done: true }, 'the request is answered all the same')
   t.ok(logLines.some((line) => JSON.parse(line).msg === 'the answer to a request with an Idempotency-Key was not kept'))
 })
+
+t.test('without a key, the request id a trusted proxy sends is the key: its retry on another replica makes no task',
+  async (t) => {
+    const redis = await redisServer(t)
+    const env = { REDIS_URL: redis.url, TRUST_PROXY: '127.0.0.1' }
+    const [a, b] = await Promise.all([listening(t, env), listening(t, env)])
+    for (const { app } of [a, b]) await until(() => app.redis?.up === true, 20_000)
+    const viaProxy = async (url: string, requestId: string): Promise<Answer> => {
+      const response = await fetch(`${url}/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7', 'x-request-id': requestId },
+        body: '{"latencyMs":0}'
+      })
+      return {
+        status: response.status,
+        replayed: response.headers.get('idempotent-replayed'),
+        location: response.headers.get('location'),
+        body: await response.json() as Record<string, unknown>
+      }
+    }
+    const first = await viaProxy(a.url, 'f2b3c0de9a8b7c6d5e4f3a2b1c0d9e8f')
+    t.same(await viaProxy(b.url, 'f2b3c0de9a8b7c6d5e4f3a2b1c0d9e8f'), { ...first, replayed: 'true' },
+      'the same request sent again: its first answer')
+    t.not((await viaProxy(b.url, '0123456789abcdef0123456789abcdef')).body.id, first.body.id, 'another request')
+  })
+
+t.test('a request id from a client no proxy vouches for is no key: each request makes its task', async (t) => {
+  const { url } = await listening(t)
+  const send = async (): Promise<unknown> => (await (await fetch(`${url}/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7', 'x-request-id': 'same-id' },
+    body: '{"latencyMs":0}'
+  })).json() as { id: string }).id
+  t.not(await send(), await send())
+})
