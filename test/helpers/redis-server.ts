@@ -43,10 +43,10 @@ export async function answersPing (port: number): Promise<boolean> {
   })
 }
 
-/** What runs a command so that it is killed when this process ends, if the system has it. */
-const WITH_PARENT = spawnSync('setpriv', ['--version']).error === undefined
-  ? ['setpriv', '--pdeathsig', 'KILL']
-  : undefined
+/** What runs a command so that it is killed when this process ends, however it ends: util-linux's setpriv. */
+const WITH_PARENT = ['setpriv', '--pdeathsig', 'KILL']
+const NO_SETPRIV = 'setpriv is not installed: the tests need it (Debian package util-linux) so that no Redis they ' +
+  'start outlives them'
 
 /** redis-server's arguments: on `port` of the loopback interface only, its files in `dir`, nothing saved to disk. */
 export const redisArgs = (port: number, dir: string): string[] =>
@@ -55,13 +55,14 @@ export const redisArgs = (port: number, dir: string): string[] =>
 /** Starts a Redis for this test; throws naming the Debian package when redis-server is missing. */
 export async function redisServer (t: Test): Promise<RedisServer> {
   if (spawnSync('redis-server', ['--version']).error !== undefined) throw new Error(MISSING)
+  if (spawnSync('setpriv', ['--version']).error !== undefined) throw new Error(NO_SETPRIV)
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'))
   const port = await freePort()
   let child: ChildProcess | undefined
 
   async function start (): Promise<void> {
-    // Killed with this process, however it ends (at a test's timeout too): through util-linux's setpriv, if any.
-    const command = WITH_PARENT === undefined ? ['redis-server'] : [...WITH_PARENT, 'redis-server']
+    // Killed with this process, however it ends (at a test's timeout too).
+    const command = [...WITH_PARENT, 'redis-server']
     const started = spawn(command[0] as string, [...command.slice(1), ...redisArgs(port, dir)], { stdio: 'ignore' })
     child = started
     const deadline = performance.now() + 20_000

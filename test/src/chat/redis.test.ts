@@ -283,6 +283,13 @@ t.test('Redis down: a join is refused, and its leave, come before the refusal, a
   await t.rejects(a.hub.join('bob', bob.listener), { message: 'Redis is unreachable' })
   await a.hub.leave(bob.listener)
   t.same([...ann.frames, ...bob.frames], [], 'nothing sent')
+
+  // Back, the refused joins count for nothing: the next is alone online.
+  await redis.start()
+  await until(() => a.client.status === 'ready', 20_000)
+  const cid = listener()
+  await a.hub.join('cid', cid.listener)
+  t.match(cid.frames, [{ type: 'history', online: 1 }], 'only cid online')
 })
 
 t.test('the close stops the reader at once, blocked in Redis or waiting for it', async (t) => {
