@@ -4,7 +4,7 @@ import { ReplyError } from 'ioredis'
 import type { RedisLog } from './port.ts'
 
 /** Whether `error` says the connection is down, rather than what Redis answered. */
-function isConnectionLost (error: unknown): boolean {
+export function isConnectionLost (error: unknown): boolean {
   if (!(error instanceof Error)) return false
   return 'syscall' in error || error.name === 'MaxRetriesPerRequestError' ||
     /^(Connection is closed|Stream isn't writeable)/.test(error.message)

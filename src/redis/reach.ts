@@ -1,6 +1,7 @@
 // The one way a request that needs Redis learns that Redis is unreachable, or not answering: a 503 with Retry-After,
 // saying which part of the service is unavailable, not why.
 import { retryLater } from '../http/errors.ts'
+import { isConnectionLost } from './failures.ts'
 
 /**
  * Runs `operation`, which needs `redis` (none: it runs as it is). With Redis unreachable, before it runs or as it
@@ -18,6 +19,7 @@ export async function reach<T> (
   try {
     return await operation()
   } catch (error) {
-    throw redis.up ? error : retryLater(unavailable)
+    // A connection lost under the operation counts, though the client may not say it is down yet (a crash).
+    throw redis.up && !isConnectionLost(error) ? error : retryLater(unavailable)
   }
 }

@@ -1,5 +1,6 @@
 // A real Redis for the tests: Debian's redis-server on a free loopback port, its files in a temporary folder, nothing
-// saved to disk; stopped (and started again on the same port) as a test says, and gone when the test ends.
+// saved to disk (or, asked, an append-only file as compose's); stopped (and started again on the same port) as a test
+// says, and gone when the test ends.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
@@ -12,9 +13,9 @@ export interface RedisServer {
   /** redis://127.0.0.1:<port> */
   url: string
   port: number
-  /** Stops the server (SIGKILL: as a crash or a lost network would), its data gone with it. */
+  /** Stops the server (SIGKILL: as a crash or a lost network would): its data gone, but for an append-only file. */
   stop: () => Promise<void>
-  /** Starts it again on the same port, empty. */
+  /** Starts it again on the same port: empty, or from its append-only file. */
   start: () => Promise<void>
 }
 
@@ -52,8 +53,14 @@ const NO_SETPRIV = 'setpriv is not installed: the tests need it (Debian package 
 export const redisArgs = (port: number, dir: string): string[] =>
   ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no']
 
-/** Starts a Redis for this test; throws naming the Debian package when redis-server is missing. */
-export async function redisServer (t: Test): Promise<RedisServer> {
+/** As compose runs Redis: every write in an append-only file, flushed to disk every second. */
+const APPEND_ONLY = ['--appendonly', 'yes', '--appendfsync', 'everysec']
+
+/**
+ * Starts a Redis for this test, with an append-only file if `appendOnly`; throws naming the Debian package when
+ * redis-server is missing.
+ */
+export async function redisServer (t: Test, { appendOnly = false } = {}): Promise<RedisServer> {
   if (spawnSync('redis-server', ['--version']).error !== undefined) throw new Error(MISSING)
   if (spawnSync('setpriv', ['--version']).error !== undefined) throw new Error(NO_SETPRIV)
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'))
@@ -63,7 +70,8 @@ export async function redisServer (t: Test): Promise<RedisServer> {
   async function start (): Promise<void> {
     // Killed with this process, however it ends (at a test's timeout too).
     const command = [...WITH_PARENT, 'redis-server']
-    const started = spawn(command[0] as string, [...command.slice(1), ...redisArgs(port, dir)], { stdio: 'ignore' })
+    const args = [...command.slice(1), ...redisArgs(port, dir), ...(appendOnly ? APPEND_ONLY : [])]
+    const started = spawn(command[0] as string, args, { stdio: 'ignore' })
     child = started
     const deadline = performance.now() + 20_000
     while (!(await answersPing(port))) {

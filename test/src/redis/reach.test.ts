@@ -27,6 +27,11 @@ t.test('Redis gone as the operation fails: a 503, whatever the operation\'s erro
   }), UNREACHABLE)
 })
 
+t.test('the connection lost under the operation, before the client says Redis is down: a 503', async (t) => {
+  const lost = async (): Promise<never> => { throw new Error('Connection is closed.') }
+  await t.rejects(reach({ up: true }, UNAVAILABLE, lost), UNREACHABLE)
+})
+
 t.test('without Redis, the operation as it is', async (t) => {
   t.equal(await reach(undefined, UNAVAILABLE, async () => 'done'), 'done')
   await t.rejects(reach(undefined, UNAVAILABLE, async () => { throw new Error('failed') }), { message: 'failed' })
