@@ -17,7 +17,8 @@ const UNAVAILABLE = 'Background tasks are unavailable for now; retry later'
 export interface TaskService {
   /**
    * Accepts a task whose work is one dependency call of `latencyMs`: recorded pending, run in the background. Rejects
-   * with 503 and Retry-After when TASKS_MAX_PENDING tasks are pending, once the service drains, or while Redis is away.
+   * with 503 and Retry-After when TASKS_MAX_PENDING tasks are pending, while Redis is away, or, in memory, once the
+   * service drains.
    */
   create: (latencyMs: number) => Promise<Task>
   /**
@@ -57,8 +58,9 @@ export default fp(async (fastify) => {
 
   fastify.decorate('tasks', {
     async create (latencyMs) {
-      // A task accepted now could not end before the app closes.
-      if (shutdown.draining.aborted) throw shuttingDown()
+      // In memory, a task accepted now could not end before the app closes; in Redis, any replica's worker runs it, so
+      // a request a stopping replica still serves is carried out rather than refused.
+      if (redis === undefined && shutdown.draining.aborted) throw shuttingDown()
       const task = await reach(redis, UNAVAILABLE, async () => await store.create({ latencyMs }))
       if (task === undefined) throw retryLater(`${config.TASKS_MAX_PENDING} tasks are pending already`)
       return task

@@ -20,7 +20,9 @@ const set = await replicaSet(t, {
     // nginx has no health checks: it leaves a stopping replica once that refuses connections, at the end of this delay,
     // and sends the other one what was refused, and any GET cut short as the replica stopped accepting. Meanwhile the
     // replica serves, every answer closing its connection, so that nginx holds none open when it stops.
-    SHUTDOWN_DELAY_MS: '2000'
+    SHUTDOWN_DELAY_MS: '2000',
+    // As compose: nginx is trusted, so the request id it sends keys a POST it retries on the other replica.
+    TRUST_PROXY: 'loopback'
   }
 })
 const [a, b] = set.replicas as [Replica, Replica]
@@ -162,38 +164,63 @@ t.test('a chat message sent through one replica reaches a client of the other', 
     'and by its sender, in the same order')
 })
 
-/** Requests answered 2xx, by path. */
-interface Answered { '/': number, '/sync': number }
+/** Requests answered 2xx, by what they asked. */
+interface Answered { '/': number, '/sync': number, 'POST /tasks': number }
+
+/** What the load sent, a turn after another: GET /, GET /sync, and POST /tasks with and without Idempotency-Key. */
+const TURNS = ['/', '/sync', 'POST /tasks', '/', '/sync', 'POST /tasks with a key'] as const
+
+interface LoadResult {
+  answered: Answered
+  failures: string[]
+  slowestMs: number
+  /** The tasks the POSTs were answered 202 with, by id. */
+  tasks: Set<string>
+}
 
 /**
- * GET / and /sync in turn on each of `connections` connections to `origin`, until stopped: what was answered, and how.
+ * GET /, GET /sync and POST /tasks (every other one with its own Idempotency-Key) in turn on each of `connections`
+ * connections to `origin`, until stopped: what was answered, and how.
  */
 function steadyLoad (
   origin: string,
   connections: number
-): { answered: () => number, stop: () => Promise<{ answered: Answered, failures: string[], slowestMs: number }> } {
+): { answered: () => number, stop: () => Promise<LoadResult> } {
   const pool = new Pool(origin, { connections })
-  const answered: Answered = { '/': 0, '/sync': 0 }
+  const answered: Answered = { '/': 0, '/sync': 0, 'POST /tasks': 0 }
   const failures: string[] = []
+  const tasks = new Set<string>()
   let slowestMs = 0
   let running = true
   const client = async (first: number): Promise<void> => {
     // `running` turns false when stop() is called, between this loop's awaits.
     for (let turn = first; ; turn++) {
       if (!running) break
-      const path: keyof Answered = turn % 2 === 0 ? '/' : '/sync'
+      const asked = TURNS[turn % TURNS.length] as typeof TURNS[number]
+      const what: keyof Answered = asked.startsWith('POST') ? 'POST /tasks' : asked as '/' | '/sync'
       const started = performance.now()
       try {
-        const { statusCode, body } = await pool.request({ path, method: 'GET' })
-        await body.text()
-        if (statusCode >= 200 && statusCode < 300) answered[path]++
-        else failures.push(`${path}: ${statusCode}`)
+        const { statusCode, body } = await pool.request(what === 'POST /tasks'
+          ? {
+              path: '/tasks',
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                ...(asked === 'POST /tasks with a key' ? { 'idempotency-key': `"client${first}-${turn}"` } : {})
+              },
+              body: '{"latencyMs":0}'
+            }
+          : { path: what, method: 'GET' })
+        const text = await body.text()
+        if (statusCode >= 200 && statusCode < 300) answered[what]++
+        else failures.push(`${asked}: ${statusCode}`)
+        if (statusCode === 202) tasks.add((JSON.parse(text) as { id: string }).id)
       } catch (error) {
-        failures.push(`${path}: ${(error as Error).message}`)
+        failures.push(`${asked}: ${(error as Error).message}`)
       }
       slowestMs = Math.max(slowestMs, performance.now() - started)
-      // A pause after the instant one: steady load, short of what saturates a busy 2-core machine.
-      if (path === '/sync') await sleep(20)
+      // A pause after the instant ones: steady load, short of what saturates a busy 2-core machine.
+      if (what !== '/') await sleep(20)
     }
   }
   const clients = Array.from({ length: connections }, async (_, index) => { await client(index) })
@@ -203,12 +230,20 @@ function steadyLoad (
       running = false
       await Promise.all(clients)
       await pool.close()
-      return { answered, failures, slowestMs: Math.round(slowestMs) }
+      return { answered, failures, slowestMs: Math.round(slowestMs), tasks }
     }
   }
 }
 
-t.test('a rolling restart under steady load through nginx (50 connections, 20 s) loses no request', async (t) => {
+/** The tasks Redis holds, every replica's, by /metrics' background_tasks of the replica at `url`. */
+async function tasksHeld (url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  return [...text.matchAll(/^background_tasks\{state="\w+"\} (\d+)$/gm)].reduce((sum, [, count]) => sum + Number(count), 0)
+}
+
+t.test('a rolling restart under steady load through nginx (50 connections, 20 s) loses no request, POSTs included, ' +
+  'and makes no task twice', async (t) => {
+  const heldBefore = await tasksHeld(a.url)
   const started = performance.now()
   const load = steadyLoad(set.url, 50)
   await sleep(2000)
@@ -228,12 +263,25 @@ t.test('a rolling restart under steady load through nginx (50 connections, 20 s)
       `served through nginx ${backMs} ms later`)
   }
   await sleep(Math.max(0, 20_000 - (performance.now() - started)))
-  const { answered, failures, slowestMs } = await load.stop()
+  const { answered, failures, slowestMs, tasks } = await load.stop()
   const seconds = Math.round((performance.now() - started) / 100) / 10
 
-  const total = answered['/'] + answered['/sync']
+  const total = answered['/'] + answered['/sync'] + answered['POST /tasks']
   t.same(failures, [], `no request failed: ${total} answered 2xx in ${seconds} s ` +
-    `(GET / ${answered['/']}, GET /sync ${answered['/sync']}), the slowest in ${slowestMs} ms`)
+    `(GET / ${answered['/']}, GET /sync ${answered['/sync']}, POST /tasks ${answered['POST /tasks']}), ` +
+    `the slowest in ${slowestMs} ms`)
+  t.equal(tasks.size, answered['POST /tasks'], 'each POST answered with a task of its own')
+  t.equal(await tasksHeld(a.url) - heldBefore, tasks.size, 'and no other task made: none twice')
+  const states: Record<string, number> = {}
+  for (const id of tasks) {
+    let state = 'pending'
+    for (const deadline = performance.now() + 30_000; state === 'pending' && performance.now() < deadline;) {
+      state = ((await (await fetch(`${set.url}/tasks/${id}`)).json()) as { state: string }).state
+      if (state === 'pending') await sleep(50)
+    }
+    states[state] = (states[state] ?? 0) + 1
+  }
+  t.same(states, { done: tasks.size }, 'every accepted task done')
   const retried = set.nginx.accessLog().filter(({ upstream }) => upstream.includes(','))
   const statuses = [...new Set(retried.map(({ upstream_status: status }) => status))].join('; ')
   t.comment(`${retried.length} requests moved by nginx to the other replica (${statuses})`)

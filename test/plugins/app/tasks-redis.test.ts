@@ -402,3 +402,23 @@ t.test(
     t.equal(copies[0]?.status, 'end', 'no longer trying to reach Redis')
   }
 )
+
+t.test('a replica draining still accepts a task, which another replica\'s worker runs', async (t) => {
+  const redis = await redisServer(t)
+  // Holds the drain, as a connection still open would, until the test has asked.
+  let drained: () => void = () => {}
+  const held = new Promise<void>((resolve) => { drained = resolve })
+  const a = await replica(t, redis, {}, {
+    before: (fastify) => { fastify.addHook('preClose', async () => { await held }) }
+  })
+  const b = await replica(t, redis)
+  const draining = once(a.fastify.shutdown.draining, 'abort')
+  const closed = a.fastify.close()
+  await draining
+  const { id } = await a.fastify.tasks.create(0)
+  drained()
+  await closed
+  await until(() => b.calls.length === 1, 20_000)
+  b.calls[0]?.end()
+  t.match(await read(b.fastify, id, ended), { state: 'done' }, 'run by the other replica')
+})
