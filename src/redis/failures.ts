@@ -1,14 +1,8 @@
 // How every Redis-backed feature says what Redis did to it: a command Redis refused, as an error; an outage once, as a
 // warning, and its end once; any other failure, as a warning.
 import { ReplyError } from 'ioredis'
+import { isConnectionLost } from './connection-lost.ts'
 import type { RedisLog } from './port.ts'
-
-/** Whether `error` says the connection is down, rather than what Redis answered. */
-export function isConnectionLost (error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  return 'syscall' in error || error.name === 'MaxRetriesPerRequestError' ||
-    /^(Connection is closed|Stream isn't writeable)/.test(error.message)
-}
 
 export class RedisFailures {
   readonly #log: RedisLog

@@ -1,7 +1,7 @@
 // The one way a request that needs Redis learns that Redis is unreachable, or not answering: a 503 with Retry-After,
 // saying which part of the service is unavailable, not why.
 import { retryLater } from '../http/errors.ts'
-import { isConnectionLost } from './failures.ts'
+import { isConnectionLost } from './connection-lost.ts'
 
 /**
  * Runs `operation`, which needs `redis` (none: it runs as it is). With Redis unreachable, before it runs or as it
