@@ -32,7 +32,14 @@ interface Replica {
  * A replica: a hub with connections of its own, made as the app's are, closed when the test ends; its reader through
  * `readerUrl` if given.
  */
-async function replica (t: Test, url: string, countTtlMs?: number, readerUrl = url): Promise<Replica> {
+/** A replica's hub on Redis at `url`: its count's lifetime, the Redis its reader reads from, its history's size. */
+interface HubOptions { countTtlMs?: number, readerUrl?: string, historySize?: number }
+
+async function replica (
+  t: Test,
+  url: string,
+  { countTtlMs, readerUrl = url, historySize = 1000 }: HubOptions = {}
+): Promise<Replica> {
   const options = { maxRetriesPerRequest: 0, retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000) }
   const client = new Redis(url, { ...options, enableOfflineQueue: false })
   const reader = new Redis(readerUrl, options)
@@ -47,7 +54,7 @@ async function replica (t: Test, url: string, countTtlMs?: number, readerUrl = u
     client,
     blocking: reader,
     prefix: 'test',
-    historySize: 1000,
+    historySize,
     presence: (change) => { changes.push(change) },
     log,
     ...(countTtlMs === undefined ? {} : { countTtlMs })
@@ -140,7 +147,7 @@ t.test(
     const a = await replica(t, redis.url)
     await a.hub.say('ann', 'before')
     const way = await heldWay(t, redis.port)
-    const b = await replica(t, redis.url, undefined, way.url)
+    const b = await replica(t, redis.url, { readerUrl: way.url })
     const bob = listener()
     await b.hub.join('bob', bob.listener)
     for (const text of ['one', 'two']) await a.hub.say('ann', text)
@@ -189,9 +196,9 @@ t.test(
   'a replica that stops without a close is no longer counted online once its count expires; one alive stays',
   async (t) => {
     const redis = await redisServer(t)
-    const dying = await replica(t, redis.url, 500)
+    const dying = await replica(t, redis.url, { countTtlMs: 500 })
     // Its count refreshed every 400 ms: it stays counted long past its lifetime.
-    const living = await replica(t, redis.url, 1200)
+    const living = await replica(t, redis.url, { countTtlMs: 1200 })
     const ann = listener()
     await dying.hub.join('ann', ann.listener)
     const bob = listener()
@@ -213,7 +220,7 @@ t.test(
   async (t) => {
     const redis = await redisServer(t)
     // No refresh within the test: the sender alone keeps its ids going on.
-    const a = await replica(t, redis.url, 3_600_000)
+    const a = await replica(t, redis.url, { countTtlMs: 3_600_000 })
     const ann = listener()
     await a.hub.join('ann', ann.listener)
     const leaving = listener()
@@ -241,7 +248,7 @@ t.test(
 
 t.test('Redis restarted empty: a refresh puts back the count of its replica and the highest id it saw', async (t) => {
   const redis = await redisServer(t)
-  const refreshing = await replica(t, redis.url, 300)
+  const refreshing = await replica(t, redis.url, { countTtlMs: 300 })
   const rita = listener()
   await refreshing.hub.join('rita', rita.listener)
   for (const text of ['one', 'two', 'three']) await refreshing.hub.say('rita', text)
@@ -254,7 +261,7 @@ t.test('Redis restarted empty: a refresh puts back the count of its replica and 
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
   // A replica that saw no message before, and refreshes nothing within the test.
-  const newcomer = await replica(t, redis.url, 3_600_000)
+  const newcomer = await replica(t, redis.url, { countTtlMs: 3_600_000 })
   const carl = listener()
   await newcomer.hub.join('carl', carl.listener)
   await newcomer.hub.say('carl', 'four')
@@ -306,4 +313,15 @@ t.test('the close stops the reader at once, blocked in Redis or waiting for it',
   started = performance.now()
   await down.hub.close()
   t.ok(performance.now() - started < 15_000, `Redis down: ${Math.round(performance.now() - started)} ms`)
+})
+
+t.test('the history keeps the newest CHAT_HISTORY messages, in order, across replicas', async (t) => {
+  const redis = await redisServer(t)
+  const a = await replica(t, redis.url, { historySize: 3 })
+  for (const text of ['one', 'two', 'three', 'four', 'five']) await a.hub.say('ann', text)
+  const b = await replica(t, redis.url, { historySize: 3 })
+  const bob = listener()
+  await b.hub.join('bob', bob.listener)
+  const [history] = bob.frames as Array<{ type: string, messages: Array<{ text: string }> }>
+  t.same(history?.messages.map(({ text }) => text), ['three', 'four', 'five'], 'the newest three, oldest first')
 })
