@@ -1,11 +1,13 @@
 // The live page in a real browser, headless Chromium from Debian's chromium package: two people open /live, see the
-// live updates arrive, join the chat and talk, and nothing goes to the console as an error (a CSP violation would).
+// live updates arrive, join the chat and talk, and nothing goes to the console as an error (a CSP violation would); a
+// third's stream is cut while the service runs on, and the page resumes it without a gap or a repeat.
 import { spawnSync } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { chromium, type Locator, type Page } from 'playwright-core'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { build } from '../helpers/app.ts'
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
@@ -27,9 +29,37 @@ function chromiumPath (): string {
   return found.stdout.trim()
 }
 
+/** A TCP proxy to `port` on loopback whose cut() closes every connection it carries; and how many it took. */
+async function cuttingProxy (
+  t: Test,
+  port: number
+): Promise<{ port: number, cut: () => void, connections: () => number }> {
+  const carried = new Set<Socket>()
+  let connections = 0
+  const server = createServer((client) => {
+    connections++
+    const upstream = connect(port, '127.0.0.1')
+    for (const socket of [client, upstream]) {
+      carried.add(socket)
+      socket.on('error', () => {}).on('close', () => { carried.delete(socket) })
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => {
+    for (const socket of carried) socket.destroy()
+    server.close()
+  })
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut: () => { for (const socket of carried) socket.destroy() },
+    connections: () => connections
+  }
+}
+
 t.test('two people on /live see the updates arrive and talk in the chat, with no error in the console', async (t) => {
   const executablePath = chromiumPath()
-  const fastify = await build(t, { env: { LIVE_INTERVAL_MS: '100', LIVE_CALL_LATENCY_MS: '10' } })
+  const fastify = await build(t, { env: { LIVE_INTERVAL_MS: '100', LIVE_CALL_LATENCY_MS: '10', LIVE_RETRY_MS: '300' } })
   const base = await fastify.listen({ host: '127.0.0.1', port: 0 })
 
   // A profile of its own, removed after the browser has closed (teardowns run last first).
@@ -114,6 +144,22 @@ t.test('two people on /live see the updates arrive and talk in the chat, with no
   t.match(await received.locator('time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT/, 'with its time')
   await until(ada.locator('#messages li[data-kind="message"][data-from="ada"]'))
   t.equal(await box.inputValue(), '', "Ada's box is emptied once the message is sent")
+
+  // Carol's page reaches the service through a proxy that cuts its connections: her stream drops while the service
+  // runs on; the page reconnects by itself and shows every update it missed, once, in order.
+  const proxy = await cuttingProxy(t, Number(new URL(base).port))
+  const carol = await context.newPage()
+  await carol.goto(`http://127.0.0.1:${proxy.port}/live`)
+  await until(carol.locator('#updates li[data-seq]').nth(2))
+  const seqsOf = async (page: Page): Promise<number[]> => await page.$$eval('#updates li[data-seq]', (items) =>
+    items.map((item) => Number(item.getAttribute('data-seq'))))
+  const [lastBefore = 0] = await seqsOf(carol)
+  proxy.cut()
+  await until(carol.locator(`#updates li[data-seq="${lastBefore + 5}"]`))
+  const after = await seqsOf(carol)
+  const contiguous = after.every((seq, index) => index === 0 || seq === (after[index - 1] as number) - 1)
+  t.ok(after.includes(lastBefore) && contiguous, `every update across the cut, once, newest first: ${after.join(', ')}`)
+  t.ok(proxy.connections() >= 2, 'the page connected again by itself')
 
   await mkdir(ARTIFACTS, { recursive: true })
   await ada.screenshot({ path: join(ARTIFACTS, 'live.png'), fullPage: true })
