@@ -60,7 +60,8 @@ export default fp(async (fastify) => {
       // Forwarded by a proxy it trusts, the request's addresses are the client's and the proxy's (Fastify's ips).
       const id = request.headers['x-request-id']
       const proxied = (request.ips?.length ?? 0) > 1 && typeof id === 'string'
-      return proxied ? { key: `${route} request ${id}`, ttlMs: PROXY_RETRY_MS } : undefined
+      // Apart from the clients' keys, whose characters are all printable: a tab none can name.
+      return proxied ? { key: `${route}\trequest ${id}`, ttlMs: PROXY_RETRY_MS } : undefined
     }
     const read = readKey(header as string)
     if ('problem' in read) throw httpErrors.badRequest(read.problem)
