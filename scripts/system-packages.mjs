@@ -1,7 +1,7 @@
 // Installs the Debian packages the tests need when their commands are missing (npm test runs it first, as CI does):
 // wrk drives the benchmark's load, ss (iproute2) shows a listening socket's backlog, chromium runs the live page's
-// browser test headless, redis-server and nginx stand for the Redis and the load balancer that replicas share. As root,
-// or through sudo.
+// browser test headless, redis-server and nginx stand for the Redis and the load balancer that replicas share, and
+// postgresql for the database the dependency may be. As root, or through sudo.
 import { spawnSync } from 'node:child_process'
 
 /** The command each test runs, and the Debian package that provides it. */
@@ -10,7 +10,8 @@ const NEEDED = [
   { command: 'ss', debianPackage: 'iproute2' },
   { command: 'chromium', debianPackage: 'chromium' },
   { command: 'redis-server', debianPackage: 'redis-server' },
-  { command: 'nginx', debianPackage: 'nginx-light' }
+  { command: 'nginx', debianPackage: 'nginx-light' },
+  { command: 'pg_virtualenv', debianPackage: 'postgresql' }
 ]
 
 // nginx lives in /usr/sbin, which is on root's path but not always on a user's.

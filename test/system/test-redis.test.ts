@@ -2,6 +2,8 @@
 // (a test's timeout, a mutation run stopped), not only through its teardown.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -16,8 +18,14 @@ t.test('a test process killed with SIGKILL leaves no Redis behind', async (t) =>
 const redis = await redisServer({ teardown () {} })
 console.log(redis.port)
 setInterval(() => {}, 1000)`
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.teardown(() => { child.kill('SIGKILL') })
+  // Its files in a folder of this test's, which the killed process cannot remove itself.
+  const files = await mkdtemp(join(tmpdir(), 'killed-test-'))
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: files } })
+  t.teardown(async () => {
+    child.kill('SIGKILL')
+    await rm(files, { recursive: true, force: true })
+  })
   const [line] = await once(createInterface({ input: child.stdout }), 'line') as [string]
   const port = Number(line)
   t.ok(await answersPing(port), 'its Redis answers')
