@@ -38,18 +38,19 @@ export default fp(async (fastify) => {
   let stopping = false
   let stopped: Promise<void> | undefined
 
-  // When a connection or a request last came: once none has for a quiet moment, whoever sends has stopped sending.
-  let lastArrival = performance.now()
+  // When a connection or a request last came during the stop (the quiet time counts from the stop at the earliest, so
+  // nothing before it is noted): once none has for a quiet moment, whoever sends has stopped sending.
+  let lastArrival = 0
   const arrived = (): void => { lastArrival = performance.now() }
-  fastify.server.on('connection', arrived)
   fastify.addHook('onRequest', (request, reply, done) => {
-    arrived()
+    if (stopping) arrived()
     done()
   })
   fastify.addHook('onClose', async () => { fastify.server.off('connection', arrived) })
 
   async function run (): Promise<void> {
     stopping = true
+    fastify.server.on('connection', arrived)
     fastify.log.info({ delayMs: SHUTDOWN_DELAY_MS, quietMs: SHUTDOWN_QUIET_MS },
       'stopping: /ready answers 503, serving on until nothing has come for the quiet time, or the delay ends')
     // The delay ends early if the app is closed meanwhile, by another path.

@@ -8,6 +8,9 @@ import { build } from '../../helpers/app.ts'
 import { redisServer, type RedisServer } from '../../helpers/redis-server.ts'
 import { until } from '../../helpers/upstream.ts'
 
+// Two tests pause Redis for 5 s, and others stop it and wait for the client to notice: room for a busy machine.
+t.setTimeout(120_000)
+
 /**
  * The app on a Redis of its own, and a connection with BullMQ's setting (a command waits for Redis to come back) that
  * answered once; then Redis stopped, and the connection knows it.
