@@ -1,7 +1,9 @@
 // Limits and timeouts from config take effect on a real socket: request and keep-alive timeouts, head and body sizes;
 // what Node's parser and Fastify's router refuse is the JSON error every answer is, with a request id.
 import { connect } from 'node:net'
+import { PassThrough, type Duplex } from 'node:stream'
 import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { serverOptions } from '../../../src/server/options.ts'
 import { build, testConfig } from '../../helpers/app.ts'
@@ -153,5 +155,31 @@ t.test(
     t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '30000' }), 31_000)
     t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '2000' }), 10_000, "never under Fastify's own 10 s")
     t.equal(await pluginTimeout({ SHUTDOWN_TIMEOUT_MS: '0' }), 0, 'none when the drain has no limit')
+  }
+)
+
+t.test('a parser error on a connection the client reset, or already closed, is left unanswered and unlogged',
+  async (t) => {
+    const { clientErrorHandler } = serverOptions(await testConfig({}))
+    const logged: unknown[] = []
+    const fastify = { log: { info: (...line: unknown[]) => logged.push(line) } } as unknown as FastifyInstance
+    const refuse = (code: string, socket: Duplex): void => {
+      clientErrorHandler?.call(fastify, Object.assign(new Error('Parse Error'), { code }), socket)
+    }
+    const reset = new PassThrough()
+    const written: string[] = []
+    reset.on('data', (chunk: Buffer) => written.push(chunk.toString()))
+    refuse('ECONNRESET', reset)
+    t.notOk(reset.destroyed, 'a reset connection is left to Node, which closes it')
+    const closed = new PassThrough()
+    closed.destroy()
+    refuse('HPE_INVALID_METHOD', closed)
+    const open = new PassThrough()
+    open.on('data', (chunk: Buffer) => written.push(chunk.toString()))
+    refuse('HPE_INVALID_METHOD', open)
+    await new Promise((resolve) => open.once('close', resolve))
+    t.equal(written.length, 1, 'only the open connection was answered')
+    t.match(written[0], /^HTTP\/1\.1 400 Bad Request\r\n/)
+    t.equal(logged.length, 1, 'and only its refusal logged')
   }
 )
