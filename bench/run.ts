@@ -1,7 +1,7 @@
 // npm run bench: the service against bare Fastify and its peers: concurrency ladder, overhead, memory, start-up; then
 // the service's own scenarios: fan-out, clients that leave, /sync while the CPU is busy, live updates and chat (these
-// two against bare Fastify doing the same), what one client can do to the chat, and replicas behind nginx, each in
-// bench/lib/.
+// two against bare Fastify doing the same), what one client can do to the chat, the dependency as PostgreSQL, and
+// replicas behind nginx, each in bench/lib/.
 import { mkdir, stat, truncate, writeFile } from 'node:fs/promises'
 import { constants, cpus, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -10,6 +10,8 @@ import { abuse, STORM_SOCKETS } from './lib/abuse.ts'
 import { abuseTable, abuseVerdicts } from './lib/abuse-report.ts'
 import { chat, SOCKETS } from './lib/chat.ts'
 import { cpuBusy } from './lib/cpu-busy.ts'
+import { database } from './lib/database.ts'
+import { databaseTable, databaseVerdicts } from './lib/database-report.ts'
 import { CLIENTS, disconnects } from './lib/disconnects.ts'
 import { fanout } from './lib/fanout.ts'
 import { live, STREAMS } from './lib/live.ts'
@@ -35,7 +37,7 @@ if (!wrkFound()) {
 }
 
 /** The service's own scenarios, which --skip may leave out (comma-separated). */
-const SCENARIOS = ['fanout', 'disconnects', 'cpu-busy', 'live', 'chat', 'abuse', 'replicas'] as const
+const SCENARIOS = ['fanout', 'disconnects', 'cpu-busy', 'live', 'chat', 'abuse', 'database', 'replicas'] as const
 
 const { values: flags } = parseArgs({
   options: {
@@ -223,6 +225,7 @@ const cpuBusyResult = skipped.has('cpu-busy') ? undefined : await cpuBusy(run)
 const liveResult = skipped.has('live') ? undefined : await live(run)
 const chatResult = skipped.has('chat') ? undefined : await chat(run)
 const abuseResult = skipped.has('abuse') ? undefined : await abuse(run)
+const databaseResult = skipped.has('database') ? undefined : await database(run)
 const replicasResult = skipped.has('replicas') ? undefined : await replicas(run)
 // Proof that the service logged under load; the file itself (hundreds of MB after a full run) is emptied.
 const accessLogBytes = (await stat(accessLog)).size
@@ -252,6 +255,7 @@ const results: BenchResults = {
   ...(liveResult === undefined ? {} : { live: liveResult }),
   ...(chatResult === undefined ? {} : { chat: chatResult }),
   ...(abuseResult === undefined ? {} : { abuse: abuseResult }),
+  ...(databaseResult === undefined ? {} : { database: databaseResult }),
   ...(replicasResult === undefined ? {} : { replicas: replicasResult }),
   accessLogBytes,
   missingPeers: available.missing
@@ -259,6 +263,9 @@ const results: BenchResults = {
 const verdictList = verdicts(results)
 const liveVerdictList = results.live === undefined ? [] : liveVerdicts(results.live)
 const abuseVerdictList = results.abuse === undefined ? [] : abuseVerdicts(results.abuse)
+const databaseVerdictList = results.database === undefined || 'skipped' in results.database
+  ? []
+  : databaseVerdicts(results.database)
 const replicasVerdictList = results.replicas === undefined || 'skipped' in results.replicas
   ? []
   : replicasVerdicts(results.replicas)
@@ -269,6 +276,9 @@ const notMeasured = [
     ? [`/sync while the CPU is busy: ${results.cpuBusy.skipped}`]
     : []),
   ...(results.chat !== undefined && 'skipped' in results.chat ? [`chat: ${results.chat.skipped}`] : []),
+  ...(results.database !== undefined && 'skipped' in results.database
+    ? [`the database: ${results.database.skipped}`]
+    : []),
   ...(results.replicas !== undefined && 'skipped' in results.replicas ? [`replicas: ${results.replicas.skipped}`] : [])
 ]
 const markdown = [
@@ -288,17 +298,26 @@ const markdown = [
   ...(results.live === undefined ? [] : ['', '**Live updates.** ' + liveTable(results.live, liveVerdictList)]),
   ...(results.chat === undefined || 'skipped' in results.chat ? [] : ['', '**Chat.** ' + chatTable(results.chat)]),
   ...(results.abuse === undefined ? [] : ['', '**Abuse.** ' + abuseTable(results.abuse, abuseVerdictList)]),
+  ...(results.database === undefined || 'skipped' in results.database
+    ? []
+    : ['', '**The database.** ' + databaseTable(results.database, databaseVerdictList)]),
   ...(results.replicas === undefined || 'skipped' in results.replicas
     ? []
     : ['', '**Replicas.** ' + replicasTable(results.replicas, results.pinning, replicasVerdictList)]),
   ...(notMeasured.length === 0 ? [] : ['', ...notMeasured.map((reason) => `- not measured: ${reason}`)])
 ].join('\n')
 
-// Every target of the run in one list: the ladder's, the live updates', the abuse's, then the replicas'.
+// Every target of the run in one list: the ladder's, the live updates', the abuse's, the database's, then the
+// replicas'.
 await writeFile(
   join(outDir, 'latest.json'),
   JSON.stringify(
-    { ...results, verdicts: [...verdictList, ...liveVerdictList, ...abuseVerdictList, ...replicasVerdictList] },
+    {
+      ...results,
+      verdicts: [
+        ...verdictList, ...liveVerdictList, ...abuseVerdictList, ...databaseVerdictList, ...replicasVerdictList
+      ]
+    },
     null,
     2
   ) + '\n'

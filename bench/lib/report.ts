@@ -6,6 +6,7 @@ import { compile, type TopLevelSpec } from 'vega-lite'
 import type { AbuseResult } from './abuse.ts'
 import type { ChatResult, ChatTarget } from './chat.ts'
 import type { CpuBusyResult, CpuCondition } from './cpu-busy.ts'
+import type { DatabaseResult } from './database.ts'
 import { IDLE_CPU, type DisconnectResult } from './disconnects.ts'
 import type { FanoutResult } from './fanout.ts'
 import type { LiveResult, LiveTarget } from './live.ts'
@@ -41,6 +42,7 @@ export interface BenchResults {
   live?: LiveResult
   chat?: ChatResult
   abuse?: AbuseResult
+  database?: DatabaseResult
   replicas?: ReplicasResult
   /** Size of the service's access log after the run. */
   accessLogBytes: number

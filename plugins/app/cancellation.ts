@@ -24,8 +24,8 @@ declare module 'fastify' {
 class RequestCancellation extends Cancellation {
   readonly slot: number
 
-  constructor (slot: number) {
-    super()
+  constructor (slot: number, deadline: number | undefined) {
+    super(deadline)
     this.slot = slot
   }
 }
@@ -51,7 +51,9 @@ export default fp(async (fastify) => {
       const request = this as TrackedRequest
       if (request[kCancellation] === null) {
         const deadlineMs = deadlineOf(request)
-        request[kCancellation] = new RequestCancellation(deadlineMs === 0 ? 0 : wheel.add(request, deadlineMs))
+        request[kCancellation] = deadlineMs === 0
+          ? new RequestCancellation(0, undefined)
+          : new RequestCancellation(wheel.add(request, deadlineMs), performance.now() + deadlineMs)
       }
       return request[kCancellation]
     }

@@ -1,5 +1,6 @@
-// fastify.dependency: the slow dependency the routes call, the simulator or (with DEPENDENCY_URL) the HTTP client,
-// with its failures turned into HTTP answers and its calls counted (and traced, when tracing is on).
+// fastify.dependency: the slow dependency the routes call, the simulator, the HTTP client (DEPENDENCY_URL) or
+// PostgreSQL (DATABASE_URL), with its failures turned into HTTP answers and its calls counted (and traced, when tracing
+// is on).
 import fp from 'fastify-plugin'
 import { Histogram } from '@prometheus-io/client'
 import type { Cancellation } from '../../src/http/cancellation.ts'
@@ -22,6 +23,8 @@ export interface DependencyService {
   readonly inFlight: number
   /** Calls waiting for a connection. */
   readonly queued: number
+  /** With DATABASE_URL, whether PostgreSQL could be reached at the last try; undefined otherwise. */
+  readonly reachable?: boolean | undefined
 }
 
 declare module 'fastify' {
@@ -34,7 +37,10 @@ export default fp(async (fastify) => {
   // Undefined with tracing off, and on a Fastify without the app's tracing plugin (which the app registers first).
   const { config, httpErrors, tracing } = fastify
   // Each request to a real upstream names its call's span in a traceparent: the upstream's spans join the trace.
-  const client = await createDependency(config, tracing?.headers)
+  const client = await createDependency(config, {
+    ...(tracing === undefined ? {} : { headers: tracing.headers }),
+    onConnectionLost: (error) => { fastify.log.warn({ err: error }, 'a database connection was lost') }
+  })
 
   const { metrics } = fastify
   const OUTCOMES: Outcome[] = ['ok', 'failed', 'timed_out', 'cancelled', 'rejected']
@@ -49,6 +55,10 @@ export default fp(async (fastify) => {
     Record<Outcome, Histogram.Internal<'outcome'>>
   metrics.gauge('dependency_calls_in_flight', 'Dependency calls holding a connection', () => client.inFlight)
   metrics.gauge('dependency_pool_queue_length', 'Dependency calls waiting for a connection', () => client.queued)
+  if (client.idle !== undefined) {
+    metrics.gauge('dependency_connections_idle', 'Database connections open and waiting for a call',
+      () => client.idle as number)
+  }
 
   /** Counts a call that ended, and ends its span: failed, unless it was cancelled for its request (or the service). */
   function record (outcome: Outcome, startedAt: number, span?: CallSpan, error?: unknown): void {
@@ -78,7 +88,7 @@ export default fp(async (fastify) => {
     // then() rather than an async function, which would keep its frame and a promise more for every call in flight.
     call (query, cancellation) {
       const startedAt = performance.now()
-      const span = tracing?.startCall(query.latencyMs)
+      const span = tracing?.startCall(query.latencyMs, client.span)
       const calling = span === undefined
         ? client.call(query, cancellation)
         : span.run(() => client.call(query, cancellation))
@@ -92,7 +102,8 @@ export default fp(async (fastify) => {
       })
     },
     get inFlight () { return client.inFlight },
-    get queued () { return client.queued }
+    get queued () { return client.queued },
+    get reachable () { return client.reachable }
   } satisfies DependencyService)
 
   fastify.shutdown.cutOff.addEventListener('abort', () => { client.cancelAll(shuttingDown()) })

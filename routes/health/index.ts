@@ -1,5 +1,5 @@
-// GET /health: liveness, for the orchestrator: 200 while the event loop turns, whatever the load; with REDIS_URL, it
-// says whether Redis is up, for whoever reads it.
+// GET /health: liveness, for the orchestrator: 200 while the event loop turns, whatever the load; with REDIS_URL or
+// DATABASE_URL, it says whether Redis or PostgreSQL is up, for whoever reads it.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { PROBE_OPTIONS } from '../../src/health/probe.ts'
 import { ProbeResponse } from '../../src/health/schemas.ts'
@@ -12,10 +12,14 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Liveness: answers 200 while the event loop turns, whatever the load',
       response: { 200: ProbeResponse('The process is alive') }
     }
-  }, async () => ({
-    status: 'ok' as const,
-    ...(fastify.redis === undefined ? {} : { redis: fastify.redis.up ? 'up' as const : 'down' as const })
-  }))
+  }, async () => {
+    const { redis, dependency: { reachable } } = fastify
+    return {
+      status: 'ok' as const,
+      ...(redis === undefined ? {} : { redis: redis.up ? 'up' as const : 'down' as const }),
+      ...(reachable === undefined ? {} : { database: reachable ? 'up' as const : 'down' as const })
+    }
+  })
 }
 
 export default health

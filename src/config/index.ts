@@ -5,7 +5,7 @@ import { Type, type Static, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { chatConfig } from '../chat/config.ts'
 import { cpuConfig } from '../cpu/config.ts'
-import { dependencyConfig } from '../dependency/config.ts'
+import { dependencyConfig, dependencyConflicts } from '../dependency/config.ts'
 import { fanoutConfig } from '../fanout/config.ts'
 import { httpConfig } from '../http/config.ts'
 import { idempotencyConfig } from '../idempotency/config.ts'
@@ -88,14 +88,23 @@ export async function loadConfig (
   const config = Value.Default(ConfigSchema, values)
   const invalid = new Set(Value.Errors(ConfigSchema, config).map((error) => error.instancePath.slice(1)))
   if (!(await resolves((config as Config).HOST))) invalid.add('HOST')
-  if (invalid.size === 0) return { ok: true, config: config as Config }
+  if (invalid.size === 0) {
+    // Each variable valid alone: what some say together.
+    const conflicts = dependencyConflicts(config as Config)
+    return conflicts.length === 0 ? { ok: true, config: config as Config } : { ok: false, problems: conflicts }
+  }
 
   const problems = VARIABLES.filter((name) => invalid.has(name)).map((name) => {
     const { value, fromDotenv } = given[name] as { value: string, fromDotenv: boolean }
     return `${name} must be ${expectation(ConfigSchema.properties[name])} ` +
-      `(got ${JSON.stringify(value)}${fromDotenv ? ' from .env' : ''})`
+      `(got ${JSON.stringify(withoutPassword(value))}${fromDotenv ? ' from .env' : ''})`
   })
   return { ok: false, problems }
+}
+
+/** `value` with the password of a URL's user, if it has one, replaced by asterisks: a problem is printed. */
+export function withoutPassword (value: string): string {
+  return value.replace(/^([a-z][\w+.-]*:\/\/[^/@:\s]*:)[^/@\s]*@/i, '$1***@')
 }
 
 /** An IP address, or a name the system resolves (an address is given back as it is, without asking DNS). */

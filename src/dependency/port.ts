@@ -26,6 +26,12 @@ export class DependencyError extends Error {
   }
 }
 
+/** How a call's span is named and what it says, for a dependency tracing's conventions describe (a database). */
+export interface DependencySpan {
+  name: string
+  attributes: Record<string, string | number>
+}
+
 export interface Dependency {
   /**
    * Makes one call. Rejects with a DependencyError, or with the cancellation's reason as soon as it is cancelled,
@@ -36,6 +42,12 @@ export interface Dependency {
   readonly inFlight: number
   /** Calls waiting for a connection. */
   readonly queued: number
+  /** Connections open and waiting for a call, for a client that keeps them (PostgreSQL's). */
+  readonly idle?: number
+  /** Whether the dependency could be reached at last try, for a client that can tell (PostgreSQL's). */
+  readonly reachable?: boolean
+  /** Its calls' span, where tracing's conventions have more to say than a dependency call. */
+  readonly span?: DependencySpan
   /** Cancels every call in flight or waiting, with `reason`. */
   cancelAll: (reason: Error) => void
   /** Releases the connections; called once no call is left. */

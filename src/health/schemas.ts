@@ -1,4 +1,5 @@
-// The probes' answers: a status word (for readiness, why it is not ready), and from liveness, whether Redis is up.
+// The probes' answers: a status word (for readiness, why it is not ready), and from liveness, whether Redis and the
+// database are up.
 import { Type } from 'typebox'
 
 /** A probe's answer under one status. */
@@ -11,6 +12,11 @@ export function ProbeResponse (description: string) {
     redis: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down')], {
       description: 'with REDIS_URL, from /health: whether this process counts on Redis now. Information only: the ' +
         'routes that need Redis answer 503 while it is down, and neither probe fails for it'
+    })),
+    database: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down')], {
+      description: 'with DATABASE_URL, from /health: whether PostgreSQL could be reached at the last try (a ' +
+        'connection made, or lost). Information only: the calls fail with 502 while it is down, and neither probe ' +
+        'fails for it'
     }))
   }, { description })
 }

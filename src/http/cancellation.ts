@@ -4,11 +4,17 @@
 // An AbortSignal with its listener costs about 1 KB per request; this costs a few dozen bytes until something
 // registers, and makes an AbortSignal only for a library that needs one (undici, piscina).
 export class Cancellation {
+  /** When the work's deadline passes (by performance.now()), for work that can tell a server of it; none if unset. */
+  readonly deadline: number | undefined
   #reason: Error | undefined
   /** The one callback registered, as most work registers one at a time; a Set only for more. */
   #callback: ((reason: Error) => void) | undefined
   #callbacks: Set<(reason: Error) => void> | undefined
   #controller: AbortController | undefined
+
+  constructor (deadline?: number) {
+    this.deadline = deadline
+  }
 
   /** Why the work was cancelled; undefined while it may go on. */
   get reason (): Error | undefined {

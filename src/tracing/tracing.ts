@@ -7,6 +7,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources'
 import { NoopSpanProcessor, TracerProvider, type Span as SdkSpan, type SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify'
+import type { DependencySpan } from '../dependency/port.ts'
 
 // The OpenTelemetry API holds these for the whole process: set by the first app that traces (another app in the same
 // process shares them). The context manager carries the current span across awaits; the propagator reads and writes
@@ -32,8 +33,11 @@ export interface CallSpan {
 export interface Tracing {
   /** @fastify/otel's plugin: registered first, its span per request covers every hook. */
   plugin: FastifyPluginCallback
-  /** Starts the span of a dependency call asking for `latencyMs`, a child of the current span. */
-  startCall: (latencyMs: number) => CallSpan
+  /**
+   * Starts the span of a dependency call asking for `latencyMs`, a child of the current span; named and described as
+   * `described` says, for a dependency the conventions know (a database).
+   */
+  startCall: (latencyMs: number, described?: DependencySpan) => CallSpan
   /** The headers that carry the current span to a service called (traceparent, and tracestate when there is one). */
   headers: () => Record<string, string>
   /**
@@ -90,11 +94,11 @@ export function startTracing ({ serviceName, spanProcessor }: TracingOptions): T
 
   return {
     plugin: instrumentation.plugin(),
-    startCall (latencyMs) {
+    startCall (latencyMs, described) {
       const parent = context.active()
-      const span = tracer.startSpan('dependency call', {
+      const span = tracer.startSpan(described?.name ?? 'dependency call', {
         kind: SpanKind.CLIENT,
-        attributes: { 'dependency.latency_ms': latencyMs }
+        attributes: { ...described?.attributes, 'dependency.latency_ms': latencyMs }
       }, parent)
       const current = trace.setSpan(parent, span)
       return {

@@ -1,6 +1,6 @@
 // The Kubernetes manifests: probes on routes the app serves, one port from the image to the Service, a grace period
 // longer than the shutdown, a non-root read-only container with resources, selectors that find the pods, an autoscaler
-// that keeps two or more, and REDIS_URL from a Secret whose template stays out of
+// that keeps two or more, and REDIS_URL and DATABASE_URL from Secrets whose templates stay out of
 // `kubectl apply -f deploy/kubernetes/`.
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -18,14 +18,15 @@ const service = await manifest('service.yaml')
 const budget = await manifest('pod-disruption-budget.yaml')
 const autoscaler = await manifest('horizontal-pod-autoscaler.yaml')
 const secret = await manifest('templates/redis-secret.yaml')
+const databaseSecret = await manifest('templates/database-secret.yaml')
 const pod = deployment.spec.template
 const [container] = pod.spec.containers
 
 interface EnvEntry { name: string, value?: string, valueFrom?: { secretKeyRef: { name: string, key: string } } }
 const entries: EnvEntry[] = container.env
-/** The value of a variable from a Secret: the template's placeholder, when it is that Secret's. */
+/** The value of a variable from a Secret: the placeholder of the template of that name. */
 const fromSecret = ({ secretKeyRef }: NonNullable<EnvEntry['valueFrom']>): string | undefined =>
-  secretKeyRef.name === secret.metadata.name ? secret.stringData[secretKeyRef.key] : undefined
+  [secret, databaseSecret].find(({ metadata }) => metadata.name === secretKeyRef.name)?.stringData[secretKeyRef.key]
 /** The manifest's environment, with the template's placeholders. */
 const env: Record<string, string | undefined> = Object.fromEntries(entries.map(({ name, value, valueFrom }) =>
   [name, value ?? (valueFrom === undefined ? undefined : fromSecret(valueFrom))]))
@@ -65,6 +66,17 @@ t.test('REDIS_URL comes from the Secret, whose template holds a URL the config a
   t.same(Object.keys(secret.stringData), ['REDIS_URL'])
   const config = await manifestConfig()
   t.match(config.REDIS_URL, /^redis:\/\/:CHANGE-ME@/, 'a placeholder, in the form the config reads')
+})
+
+t.test('DATABASE_URL comes from a Secret of its own, whose template holds a URL the config accepts', async (t) => {
+  t.same(entries.find(({ name }) => name === 'DATABASE_URL'),
+    { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'async-service-database', key: 'DATABASE_URL' } } },
+    'required: without the Secret, the pod waits for it rather than call the simulator')
+  t.has(databaseSecret,
+    { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'async-service-database' } })
+  t.same(Object.keys(databaseSecret.stringData), ['DATABASE_URL'])
+  const config = await manifestConfig()
+  t.match(config.DATABASE_URL, /^postgres:\/\/app:CHANGE-ME@/, 'a placeholder, in the form the config reads')
 })
 
 t.test('the autoscaler scales the Deployment on CPU, from two pods', async (t) => {

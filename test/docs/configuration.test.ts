@@ -13,7 +13,10 @@ t.test('it lists every variable, with its default and what it accepts', async (t
   t.match(reference, '| `PORT` | `3000` | an integer from 0 to 65535 | TCP port to listen on |')
   t.match(reference, '| `REDIS_URL` | unset | a redis:// or rediss:// URL, such as redis://127.0.0.1:6379 |')
   t.match(reference, '| `LOG_LEVEL` | `info` | one of fatal, error, warn, info, debug, trace, silent |')
-  t.equal(reference.match(/^\| `[A-Z_0-9]+` \|/gm)?.length, 60, 'one row per variable')
+  t.match(reference, '| `DATABASE_URL` | unset | a postgres:// or postgresql:// URL, such as ' +
+    'postgres://app:secret@127.0.0.1:5432/app |')
+  t.match(reference, '| `DEPENDENCY_POOL_SIZE` | unset | an integer from 0 to 65535 |')
+  t.equal(reference.match(/^\| `[A-Z_0-9]+` \|/gm)?.length, 61, 'one row per variable')
 })
 
 t.test('the reference\'s sections hold every variable of the schema, each once', async (t) => {

@@ -2,7 +2,7 @@
 // listening on a free loopback port, as the postgres user when the tests run as root (PostgreSQL refuses to run as
 // root); stopped and started again as a test says, and gone when the test ends or its process dies, however.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -10,7 +10,10 @@ import type { Test } from 'tap'
 import { freePort } from './redis-server.ts'
 
 export interface PostgresServer {
-  /** postgres://postgres@127.0.0.1:<port>/postgres, with no password: trust on loopback. */
+  /**
+   * postgres://postgres@127.0.0.1:<port>/postgres, with no password: the postgres user is trusted on loopback; any
+   * other role logs in with its password.
+   */
   url: string
   port: number
   /** Stops the server (a fast shutdown: its sessions ended), its data kept. */
@@ -42,8 +45,11 @@ function postgresUser (): { uid: number, gid: number } | undefined {
   return user
 }
 
-/** Starts a PostgreSQL for this test; throws naming the Debian package when it is missing. */
-export async function postgresServer (t: Test): Promise<PostgresServer> {
+/**
+ * Starts a PostgreSQL for this test (or for whatever gives a teardown: the benchmark); throws naming the Debian package
+ * when it is missing.
+ */
+export async function postgresServer (t: Pick<Test, 'teardown'>): Promise<PostgresServer> {
   const bin = binDir()
   const user = postgresUser()
   // setpriv, as for Redis: the server dies with this process however it ends; as the postgres user when root.
@@ -57,6 +63,13 @@ export async function postgresServer (t: Test): Promise<PostgresServer> {
     spawnSync(as[0] as string, [...as.slice(1), join(bin, command), ...args], { encoding: 'utf8', cwd: dir })
   const init = run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
   if (init.status !== 0) throw new Error(`initdb failed: ${String(init.stderr)}`)
+  // The postgres user without a password; any other role a test makes logs in with its password.
+  writeFileSync(join(data, 'pg_hba.conf'), [
+    'local all all trust',
+    'host all postgres 127.0.0.1/32 trust',
+    'host all all 127.0.0.1/32 scram-sha-256',
+    ''
+  ].join('\n'))
 
   let child: ChildProcess | undefined
   const psql = (sql: string): ReturnType<typeof spawnSync> =>

@@ -1,10 +1,10 @@
-// Real upstreams for the HTTP client's tests: an instance of this service, a server that answers as a test says, an
+// Real upstreams for the dependency's tests: an instance of this service, a server that answers as a test says, an
 // origin with nothing listening; each watched from the server's side (what it was asked, requests at once,
-// connections).
+// connections). And what the tests of any dependency wait for and check: a condition, the pool's 503.
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout } from 'node:timers/promises'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { build } from './app.ts'
 
@@ -71,4 +71,15 @@ export async function until (condition: () => boolean, ms = 5000): Promise<numbe
     await setTimeout(5)
   }
   return performance.now() - started
+}
+
+/** Checks that `response` is the 503 of a call that found no connection to the dependency free within `ms`. */
+export function assertPoolBusy (t: Test, response: LightMyRequestResponse, ms: number): void {
+  t.equal(response.statusCode, 503)
+  t.equal(response.headers['retry-after'], '1')
+  t.same(response.json(), {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    message: `The dependency is busy: no connection to the dependency was free within ${ms} ms`
+  })
 }

@@ -111,8 +111,9 @@ t.test(
       }
     }
     t.ok(results.accessLogBytes > 1000, `the service wrote its access log under load (${results.accessLogBytes} bytes)`)
-    t.equal(results.verdicts.length, 17,
-      'the ladder\'s six targets, the live updates\' three, the abuse\'s seven, then the replicas\' one')
+    t.equal(results.verdicts.length, 21,
+      'the ladder\'s six targets, the live updates\' three, the abuse\'s seven, the database\'s four, then the ' +
+      'replicas\' one')
     for (const verdict of results.verdicts) t.match(verdict, { goal: String, measured: String, met: Boolean })
 
     // Fan-out: ten calls of 100 ms, all at once against one after another (the baseline).
@@ -313,6 +314,23 @@ t.test(
     }
     t.match(abuse.capped, { sockets: 30, rounds: [{ opened: 19, refused: { 429: 10 }, failed: 0, sync: probed }] })
 
+    // The database, at this scale: / at 20 connections with a pool of 20, through PostgreSQL and the simulator; 30
+    // clients that ask for ten seconds and leave: their queries stopped on the server.
+    const { database } = results
+    t.notOk('skipped' in database, `the database measured (${database.skipped}: npm test installs postgresql)`)
+    t.match(database, { connections: 20, poolSize: 20, durationS: 2 })
+    for (const name of ['postgres', 'simulator'] as const) {
+      t.match(database[name], [{ requests: Number, okPerSecond: Number, refused: 0, p50Ms: Number, p99Ms: Number }],
+        `${name}: every request answered 200`)
+      t.ok(database[name][0].okPerSecond > 0)
+    }
+    t.ok(database.postgres[0].backends > 0 && database.postgres[0].backends <= 20,
+      `PostgreSQL counted the service's connections, at most the pool's (${database.postgres[0].backends})`)
+    t.equal(database.simulator[0].backends, null)
+    t.match(database.leaving, { clients: 30, path: '/wait?seconds=10', leaveAfterMs: 100, countedAfterMs: 500 })
+    t.match(database.leaving.rounds, [{ runningAtLeave: 20, runningAfter: 0, stoppedMs: Number }],
+      'the pool\'s 20 queries running when they left, none 500 ms later')
+
     // Replicas, at this scale: GET / at 4 connections and /sync at 100 on one replica directly, on it through nginx and
     // on two through nginx; the chat's 20 sockets over two replicas; a rolling restart under 10 connections that loses
     // nothing.
@@ -381,6 +399,7 @@ t.test(
     t.match(markdown, /\*\*Live updates\.\*\* 50 event streams[\s\S]*\| measured \| service \| baseline \| service ÷ baseline \|[\s\S]*\| resident memory per open stream, KB \| -?[\d.,]+ \| -?[\d.,]+ \| (-?[\d.,]+×|–) \|[\s\S]*\| an update to its last stream, p99 ms \|[\s\S]*\| 50 streams open \|[\s\S]*\| \/sync p99 under 20 ms while 50 event streams are open \|/)
     t.match(markdown, 'skipped' in chat ? /- not measured: chat: / : /\*\*Chat\.\*\* 20 WebSockets[\s\S]*\| resident memory per socket, KB \| -?[\d.,]+ \| -?[\d.,]+ \| (-?[\d.,]+×|–) \|[\s\S]*\| every socket got every message \| 0 missed \| yes \|/)
     t.match(markdown, /\*\*Abuse\.\*\* [\s\S]*\| service \| 50 \|[\s\S]*\| room rate as shipped \|[\s\S]*\| 20 in, 10 refused \| yes \|/)
+    t.match(markdown, /\*\*The database\.\*\* [\s\S]*\| PostgreSQL \| [\d.,]+ \|[\s\S]*\| simulator \| [\d.,]+ \|[\s\S]*\| 1 \| 20 \| 0 \|/)
     t.match(markdown, /\*\*Replicas\.\*\* 2 replicas[\s\S]*\| 2 replicas through nginx \| GET \/sync \| 100 \|[\s\S]*\| the hop: 1 replica through nginx ÷ direct \|[\s\S]*\| a message to its last socket, p99 ms \|[\s\S]*\| B \| 0 \|[\s\S]*\| a rolling restart of 2 replicas under steady load through nginx: 0 failed requests \| 0 failed, [\d,]+ answered \| yes \|/)
     t.match(markdown, 'skipped' in cpuBusy ? /- not measured: \/sync while the CPU is busy: / : /\*\*\/sync while the CPU is busy\.\*\*[\s\S]*\| 1 × GET \/cpu\/blocking \(event loop\) \|/)
     t.match(await readFile(join(out, 'chart.svg'), 'utf8'), /^<svg[\s\S]*service[\s\S]*baseline[\s\S]*<\/svg>$/)

@@ -274,7 +274,8 @@ t.test(
 )
 
 const compose = parse(await readFile(join(ROOT, 'compose.yaml'), 'utf8'))
-const { app, redis, nginx }: Record<'app' | 'redis' | 'nginx', Record<string, any>> = compose.services
+const { app, redis, postgres, nginx }: Record<'app' | 'redis' | 'postgres' | 'nginx', Record<string, any>> =
+  compose.services
 
 /** The major, minor and patch of an image's tag, such as nginx:1.28.0-alpine. */
 function release (image: string): number[] {
@@ -285,7 +286,7 @@ function release (image: string): number[] {
 t.test(
   'compose.yaml: replicas of the image behind nginx, sharing a Redis; nginx alone published, on loopback',
   async (t) => {
-    t.same(Object.keys(compose.services).sort(), ['app', 'nginx', 'redis'])
+    t.same(Object.keys(compose.services).sort(), ['app', 'nginx', 'postgres', 'redis'])
     t.equal(app.build, '.', 'the app built from the Dockerfile')
     t.same(app.env_file, [{ path: '.env', required: false }])
     t.has(app.environment, { HOST: '0.0.0.0', PORT: '3000' },
@@ -293,7 +294,7 @@ t.test(
     t.equal(app.environment.REDIS_URL, 'redis://redis:6379', 'the replicas share the redis service')
     t.equal(app.environment.TRUST_PROXY, 'uniquelocal',
       "nginx's X-Forwarded-For believed, from compose's private network")
-    t.same(app.depends_on, { redis: { condition: 'service_healthy' } })
+    t.same(app.depends_on, { redis: { condition: 'service_healthy' }, postgres: { condition: 'service_healthy' } })
     t.equal(app.ports, undefined, 'no fixed host port, so that docker compose up --scale app=3 starts three')
     t.equal(redis.ports, undefined)
     t.same(nginx.ports, ['127.0.0.1:3000:80'], 'the one published port, on loopback')
@@ -302,6 +303,11 @@ t.test(
     t.equal(release(redis.image).length, 3, `${redis.image}: the official image, pinned to a release`)
     t.match(redis.healthcheck, { test: ['CMD-SHELL', /redis-cli ping/] })
     t.match(redis.command.join(' '), /--maxmemory-policy noeviction/, "BullMQ's keys are never evicted")
+    t.equal(postgres.ports, undefined)
+    t.match(postgres.image, /^postgres:17\.\d+-alpine$/, 'the official image, pinned to a release of 17')
+    t.match(postgres.healthcheck, { test: ['CMD-SHELL', /pg_isready -U app -d app/] })
+    t.same(postgres.volumes, ['postgres-data:/var/lib/postgresql/data'], 'its data in a volume')
+    t.ok('postgres-data' in compose.volumes)
     const [major = 0, minor = 0, patch = 0] = release(nginx.image)
     t.ok(major * 1e6 + minor * 1e3 + patch >= 1_027_003,
       `${nginx.image}: the official image, pinned, 1.27.3 or later (the upstream's resolve)`)
@@ -326,6 +332,17 @@ t.test("compose runs nginx with the project's configuration, sending to the app 
   const upstream = await readFile(join(ROOT, 'deploy', 'nginx', 'upstream.conf'), 'utf8')
   t.match(upstream, new RegExp(`^\\s*server app:${app.environment.PORT} resolve `, 'm'),
     'the app service, on the port its replicas listen on')
+})
+
+t.test("compose's replicas call its postgres service, with the password it is given", async (t) => {
+  // Compose's own interpolation, written as compose.yaml has it: POSTGRES_PASSWORD from the shell or .env, else app.
+  // eslint-disable-next-line no-template-curly-in-string
+  const password = '${POSTGRES_PASSWORD:-app}'
+  t.equal(app.environment.DATABASE_URL, `postgres://app:${password}@postgres:5432/app`)
+  t.same(postgres.environment, { POSTGRES_USER: 'app', POSTGRES_DB: 'app', POSTGRES_PASSWORD: password },
+    'the user, database and password the URL names')
+  t.match(await loadConfig({ DATABASE_URL: app.environment.DATABASE_URL.replace(password, 'pw') }),
+    { ok: true }, 'a URL the service takes once compose fills the password in')
 })
 
 t.test('compose waits for a graceful stop of a replica', async (t) => {

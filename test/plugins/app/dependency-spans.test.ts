@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import t from 'tap'
 import { openEventStream } from '../../helpers/event-stream-client.ts'
+import { postgresServer } from '../../helpers/postgres-server.ts'
 import { abandonedRootRequest, spanNamed, traced } from '../../helpers/tracing.ts'
 import { serve, until } from '../../helpers/upstream.ts'
 
@@ -23,6 +24,25 @@ t.test('a call has a client span, a child of its request\'s, with outcome ok', a
   t.equal(call.spanContext().traceId, request.spanContext().traceId)
   t.equal(call.parentSpanContext?.spanId, request.spanContext().spanId)
 })
+
+t.test('with DATABASE_URL a call\'s span is the query\'s, named and described as the database conventions say',
+  async (t) => {
+    const postgres = await postgresServer(t)
+    const { app, spans } = await traced(t, { env: { DATABASE_URL: postgres.url } })
+    t.equal((await app.inject('/')).statusCode, 200)
+    const call = spanNamed(spans(), 'SELECT postgres')
+    t.equal(call.kind, SpanKind.CLIENT)
+    t.same(call.attributes, {
+      'db.system': 'postgresql',
+      'db.operation': 'SELECT',
+      'db.namespace': 'postgres',
+      'server.address': '127.0.0.1',
+      'server.port': postgres.port,
+      'dependency.latency_ms': 50,
+      'dependency.outcome': 'ok'
+    })
+    t.equal(call.parentSpanContext?.spanId, spanNamed(spans(), 'GET /').spanContext().spanId)
+  })
 
 t.test('a call that fails: outcome failed, the span marked failed with the reason', async (t) => {
   const { app, spans } = await traced(t, { env: { DEPENDENCY_FAILURE_RATE: '1' } })

@@ -42,7 +42,6 @@ t.test('with no variables every default applies', async (t) => {
       REQUEST_DEADLINE_MS: 30_000,
       DEPENDENCY_JITTER_MS: 0,
       DEPENDENCY_FAILURE_RATE: 0,
-      DEPENDENCY_POOL_SIZE: 0,
       DEPENDENCY_QUEUE_TIMEOUT_MS: 1000,
       FANOUT_MAX_CALLS: 50,
       CPU_POOL_THREADS: 0,
@@ -90,6 +89,47 @@ t.test('DEPENDENCY_URL, an origin, and DEPENDENCY_SEED, an integer, have no defa
   t.same(await loadConfig({ DEPENDENCY_SEED: '-1' }),
     { ok: false, problems: ['DEPENDENCY_SEED must be an integer from 0 to 4294967295 (got "-1")'] })
 })
+
+t.test('DATABASE_URL, a postgres:// URL, has no default; its password is never repeated in a problem', async (t) => {
+  for (const url of ['postgres://app:secret@127.0.0.1:5432/app', 'postgresql://db.example.com/orders', 'postgres://db']) {
+    t.match(await loadConfig({ DATABASE_URL: url }), { ok: true, config: { DATABASE_URL: url } }, url)
+  }
+  for (const [url, shown] of [
+    ['mysql://app@db/app', 'mysql://app@db/app'],
+    ['postgres://app:hunter2@db/a b', 'postgres://app:***@db/a b'],
+    ['db:5432', 'db:5432']
+  ] as const) {
+    t.same(await loadConfig({ DATABASE_URL: url }), {
+      ok: false,
+      problems: ['DATABASE_URL must be a postgres:// or postgresql:// URL, such as ' +
+        `postgres://app:secret@127.0.0.1:5432/app (got ${JSON.stringify(shown)})`]
+    }, url)
+  }
+  t.same(await loadConfig({ DATABASE_URL: 'postgres://app:hunter2@db:99999/app' }), {
+    ok: false,
+    problems: ['DATABASE_URL is not a URL that can be read: check its port, and that special characters in the ' +
+      'password are percent-encoded']
+  }, 'a port out of range, with no password shown')
+})
+
+t.test('DATABASE_URL refuses DEPENDENCY_URL beside it, and a pool without a limit; its pool has 10 by default',
+  async (t) => {
+    const database = 'postgres://app@127.0.0.1/app'
+    t.same(await loadConfig({ DATABASE_URL: database, DEPENDENCY_URL: 'http://127.0.0.1:3001' }), {
+      ok: false,
+      problems: ['DATABASE_URL and DEPENDENCY_URL cannot both be set: the dependency is PostgreSQL or an HTTP upstream']
+    })
+    t.same(await loadConfig({ DATABASE_URL: database, DEPENDENCY_POOL_SIZE: '0' }), {
+      ok: false,
+      problems: ['DEPENDENCY_POOL_SIZE must be from 1 to 65535 with DATABASE_URL: each call holds one of the ' +
+        'database\'s connections (got "0")']
+    })
+    t.match(await loadConfig({ DEPENDENCY_POOL_SIZE: '0' }), { ok: true, config: { DEPENDENCY_POOL_SIZE: 0 } },
+      'without a database, 0 is no limit')
+    const unset = await loadConfig({ DATABASE_URL: database })
+    t.equal(unset.ok && unset.config.DEPENDENCY_POOL_SIZE, undefined, 'unset, for the dependency to choose')
+  }
+)
 
 t.test('REDIS_URL and OTEL_EXPORTER_OTLP_ENDPOINT, URLs, have no default; OTEL_SERVICE_NAME has one', async (t) => {
   for (const url of ['redis://127.0.0.1:6379', 'rediss://user:secret@redis.example.com:6380/2', 'redis://redis']) {

@@ -3,6 +3,7 @@
 import t, { type Test } from 'tap'
 import { Cancellation } from '../../../src/http/cancellation.ts'
 import { HttpDependency, type HttpDependencyOptions } from '../../../src/dependency/http.ts'
+import { rejection, within } from '../../helpers/settled.ts'
 import { nothingListening, serve, until, upstream } from '../../helpers/upstream.ts'
 
 // Its waits run to several seconds (timeouts the tests pass through); on a busy machine the file may take several times
@@ -13,24 +14,6 @@ function client (t: Test, options: HttpDependencyOptions): HttpDependency {
   const dependency = new HttpDependency(options)
   t.teardown(() => dependency.close())
   return dependency
-}
-
-/** What `promise` rejected with. */
-async function rejection (promise: Promise<unknown>): Promise<unknown> {
-  return await promise.then(() => { throw new Error('resolved, expected a rejection') }, (error: unknown) => error)
-}
-
-/** `promise`, or a rejection if it takes longer than `ms`: a call that hangs fails the test instead of the file. */
-async function within<T> (ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((resolve, reject) => {
-    timer = setTimeout(() => { reject(new Error(`still pending after ${ms} ms`)) }, ms)
-  })
-  try {
-    return await Promise.race([promise, late])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 t.test('a call asks the upstream\'s /wait for its latency and resolves after it, in flight meanwhile', async (t) => {

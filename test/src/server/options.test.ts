@@ -1,6 +1,6 @@
 // Limits and timeouts from config take effect on a real socket: request and keep-alive timeouts, head and body sizes;
 // what Node's parser and Fastify's router refuse is the JSON error every answer is, with a request id.
-import { connect } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import { PassThrough, type Duplex } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
@@ -164,7 +164,10 @@ t.test('a parser error on a connection the client reset, or already closed, is l
     const logged: unknown[] = []
     const fastify = { log: { info: (...line: unknown[]) => logged.push(line) } } as unknown as FastifyInstance
     const refuse = (code: string, socket: Duplex): void => {
-      clientErrorHandler?.call(fastify, Object.assign(new Error('Parse Error'), { code }), socket)
+      const rawPacket = { type: 'Buffer', data: [] }
+      const error = Object.assign(new Error('Parse Error'), { code, bytesParsed: 0, rawPacket })
+      // A stream stands for the socket: the handler only writes to it and checks whether it is destroyed.
+      clientErrorHandler?.call(fastify, error, socket as Socket)
     }
     const reset = new PassThrough()
     const written: string[] = []
