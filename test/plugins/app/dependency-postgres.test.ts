@@ -1,12 +1,14 @@
-// The service with DATABASE_URL set, end to end against a real PostgreSQL: the routes' calls are queries, the pool's
+// The service with DATABASE_URL set, end to end against a real PostgreSQL: every route's calls are queries, the pool's
 // 503s, a deadline, a client leaving and the shutdown's cut-off each stop the query on the server, an outage is a fast
 // 502 while the probes stay up, and no log line holds the password.
 import { get } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { build, HTML } from '../../helpers/app.ts'
+import { openEventStream } from '../../helpers/event-stream-client.ts'
 import { metric } from '../../helpers/metrics.ts'
 import { postgresServer, type PostgresServer } from '../../helpers/postgres-server.ts'
+import { pollTask, postTask } from '../../helpers/tasks.ts'
 import { assertPoolBusy, until } from '../../helpers/upstream.ts'
 
 // Each test starts a PostgreSQL (a second or two) and some wait on queries of several seconds.
@@ -35,6 +37,24 @@ t.test('GET / and GET /wait answer as the seed does, each through one query; /he
     t.equal(await metric(service, 'dependency_calls_total{outcome="ok"}'), 3)
     t.equal(await metric(service, 'dependency_connections_idle'), 1)
   })
+
+t.test('GET /fanout, the background tasks and the live feed run on it unchanged, each call a query', async (t) => {
+  const postgres = await postgresServer(t)
+  const service = await build(t, { env: { DATABASE_URL: postgres.url, ROOT_DELAY_MS: '50' } })
+  const fanout = await service.inject('/fanout?calls=3')
+  t.equal(fanout.statusCode, 200)
+  t.same(fanout.json().calls.map(({ ok }: { ok: boolean }) => ok), [true, true, true])
+  const posted = await postTask(service, { latencyMs: 20 })
+  t.equal(posted.statusCode, 202)
+  t.match(await pollTask(service, posted.headers.location as string), { state: 'done' })
+  await service.listen({ host: '127.0.0.1', port: 0 })
+  const stream = await openEventStream((service.server.address() as AddressInfo).port)
+  t.teardown(() => { stream.close() })
+  t.match(await stream.nextEvent('update'), { event: 'update', data: /"ok":true/ })
+  stream.close()
+  t.ok(await metric(service, 'dependency_calls_total{outcome="ok"}') >= 5, 'three, one and the feed\'s, all queries')
+  t.equal(await metric(service, 'dependency_calls_total{outcome="failed"}'), 0)
+})
 
 t.test('the pool has 10 connections by default; a call that finds none free in time is answered 503 with Retry-After',
   async (t) => {
