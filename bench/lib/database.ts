@@ -70,8 +70,10 @@ export async function database (run: Run): Promise<DatabaseResult> {
     return { skipped: (error as Error).message }
   }
   const monitor = new pg.Client({ connectionString: postgres.url, application_name: 'bench' })
-  await monitor.connect()
+  // A lost connection fails the next count, which ends the scenario; without a listener it would end the harness.
+  monitor.on('error', () => {})
   try {
+    await monitor.connect()
     const scale = run.smoke
       ? { connections: 20, durationS: 2, leaving: 30 }
       : { connections: CONNECTIONS, durationS: 2 * run.durationS, leaving: LEAVING }

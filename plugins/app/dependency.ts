@@ -23,7 +23,7 @@ export interface DependencyService {
   readonly inFlight: number
   /** Calls waiting for a connection. */
   readonly queued: number
-  /** With DATABASE_URL, whether PostgreSQL could be reached at the last try; undefined otherwise. */
+  /** With DATABASE_URL, whether the last call could reach PostgreSQL, none lost since; undefined otherwise. */
   readonly reachable?: boolean | undefined
 }
 

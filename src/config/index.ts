@@ -102,9 +102,12 @@ export async function loadConfig (
   return { ok: false, problems }
 }
 
-/** `value` with the password of a URL's user, if it has one, replaced by asterisks: a problem is printed. */
+/**
+ * `value` with the password of a URL's user, if it has one, replaced by asterisks, up to the last @ (a password may
+ * hold one, or a space, and the value is wrong anyway): a problem is printed.
+ */
 export function withoutPassword (value: string): string {
-  return value.replace(/^([a-z][\w+.-]*:\/\/[^/@:\s]*:)[^/@\s]*@/i, '$1***@')
+  return value.replace(/^([a-z][\w+.-]*:\/\/[^/@:\s]*:).*@/i, '$1***@')
 }
 
 /** An IP address, or a name the system resolves (an address is given back as it is, without asking DNS). */

@@ -44,7 +44,7 @@ export interface Dependency {
   readonly queued: number
   /** Connections open and waiting for a call, for a client that keeps them (PostgreSQL's). */
   readonly idle?: number
-  /** Whether the dependency could be reached at last try, for a client that can tell (PostgreSQL's). */
+  /** Whether the last call could reach the dependency, none lost since, for a client that can tell (PostgreSQL's). */
   readonly reachable?: boolean
   /** Its calls' span, where tracing's conventions have more to say than a dependency call. */
   readonly span?: DependencySpan

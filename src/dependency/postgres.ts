@@ -14,8 +14,11 @@ import {
 const CONNECT_TIMEOUT_MS = 5000
 /** How long a cancel request may take to send, and a cancelled query to end, before its connection is closed. */
 const CANCEL_GRACE_MS = 1000
-/** How far past a call's deadline its statement_timeout lies: the service's own cancel comes first. */
-const DEADLINE_MARGIN_MS = 100
+/**
+ * How far past a call's deadline its statement_timeout lies: the service's own cancel comes first, however late the
+ * deadline's timer and the event loop run.
+ */
+const DEADLINE_MARGIN_MS = 1000
 /** PostgreSQL's code for a statement cancelled, by a cancel request or by statement_timeout. */
 const QUERY_CANCELED = '57014'
 
@@ -47,12 +50,16 @@ export class PostgresDependency implements Dependency {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'async-service'
     })
-    // Without a listener, a connection lost while idle (or lost during a query, once given back) would be an uncaught
-    // error.
-    this.#connections.on('error', (error) => {
-      this.#reachable = false
-      onConnectionLost?.(error)
+    // Every connection is watched from its start: a connection lost during a query tells its client too, and, without
+    // a listener, that would be an uncaught error (the pool listens to its idle connections only).
+    this.#connections.on('connect', (connection) => {
+      connection.on('error', (error) => {
+        this.#reachable = false
+        onConnectionLost?.(error)
+      })
     })
+    // The pool tells of an idle connection lost as well: told above already.
+    this.#connections.on('error', () => {})
     this.#pool = new CallPool(poolSize, queueTimeoutMs)
     this.#slackMs = slackMs
     const { hostname, port, pathname } = new URL(url)
@@ -82,7 +89,7 @@ export class PostgresDependency implements Dependency {
     return this.#connections.idleCount
   }
 
-  /** Whether the last attempt to connect succeeded and no connection was lost since. */
+  /** Whether the last call got a connection (made or kept), and none was lost since. */
   get reachable (): boolean {
     return this.#reachable
   }
@@ -142,9 +149,12 @@ export class PostgresDependency implements Dependency {
           finish(givenUp !== undefined)
           answer.resolve({ latencyMs: performance.now() - startedAt })
         }, (error: Error) => {
-          // An error PostgreSQL reported leaves the connection ready for the next query; a connection lost is dropped
-          // by the pool itself, which tells it as an idle one's.
-          finish(givenUp !== undefined)
+          // An error PostgreSQL reported for the query leaves the connection ready for the next one; any other (a
+          // FATAL one as the server stops, the connection lost) leaves it dying, not to be handed to a waiting call,
+          // and says the server may be down.
+          const usable = error instanceof pg.DatabaseError && error.severity === 'ERROR'
+          if (!usable) this.#reachable = false
+          finish(givenUp !== undefined || !usable)
           answer.reject(queryFailure(error, timeoutMs))
         })
     }, (error: Error) => {
@@ -175,7 +185,10 @@ export class PostgresDependency implements Dependency {
 
 /** The DependencyError for a query that failed: past its statement_timeout, or failed (the connection lost, say). */
 function queryFailure (error: Error, timeoutMs: number): DependencyError {
-  if (error instanceof pg.DatabaseError && error.code === QUERY_CANCELED) {
+  // The same code for a query cancelled by someone else (pg_cancel_backend): that one failed.
+  const timedOut = error instanceof pg.DatabaseError && error.code === QUERY_CANCELED &&
+    error.message.includes('statement timeout')
+  if (timedOut) {
     return new DependencyError(
       'timed_out', `the query ran past its statement_timeout of ${timeoutMs} ms`, { cause: error }
     )

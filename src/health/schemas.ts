@@ -14,9 +14,9 @@ export function ProbeResponse (description: string) {
         'routes that need Redis answer 503 while it is down, and neither probe fails for it'
     })),
     database: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down')], {
-      description: 'with DATABASE_URL, from /health: whether PostgreSQL could be reached at the last try (a ' +
-        'connection made, or lost). Information only: the calls fail with 502 while it is down, and neither probe ' +
-        'fails for it'
+      description: 'with DATABASE_URL, from /health: down from a connection to PostgreSQL refused or lost until a ' +
+        'call gets one again. Information only: the calls fail with 502 while it is down, and neither probe fails ' +
+        'for it'
     }))
   }, { description })
 }

@@ -6,7 +6,7 @@
 /**
  * Sends per turn of the event loop: a few tenths of a millisecond of socket writes (each a system call). Few, because
  * while sends wait, Node accepts one new connection a turn: at 256 a turn, presence frames to 10,000 sockets kept
- * /sync's connection behind a hundred others for 200 to 450 ms; at 8, less long than beside a room that sends
+ * /sync's connection behind a hundred others for up to 450 ms; at 8, less long than beside a room that sends
  * nothing. A turn costs about a microsecond of its own.
  */
 export const SENDS_PER_TURN = 8

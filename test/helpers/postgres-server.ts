@@ -116,3 +116,9 @@ export async function postgresServer (t: Pick<Test, 'teardown'>): Promise<Postgr
     }
   }
 }
+
+/** The service's queries (application_name async-service) PostgreSQL is running now. */
+export function serviceQueries (postgres: PostgresServer): number {
+  return Number(postgres.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'async-service' " +
+    "AND state = 'active' AND query LIKE '%pg_sleep%'")[0])
+}

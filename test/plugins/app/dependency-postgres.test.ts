@@ -7,32 +7,26 @@ import t from 'tap'
 import { build, HTML } from '../../helpers/app.ts'
 import { openEventStream } from '../../helpers/event-stream-client.ts'
 import { metric } from '../../helpers/metrics.ts'
-import { postgresServer, type PostgresServer } from '../../helpers/postgres-server.ts'
+import { postgresServer, serviceQueries } from '../../helpers/postgres-server.ts'
 import { pollTask, postTask } from '../../helpers/tasks.ts'
 import { assertPoolBusy, until } from '../../helpers/upstream.ts'
 
 // Each test starts a PostgreSQL (a second or two) and some wait on queries of several seconds.
 t.setTimeout(180_000)
 
-/** The service's queries PostgreSQL is running now. */
-function sleeping (postgres: PostgresServer): number {
-  return Number(postgres.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'async-service' " +
-    "AND state = 'active' AND query LIKE '%pg_sleep%'")[0])
-}
-
 t.test('GET / and GET /wait answer as the seed does, each through one query; /health says the database is up',
   async (t) => {
     const postgres = await postgresServer(t)
-    const service = await build(t,
-      { env: { DATABASE_URL: postgres.url, ROOT_DELAY_MS: '50', DEPENDENCY_POOL_SIZE: '1' } })
+    const pool = { DEPENDENCY_POOL_SIZE: '1', DEPENDENCY_QUEUE_TIMEOUT_MS: '0' }
+    const service = await build(t, { env: { DATABASE_URL: postgres.url, ROOT_DELAY_MS: '50', ...pool } })
     const root = await service.inject('/')
     t.equal(root.statusCode, 200)
     t.equal(root.headers['content-type'], HTML)
     t.equal(root.body, 'Hello from async Flask!')
-    const waits = [service.inject('/wait?seconds=0.3'), service.inject('/wait?seconds=0.3')]
-    await until(() => sleeping(postgres) === 1)
+    const waits = [service.inject('/wait?seconds=2'), service.inject('/wait?seconds=2')]
+    await until(() => serviceQueries(postgres) === 1)
     t.equal(service.dependency.queued, 1, 'DEPENDENCY_POOL_SIZE connections: the second waits for the first\'s')
-    t.same((await Promise.all(waits)).map(({ body }) => body), ['Waited 0.3 seconds!', 'Waited 0.3 seconds!'])
+    t.same((await Promise.all(waits)).map(({ body }) => body), ['Waited 2 seconds!', 'Waited 2 seconds!'])
     t.same((await service.inject('/health')).json(), { status: 'ok', database: 'up' })
     t.equal(await metric(service, 'dependency_calls_total{outcome="ok"}'), 3)
     t.equal(await metric(service, 'dependency_connections_idle'), 1)
@@ -61,7 +55,7 @@ t.test('the pool has 10 connections by default; a call that finds none free in t
     const postgres = await postgresServer(t)
     const service = await build(t, { env: { DATABASE_URL: postgres.url, DEPENDENCY_QUEUE_TIMEOUT_MS: '200' } })
     const holding = Array.from({ length: 10 }, async () => await service.inject('/wait?seconds=2'))
-    await until(() => sleeping(postgres) === 10, 10_000)
+    await until(() => serviceQueries(postgres) === 10, 10_000)
     assertPoolBusy(t, await service.inject('/wait?seconds=0'), 200)
     t.same((await Promise.all(holding)).map(({ statusCode }) => statusCode), Array(10).fill(200))
   })
@@ -73,7 +67,7 @@ t.test('past REQUEST_DEADLINE_MS the service answers 504 and the query stops on 
   t.equal(response.statusCode, 504)
   t.same(response.json(),
     { statusCode: 504, error: 'Gateway Timeout', message: 'The request took longer than its deadline of 300 ms' })
-  const gone = await until(() => sleeping(postgres) === 0, 10_000)
+  const gone = await until(() => serviceQueries(postgres) === 0, 10_000)
   t.pass(`no longer running on the server ${Math.round(gone)} ms after the answer`)
   await until(() => service.dependency.inFlight === 0)
   t.equal(await metric(service, 'dependency_calls_total{outcome="timed_out"}'), 1)
@@ -86,9 +80,9 @@ t.test('a client that disconnects stops its query on the server', async (t) => {
   const { port } = service.server.address() as AddressInfo
   const request = get({ host: '127.0.0.1', port, path: '/wait?seconds=30' })
   request.on('error', () => {})
-  await until(() => sleeping(postgres) === 1)
+  await until(() => serviceQueries(postgres) === 1)
   request.destroy()
-  const gone = await until(() => sleeping(postgres) === 0, 10_000)
+  const gone = await until(() => serviceQueries(postgres) === 0, 10_000)
   t.pass(`no longer running on the server ${Math.round(gone)} ms after the client left`)
   await until(() => service.dependency.inFlight === 0)
   t.equal(await metric(service, 'dependency_calls_total{outcome="cancelled"}'), 1)
@@ -100,11 +94,11 @@ t.test("the shutdown's cut-off answers the request 503 and stops its query on th
     env: { DATABASE_URL: postgres.url, SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '400' }
   })
   const response = service.inject('/wait?seconds=30')
-  await until(() => sleeping(postgres) === 1)
+  await until(() => serviceQueries(postgres) === 1)
   await service.shutdown.stop()
   t.same((await response).json(),
     { statusCode: 503, error: 'Service Unavailable', message: 'The service is shutting down' })
-  await until(() => sleeping(postgres) === 0, 10_000)
+  await until(() => serviceQueries(postgres) === 0, 10_000)
 })
 
 t.test('PostgreSQL down: calls answer 502 at once, /ready stays 200, /health says so; back up, all is as before',

@@ -97,6 +97,7 @@ t.test('DATABASE_URL, a postgres:// URL, has no default; its password is never r
   for (const [url, shown] of [
     ['mysql://app@db/app', 'mysql://app@db/app'],
     ['postgres://app:hunter2@db/a b', 'postgres://app:***@db/a b'],
+    ['postgres://app:my pass@db/app', 'postgres://app:***@db/app'],
     ['db:5432', 'db:5432']
   ] as const) {
     t.same(await loadConfig({ DATABASE_URL: url }), {
