@@ -5,9 +5,12 @@
 // unless IDEMPOTENCY_REQUIRED=true (a 400), or it comes through a trusted proxy (TRUST_PROXY) with an X-Request-Id:
 // then that id, the same on each of the proxy's retries of one request, is its key for a few minutes, so that nginx
 // may send a POST again to another replica. A 5xx is not kept: its request was not carried out, and a repeat runs it.
+// What Redis was away for when a request ended (its answer to keep, or its key to free) is written once it is back.
 import { createHash } from 'node:crypto'
 import { httpErrors } from '@fastify/sensible'
-import type { FastifyReply, FastifyRequest, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify'
+import type {
+  FastifyBaseLogger, FastifyReply, FastifyRequest, onSendAsyncHookHandler, preHandlerAsyncHookHandler
+} from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 import { ErrorResponse } from '../../src/http/schemas.ts'
@@ -48,6 +51,28 @@ export default fp(async (fastify) => {
   const required = config.IDEMPOTENCY_REQUIRED === 'true'
   /** The key each first request holds until its answer is kept, its body's fingerprint, and how long it is kept. */
   const holding = new WeakMap<FastifyRequest, { key: string, fingerprint: string, ttlMs: number }>()
+  /**
+   * What Redis was away for, by key: an answer to keep, or a key to free, written when Redis is back. Else the key
+   * would stay begun until PENDING_MS, its repeats answered 409 for a request no longer handled, and then carried out
+   * again however it ended.
+   */
+  const owed = new Map<string, () => Promise<void>>()
+
+  /** Writes what `key` ends with, or keeps it owed while Redis is away. */
+  async function settle (key: string, write: () => Promise<void>, log: FastifyBaseLogger): Promise<void> {
+    await write().catch((error: unknown) => {
+      owed.set(key, write)
+      log.warn({ err: error }, 'the answer to a request with an Idempotency-Key was not kept yet: ' +
+        'it is kept once Redis is back')
+    })
+  }
+
+  redis?.client.on('ready', () => {
+    for (const [key, write] of owed) {
+      owed.delete(key)
+      void settle(key, write, fastify.log)
+    }
+  })
 
   /**
    * The key of `request` on `route`, and how long its answer is kept: its Idempotency-Key's, or, without one, its
@@ -100,20 +125,18 @@ export default fp(async (fastify) => {
     if (held === undefined) return payload
     holding.delete(request)
     const { statusCode } = reply
-    const done = statusCode >= 500
-      ? store.release(held.key)
-      : store.finish(held.key, held.fingerprint, {
-        statusCode,
-        headers: Object.fromEntries(KEPT_HEADERS.flatMap((name) => {
-          const value = reply.getHeader(name)
-          return value === undefined ? [] : [[name, String(value)]]
-        })),
-        body: payload as string
-      }, held.ttlMs)
-    // Redis gone meanwhile: the key stays begun until PENDING_MS, its repeats answered 409 until then.
-    await done.catch((error: unknown) => {
-      request.log.warn({ err: error }, 'the answer to a request with an Idempotency-Key was not kept')
-    })
+    const answer = {
+      statusCode,
+      headers: Object.fromEntries(KEPT_HEADERS.flatMap((name) => {
+        const value = reply.getHeader(name)
+        return value === undefined ? [] : [[name, String(value)]]
+      })),
+      body: payload as string
+    }
+    const write = statusCode >= 500
+      ? async () => { await store.release(held.key) }
+      : async () => { await store.finish(held.key, held.fingerprint, answer, held.ttlMs) }
+    await settle(held.key, write, request.log)
     return payload
   }
 

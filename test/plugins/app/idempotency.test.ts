@@ -3,7 +3,7 @@
 // the header may be required; the OpenAPI document says all of it.
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import { build } from '../../helpers/app.ts'
 import { redisServer } from '../../helpers/redis-server.ts'
@@ -11,7 +11,13 @@ import { until } from '../../helpers/upstream.ts'
 
 t.setTimeout(120_000)
 
-interface Answer { status: number, replayed: string | null, location: string | null, body: Record<string, unknown> }
+interface Answer {
+  status: number
+  replayed: string | null
+  location: string | null
+  retryAfter: string | null
+  body: Record<string, unknown>
+}
 
 /** The app listening on a port of its own, with `env`; its base URL. */
 async function listening (t: Test, env: Record<string, string> = {}): Promise<{ app: FastifyInstance, url: string }> {
@@ -27,10 +33,16 @@ async function post (url: string, latencyMs: number, key?: string): Promise<Answ
     headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
     body: JSON.stringify({ latencyMs })
   })
+  return await answerOf(response)
+}
+
+/** What a test reads of an answer. */
+async function answerOf (response: Response): Promise<Answer> {
   return {
     status: response.status,
     replayed: response.headers.get('idempotent-replayed'),
     location: response.headers.get('location'),
+    retryAfter: response.headers.get('retry-after'),
     body: await response.json() as Record<string, unknown>
   }
 }
@@ -61,11 +73,42 @@ t.test('many at once with one key make one task: each gets its answer, or 409 wi
   const answers = await Promise.all(Array.from({ length: 20 }, async () => await post(url, 0, '"at-once"')))
   const ids = new Set(answers.filter(({ status }) => status === 202).map(({ body }) => body.id))
   t.equal(ids.size, 1, 'one task')
-  t.same(answers.filter(({ status }) => status !== 202).map(({ body }) => body.message),
+  t.same(answers.filter(({ status }) => status !== 202).map(({ body, retryAfter }) => [body.message, retryAfter]),
     answers.filter(({ status }) => status === 409).map(() =>
-      'A request with this Idempotency-Key is still being handled; retry after Retry-After'),
-    'the others 409')
+      ['A request with this Idempotency-Key is still being handled; retry after Retry-After', '1']),
+    'the others 409 with Retry-After: 1')
 })
+
+t.test('a repeat while the first is still being handled is 409 with Retry-After: 1; once it is answered, a replay',
+  async (t) => {
+    let release: () => void = () => {}
+    let handling = false
+    const app = await build(t, {
+      extend: (fastify) => {
+        fastify.post('/slow', { config: { idempotent: true } }, async () => {
+          handling = true
+          await new Promise<void>((resolve) => { release = resolve })
+          return { done: true }
+        })
+      }
+    })
+    const send = async (): Promise<LightMyRequestResponse> =>
+      await app.inject({ method: 'POST', url: '/slow', headers: { 'idempotency-key': '"held"' } })
+    const first = send()
+    await until(() => handling)
+    const repeat = await send()
+    t.same({ status: repeat.statusCode, retryAfter: repeat.headers['retry-after'], message: repeat.json().message },
+      {
+        status: 409,
+        retryAfter: '1',
+        message: 'A request with this Idempotency-Key is still being handled; retry after Retry-After'
+      })
+    release()
+    t.same((await first).json(), { done: true })
+    const later = await send()
+    t.same({ replayed: later.headers['idempotent-replayed'], body: later.json() },
+      { replayed: 'true', body: { done: true } })
+  })
 
 t.test('a key is forgotten IDEMPOTENCY_TTL_MS after its answer', async (t) => {
   const { url } = await listening(t, { IDEMPOTENCY_TTL_MS: '1000' })
@@ -122,36 +165,48 @@ t.test('the OpenAPI document names the header and the answers', async (t) => {
   t.ok('409' in (operation?.responses ?? {}) && '422' in (operation?.responses ?? {}), '409 and 422')
 })
 
-t.test('an answer that cannot be kept, Redis gone meanwhile, is still sent, and the loss logged', async (t) => {
-  const redis = await redisServer(t)
-  let release: () => void = () => {}
-  const gate = new Promise<void>((resolve) => { release = resolve })
-  const logLines: string[] = []
-  const app = await build(t, {
-    env: { REDIS_URL: redis.url, LOG_LEVEL: 'warn' },
-    logLines,
-    extend: (fastify) => {
-      fastify.post('/slow', { config: { idempotent: true } }, async () => {
-        await gate
-        return { done: true }
-      })
-    }
-  })
-  await until(() => app.redis?.up === true, 20_000)
-  const client = app.redis?.client
-  const answer = app.inject({
+for (const [status, then] of [[200, 'the repeat gets its answer again'], [503, 'the repeat is carried out']] as const) {
+  t.test(`an answer (${status}) that cannot be kept, Redis gone meanwhile, is still sent, and kept once Redis is ` +
+    `back: ${then}, not a 409 for a request no longer handled`, async (t) => {
+    const redis = await redisServer(t, { appendOnly: true })
+    let release: () => void = () => {}
+    let calls = 0
+    const logLines: string[] = []
+    const app = await build(t, {
+      env: { REDIS_URL: redis.url, LOG_LEVEL: 'warn' },
+      logLines,
+      extend: (fastify) => {
+        fastify.post('/slow', { config: { idempotent: true } }, async (request, reply) => {
+          calls++
+          if (calls === 1) await new Promise<void>((resolve) => { release = resolve })
+          return await reply.code(calls === 1 ? status : 200).send({ call: calls })
+        })
+      }
+    })
+    await until(() => app.redis?.up === true, 20_000)
+    const client = app.redis?.client
     // No body: its fingerprint is that of none.
-    method: 'POST',
-    url: '/slow',
-    headers: { 'idempotency-key': '"k"' }
+    const send = async (): Promise<LightMyRequestResponse> =>
+      await app.inject({ method: 'POST', url: '/slow', headers: { 'idempotency-key': '"k"' } })
+    const first = send()
+    while (await client?.exists('async-service:idempotency:POST /slow k') !== 1) await sleep(10)
+    await redis.stop()
+    await until(() => app.redis?.up === false, 20_000)
+    release()
+    t.same((await first).json(), { call: 1 }, 'the request is answered all the same')
+    t.ok(logLines.some((line) => JSON.parse(line).msg.startsWith('the answer to a request with an Idempotency-Key ' +
+      'was not kept yet')), 'and the delay logged')
+
+    // Started again from its append-only file, the key begun: a repeat would be 409 until the key expired.
+    await redis.start()
+    await until(() => app.redis?.up === true, 20_000)
+    // On the connection that wrote what was owed as it came back, so after it.
+    const repeat = await send()
+    t.same({ status: repeat.statusCode, body: repeat.json() }, status === 200
+      ? { status: 200, body: { call: 1 } }
+      : { status: 200, body: { call: 2 } }, then)
   })
-  while (await client?.exists('async-service:idempotency:POST /slow k') !== 1) await sleep(10)
-  await redis.stop()
-  await until(() => app.redis?.up === false, 20_000)
-  release()
-  t.same((await answer).json(), { done: true }, 'the request is answered all the same')
-  t.ok(logLines.some((line) => JSON.parse(line).msg === 'the answer to a request with an Idempotency-Key was not kept'))
-})
+}
 
 t.test('without a key, the request id a trusted proxy sends is the key: its retry on another replica makes no task',
   async (t) => {
@@ -165,12 +220,7 @@ t.test('without a key, the request id a trusted proxy sends is the key: its retr
         headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7', 'x-request-id': requestId },
         body: '{"latencyMs":0}'
       })
-      return {
-        status: response.status,
-        replayed: response.headers.get('idempotent-replayed'),
-        location: response.headers.get('location'),
-        body: await response.json() as Record<string, unknown>
-      }
+      return await answerOf(response)
     }
     const first = await viaProxy(a.url, 'f2b3c0de9a8b7c6d5e4f3a2b1c0d9e8f')
     t.same(await viaProxy(b.url, 'f2b3c0de9a8b7c6d5e4f3a2b1c0d9e8f'), { ...first, replayed: 'true' },
