@@ -2,7 +2,7 @@
 // close. Streams and sockets that outlive a request join it through fastify.shutdown.draining.
 import { Server as NetServer } from 'node:net'
 import fp from 'fastify-plugin'
-import { cutOffAfter, quietOrDelay } from '../../src/server/stop-timing.ts'
+import { cutOffAfter, firstSweepIn, quietOrDelay } from '../../src/server/stop-timing.ts'
 
 /**
  * Once the server stops accepting, how long a connection that has not begun a request gets to begin one: it was
@@ -38,8 +38,8 @@ export default fp(async (fastify) => {
   let stopping = false
   let stopped: Promise<void> | undefined
 
-  // When a connection or a request last came during the stop (the quiet time counts from the stop at the earliest, so
-  // nothing before it is noted): once none has for a quiet moment, whoever sends has stopped sending.
+  // When the stop began, or a connection or a request last came during it (nothing before it is noted): once none has
+  // for a quiet moment, whoever sends has stopped sending.
   let lastArrival = 0
   const arrived = (): void => { lastArrival = performance.now() }
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -50,6 +50,7 @@ export default fp(async (fastify) => {
 
   async function run (): Promise<void> {
     stopping = true
+    arrived()
     fastify.server.on('connection', arrived)
     fastify.log.info({ delayMs: SHUTDOWN_DELAY_MS, quietMs: SHUTDOWN_QUIET_MS },
       'stopping: /ready answers 503, serving on until nothing has come for the quiet time, or the delay ends')
@@ -91,12 +92,16 @@ export default fp(async (fastify) => {
     if (closed === undefined) return
     fastify.log.info('draining: no new connections; answering the requests held')
     // Every response now carries Connection: close, so a connection closes after its answer; one that stays idle
-    // (never began a request, or between requests, or after an answer sent in full before the stop) is closed here.
-    const sweep = setInterval(() => { server.closeIdleConnections() }, FIRST_REQUEST_GRACE_MS)
+    // (never began a request, or between requests, or after an answer sent in full before the stop) is closed here:
+    // first once the youngest can have had its grace (at once after a quiet time longer than it), then every grace.
+    const sweep = (): void => { server.closeIdleConnections() }
+    const first = setTimeout(sweep, firstSweepIn(FIRST_REQUEST_GRACE_MS, lastArrival, performance.now()))
+    const sweeps = setInterval(sweep, FIRST_REQUEST_GRACE_MS)
     try {
       await closed
     } finally {
-      clearInterval(sweep)
+      clearTimeout(first)
+      clearInterval(sweeps)
     }
   })
 }, { name: 'shutdown', dependencies: ['config'] })

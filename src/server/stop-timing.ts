@@ -1,5 +1,15 @@
-// When, in a stop, the serving ends (once nothing has come for a quiet moment, or at the delay's end) and when the work
-// still waiting is cancelled (shortly before the shutdown timeout, so that its 503 is written).
+// When, in a stop, the serving ends (once nothing has come for a quiet moment, or at the delay's end), when idle
+// connections are first closed, and when the work still waiting is cancelled (shortly before the shutdown timeout, so
+// that its 503 is written).
+
+/**
+ * How long after `now` a connection that has begun no request may be closed, each being given `graceMs` to begin one:
+ * every connection open arrived by `lastArrival` at the latest (the stop's start, or what came during it), so none is
+ * younger than that; 0 for `lastArrival` means no stop was noted, so one may have just arrived.
+ */
+export function firstSweepIn (graceMs: number, lastArrival: number, now: number): number {
+  return lastArrival === 0 ? graceMs : Math.max(0, lastArrival + graceMs - now)
+}
 
 /** How long after the drain begins the work still waiting is cancelled, for a drain of `timeoutMs`. */
 export function cutOffAfter (timeoutMs: number): number {

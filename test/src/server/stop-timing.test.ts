@@ -1,7 +1,8 @@
 // When a stop's serving ends: once nothing has arrived for the quiet time (counted from the stop at the earliest), at
-// the delay's end while things keep arriving or with no quiet time, or at once when aborted.
+// the delay's end while things keep arriving or with no quiet time, or at once when aborted; when idle connections are
+// first closed.
 import t from 'tap'
-import { quietOrDelay } from '../../../src/server/stop-timing.ts'
+import { firstSweepIn, quietOrDelay } from '../../../src/server/stop-timing.ts'
 
 const never = new AbortController().signal
 
@@ -29,4 +30,10 @@ t.test('aborted, before or during: it ends at once', async (t) => {
   const ended = quietOrDelay(600_000, 600_000, () => 0, controller.signal)
   controller.abort()
   t.equal(await ended, 'aborted')
+})
+
+t.test('the first sweep of idle connections comes once the youngest can have had its grace', async (t) => {
+  t.equal(firstSweepIn(1000, 0, 50_000), 1000, 'no stop noted: one may have just arrived, a whole grace')
+  t.equal(firstSweepIn(1000, 49_500, 50_000), 500, 'the last arrival half a grace ago: the other half')
+  t.equal(firstSweepIn(1000, 48_000, 50_000), 0, 'the last arrival longer ago than the grace: at once')
 })
