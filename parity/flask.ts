@@ -1,0 +1,69 @@
+// A Flask app's URL rules, read by the Python helper beside this file (flask_rules.py) run with PYTHON, or with the
+// first python3 that imports Flask.
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { ParityError } from './errors.ts'
+
+const HELPER = join(import.meta.dirname, 'flask_rules.py')
+
+/** A variable of a rule: `<int(min=1):id>` is { name: 'id', converter: 'int', kwargs: { min: 1 } }. */
+export interface FlaskVariable {
+  name: string
+  /** `default` for a variable without one (`<name>`), which Werkzeug reads as `string`. */
+  converter: string
+  /** Whether the converter is Werkzeug's own of that name, not one the app registered. */
+  builtin: boolean
+  args: unknown[]
+  kwargs: Record<string, unknown>
+  /** The pattern the converter matches, as Werkzeug has it. */
+  regex: string
+}
+
+export interface FlaskRule {
+  rule: string
+  /** As Flask has them, HEAD and OPTIONS included. */
+  methods: string[]
+  endpoint: string
+  /** Flask answers OPTIONS itself (the view did not ask otherwise). */
+  automaticOptions: boolean
+  strictSlashes: boolean
+  redirectTo: string | null
+  /** The rule serves the app's (or a blueprint's) static folder. */
+  static: boolean
+  arguments: FlaskVariable[]
+}
+
+export interface FlaskApp {
+  /** What Flask's CLI takes as --app: `module`, `module:name`, `module:factory()`, or `file.py`. */
+  app: string
+  /** Put first on Python's path, and the folder the helper runs in. */
+  path?: string
+  /** The Python to run; else PYTHON, else the first python3 that imports Flask. */
+  python?: string
+}
+
+const CANDIDATES = ['python3', '/usr/bin/python3']
+
+/**
+ * PYTHON, or the first of `candidates` that imports Flask, or else the first there is, whose helper then says that it
+ * has no Flask.
+ */
+export function findPython (env: NodeJS.ProcessEnv = process.env, candidates = CANDIDATES): string {
+  if (env.PYTHON !== undefined && env.PYTHON !== '') return env.PYTHON
+  const importsFlask = candidates.find((python) => spawnSync(python, ['-c', 'import flask']).status === 0)
+  const found = importsFlask ?? candidates.find((python) => spawnSync(python, ['--version']).error === undefined)
+  if (found === undefined) throw new ParityError('No python3 here: install Python with Flask, or name one with PYTHON')
+  return found
+}
+
+/** The rules of the Flask app `app`, in Flask's order. */
+export function flaskRules ({ app, path, python = findPython() }: FlaskApp): FlaskRule[] {
+  const args = [HELPER, '--app', app, ...(path === undefined ? [] : ['--path', path])]
+  const run = spawnSync(python, args, { cwd: path, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  if (run.error !== undefined) throw new ParityError(`Cannot run ${python}: ${run.error.message}`)
+  if (run.status !== 0) {
+    const said = run.stderr.trim().split('\n').at(-1) as string
+    throw new ParityError(said === '' ? `${python} ended with status ${String(run.status)}` : said)
+  }
+  return (JSON.parse(run.stdout) as { rules: FlaskRule[] }).rules
+}
