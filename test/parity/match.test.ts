@@ -1,25 +1,12 @@
 // Flask's rules matched to a Fastify app's routes: by shape and through the service's own router, so that parameter
 // names and converters do not matter but the values a parameter takes do; methods as each framework has them.
 import t from 'tap'
-import type { FlaskRule, FlaskVariable } from '../../parity/flask.ts'
+import type { FlaskVariable } from '../../parity/flask.ts'
 import { flaskShape, matchRoutes, serviceShape, viewMethods } from '../../parity/match.ts'
+import { flaskRule, flaskVariable } from '../helpers/parity.ts'
 
-const int = (name: string): FlaskVariable =>
-  ({ name, converter: 'int', builtin: true, args: [], kwargs: {}, regex: '\\d+' })
-
-/** A rule as Flask has it: HEAD with GET, its own OPTIONS. */
-function rule (path: string, methods: string[], endpoint: string, variables: FlaskVariable[] = []): FlaskRule {
-  return {
-    rule: path,
-    methods: [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].sort(),
-    endpoint,
-    automaticOptions: true,
-    strictSlashes: true,
-    redirectTo: null,
-    static: false,
-    arguments: variables
-  }
-}
+const int = (name: string): FlaskVariable => flaskVariable(name, 'int', { regex: '\\d+' })
+const rule = flaskRule
 
 t.test('shapes: a variable is a parameter whatever its name, converter or pattern; path is the wildcard', async (t) => {
   t.equal(flaskShape('/items/<int:item_id>/update'), '/items/:/update')
@@ -46,14 +33,11 @@ t.test('ported, partly, missing and extra', async (t) => {
   const rules = [
     rule('/items', ['GET', 'POST'], 'items.index'),
     rule('/items/<int:item_id>', ['GET', 'PUT'], 'items.item', [int('item_id')]),
-    rule('/items/<any(new, popular):listing>', ['GET'], 'items.listing', [{
-      name: 'listing', converter: 'any', builtin: true, args: ['new', 'popular'], kwargs: {}, regex: '(?:new|popular)'
-    }]),
+    rule('/items/<any(new, popular):listing>', ['GET'], 'items.listing',
+      [flaskVariable('listing', 'any', { args: ['new', 'popular'], regex: '(?:new|popular)' })]),
     rule('/orders/', ['GET'], 'orders'),
     rule('/about', ['GET'], 'about'),
-    rule('/files/<path:name>', ['GET'], 'files', [{
-      name: 'name', converter: 'path', builtin: true, args: [], kwargs: {}, regex: '[^/].*?'
-    }]),
+    rule('/files/<path:name>', ['GET'], 'files', [flaskVariable('name', 'path', { regex: '[^/].*?' })]),
     rule('/login', ['POST'], 'login')
   ]
   const match = matchRoutes(rules, [
@@ -109,7 +93,7 @@ t.test('a trailing slash the service adds, a route of another shape, and a stati
     {
       ...rule('/static/<path:filename>', ['GET'], 'static'),
       static: true,
-      arguments: [{ name: 'filename', converter: 'path', builtin: true, args: [], kwargs: {}, regex: '[^/].*?' }]
+      arguments: [flaskVariable('filename', 'path', { regex: '[^/].*?' })]
     }
   ], [{ url: '/about/', methods: ['GET', 'HEAD'] }, { url: '/files/*', methods: ['GET', 'HEAD'] }])
   t.same(match.missing.map(({ note, static: isStatic }) => [note, isStatic]), [

@@ -3,9 +3,10 @@
 import t from 'tap'
 import type { FlaskVariable } from '../../parity/flask.ts'
 import { fillRule, refusedValue, samplePath, sampleValue } from '../../parity/samples.ts'
+import { flaskRule, flaskVariable } from '../helpers/parity.ts'
 
 const variable = (converter: string, kwargs: Record<string, unknown> = {}, args: unknown[] = []): FlaskVariable =>
-  ({ name: 'v', converter, builtin: true, args, kwargs, regex: '' })
+  flaskVariable('v', converter, { kwargs, args })
 
 t.test('a value each converter takes, within its bounds', async (t) => {
   t.equal(sampleValue(variable('int')), '1')
@@ -35,16 +36,8 @@ t.test('a value each converter refuses, where it refuses any', async (t) => {
 })
 
 t.test('a rule filled with values, encoded as a path', async (t) => {
-  const rule = {
-    rule: '/items/<int:item_id>/<name>',
-    methods: ['GET'],
-    endpoint: 'item',
-    automaticOptions: true,
-    strictSlashes: true,
-    redirectTo: null,
-    static: false,
-    arguments: [{ ...variable('int'), name: 'item_id' }, { ...variable('default'), name: 'name' }]
-  }
+  const rule = flaskRule('/items/<int:item_id>/<name>', ['GET'], 'item',
+    [flaskVariable('item_id', 'int'), flaskVariable('name', 'default')])
   t.equal(samplePath(rule), '/items/1/a')
   t.equal(fillRule(rule, ({ name }) => (name === 'name' ? 'a b' : '7')), '/items/7/a%20b')
 })

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { flaskRules, type FlaskRule, type FlaskVariable } from '../../parity/flask.ts'
 import { scaffoldPlan, writePlan } from '../../parity/scaffold.ts'
-import { SHOP } from '../helpers/parity.ts'
+import { flaskRule, flaskVariable, SHOP } from '../helpers/parity.ts'
 
 /** A project folder holding `files` (path: content), removed when `t` ends. */
 async function project (t: Test, files: Record<string, string> = {}): Promise<string> {
@@ -118,18 +118,9 @@ t.test('written, never over a file that has appeared since the plan', async (t) 
 })
 
 t.test("every converter's path and parameter; a rule whose variable comes first goes to routes/", async (t) => {
-  const variable = (name: string, converter: string, kwargs: Record<string, unknown> = {}, regex = ''): FlaskVariable =>
-    ({ name, converter, builtin: true, args: [], kwargs, regex })
-  const rule = (path: string, variables: FlaskVariable[]): FlaskRule => ({
-    rule: path,
-    methods: ['GET', 'HEAD', 'OPTIONS'],
-    endpoint: 'view',
-    automaticOptions: true,
-    strictSlashes: true,
-    redirectTo: null,
-    static: false,
-    arguments: variables
-  })
+  const variable = (name: string, converter: string, kwargs: Record<string, unknown>, regex: string): FlaskVariable =>
+    flaskVariable(name, converter, { kwargs, regex })
+  const rule = (path: string, variables: FlaskVariable[]): FlaskRule => flaskRule(path, ['GET'], 'view', variables)
   const plan = scaffoldPlan([
     rule('/<lang>/about', [variable('lang', 'default', {}, '[^/]+')]),
     rule('/p/<int(signed=True):delta>', [variable('delta', 'int', { signed: true }, '-?\\d+')]),
