@@ -1,9 +1,14 @@
 // npm run parity -- <verb>: the tool that takes a Flask app's routes over to this service. What it cannot do is one
 // line on stderr and exit status 2.
-import { parseArgs } from 'node:util'
+import { readFile, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { readRules } from './compare.ts'
+import { compareAll } from './compare-all.ts'
 import { ParityError } from './errors.ts'
-import { flaskRules } from './flask.ts'
+import { flaskRules, type FlaskRule } from './flask.ts'
+import { fileProbes, logProbes, sendable, tableProbes } from './probes.ts'
+import { compareTable, htmlReport, summary } from './report.ts'
 import { routesReport, routesTable } from './routes.ts'
 import { scaffoldPlan, writePlan } from './scaffold.ts'
 import { serviceRoutes, THIS_SERVICE } from './service.ts'
@@ -14,6 +19,9 @@ Verbs:
   routes     the Flask app's rules beside the service's routes: ported, partly (methods missing), missing, extra
   scaffold   a route module and its test, in routes/ and test/routes/, for each rule the service lacks: each
              answers 501 naming the Flask endpoint until it is ported; no file is overwritten
+  compare    the same requests to the running Flask app and the running service, their answers compared: status,
+             the headers that carry meaning, the body, the time; exit status 1 for a difference neither learnt
+             as noise (Flask asked twice) nor explained by --ignore's rules
 
 Options:
   --flask-app SPEC     the Flask app, as flask --app takes it: module, module:name, module:factory(), file.py
@@ -21,13 +29,25 @@ Options:
   --service-app FILE   a module whose default export is the Fastify app to compare (default: this service's)
   --into DIR           scaffold: the project to write into (default: this one)
   --dry-run            scaffold: list what would be written, and write nothing
+  --flask-url URL      compare: where the Flask app answers
+  --service-url URL    compare: where the service answers
+  --requests FILE      compare: requests to send besides the route table's: a HAR file, or a JSON list of
+                       { "method", "path", "headers", "body" }
+  --access-log FILE    compare: requests replayed from an access log, nginx's combined format or Werkzeug's
+  --ignore FILE        compare: rules for deliberate differences, { "rules": [{ "reason", "method", "path",
+                       "status", "fields", "jsonPaths", "bodyPatterns" }] }
+  --allow-writes       compare: send other methods than GET, HEAD, OPTIONS and TRACE too
+  --normalise-whitespace  compare: text bodies compared with their runs of whitespace as one space
+  --time-tolerance-ms N   compare: how much slower than Flask's the service's answer may be (default: 150)
+  --report FILE        compare: a self-contained HTML page with each request's two answers side by side
   --json               print JSON rather than a table
   -h, --help           this
 
 Environment:
   PYTHON               the Python to run the Flask app with (default: the first python3 that imports Flask)
 
-Exit status: 0 done; 2 a usage error, or a Flask app or service that cannot be loaded (one line on stderr).`
+Exit status: 0 done (compare: no unexplained difference); 1 compare found one; 2 a usage error, or something that
+cannot be loaded or reached (one line on stderr).`
 
 const OPTIONS = {
   'flask-app': { type: 'string' },
@@ -35,37 +55,44 @@ const OPTIONS = {
   'service-app': { type: 'string' },
   into: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  'flask-url': { type: 'string' },
+  'service-url': { type: 'string' },
+  requests: { type: 'string' },
+  'access-log': { type: 'string' },
+  ignore: { type: 'string' },
+  'allow-writes': { type: 'boolean' },
+  'normalise-whitespace': { type: 'boolean' },
+  'time-tolerance-ms': { type: 'string' },
+  report: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
+
+const VERBS = ['routes', 'scaffold', 'compare']
 const PROJECT = resolve(import.meta.dirname, '..')
 
-/** Runs the command line `argv` (without node and the script), writing to `out`; resolves to the exit status. */
-export async function parity (argv: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true })
-  const [verb, ...rest] = positionals
-  if (values.help === true || verb === undefined) {
-    out(HELP)
-    return verb === undefined && values.help !== true ? 2 : 0
-  }
-  if (rest.length > 0) throw new ParityError(`One verb at a time: ${positionals.join(' ')}`)
-  if (!['routes', 'scaffold'].includes(verb)) throw new ParityError(`No verb ${verb}: routes or scaffold (--help)`)
+/** The Flask app's rules, from --flask-app and --flask-path. */
+function rulesOf (values: Values, verb: string): FlaskRule[] {
   if (values['flask-app'] === undefined) throw new ParityError(`${verb} needs --flask-app (--help)`)
-  const rules = flaskRules({
-    app: values['flask-app'],
-    path: resolve(values['flask-path'] ?? '.')
-  })
+  return flaskRules({ app: values['flask-app'], path: resolve(values['flask-path'] ?? '.') })
+}
+
+async function routes (values: Values, out: Output): Promise<number> {
+  const report = routesReport(rulesOf(values, 'routes'), await serviceRoutes(values['service-app'] ?? THIS_SERVICE))
+  out(values.json === true ? JSON.stringify(report, null, 2) : routesTable(report))
+  return 0
+}
+
+async function scaffold (values: Values, out: Output): Promise<number> {
+  const rules = rulesOf(values, 'scaffold')
   const report = routesReport(rules, await serviceRoutes(values['service-app'] ?? THIS_SERVICE))
-  if (verb === 'routes') {
-    out(values.json === true ? JSON.stringify(report, null, 2) : routesTable(report))
-    return 0
-  }
   const root = resolve(values.into ?? PROJECT)
   const missing = new Set(report.missing.map(({ rule }) => rule))
   const plan = scaffoldPlan(rules.filter(({ rule }) => missing.has(rule)), root, report.service)
-  if (values['dry-run'] !== true) await writePlan(plan, root)
   const dryRun = values['dry-run'] === true
+  if (!dryRun) await writePlan(plan, root)
   if (values.json === true) {
     out(JSON.stringify({ dryRun, files: plan.files.map(({ path }) => path), left: plan.left }, null, 2))
   } else {
@@ -75,6 +102,60 @@ export async function parity (argv: string[], out: (text: string) => void): Prom
     ].join('\n') || 'nothing to scaffold: every rule has its route')
   }
   return 0
+}
+
+/** A file's text, or a refusal naming it. */
+async function read (path: string): Promise<string> {
+  return await readFile(path, 'utf8').catch((error: Error) => {
+    throw new ParityError(`Cannot read ${path}: ${error.message}`)
+  })
+}
+
+async function compare (values: Values, out: Output): Promise<number> {
+  const { 'flask-url': flaskUrl, 'service-url': serviceUrl } = values
+  if (flaskUrl === undefined || serviceUrl === undefined) {
+    throw new ParityError('compare needs --flask-url and --service-url (--help)')
+  }
+  const sources = [values['flask-app'], values.requests, values['access-log']]
+  if (sources.every((source) => source === undefined)) {
+    throw new ParityError('compare needs requests: --flask-app (its route table), --requests or --access-log (--help)')
+  }
+  const tolerance = Number(values['time-tolerance-ms'] ?? 150)
+  if (!Number.isInteger(tolerance) || tolerance < 0) {
+    throw new ParityError(`--time-tolerance-ms takes a whole number of ms (got "${values['time-tolerance-ms']}")`)
+  }
+  const probes = [
+    ...values['flask-app'] === undefined ? [] : tableProbes(rulesOf(values, 'compare')),
+    ...values.requests === undefined ? [] : fileProbes(await read(values.requests), values.requests),
+    ...values['access-log'] === undefined ? [] : logProbes(await read(values['access-log']))
+  ]
+  const rules = values.ignore === undefined ? [] : readRules(await read(values.ignore), values.ignore)
+  const { probes: sent, heldBack } = sendable(probes, values['allow-writes'] === true)
+  const comparisons = await compareAll(sent, flaskUrl, serviceUrl, {
+    rules,
+    normaliseWhitespace: values['normalise-whitespace'] === true,
+    timeToleranceMs: tolerance
+  })
+  if (values.report !== undefined) await writeFile(values.report, htmlReport(comparisons, heldBack))
+  out(values.json === true
+    ? JSON.stringify({ summary: summary(comparisons, heldBack), comparisons }, null, 2)
+    : compareTable(comparisons, heldBack))
+  return summary(comparisons, heldBack).differing === 0 ? 0 : 1
+}
+
+type Output = (text: string) => void
+
+/** Runs the command line `argv` (without node and the script), writing to `out`; resolves to the exit status. */
+export async function parity (argv: string[], out: Output): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true })
+  const [verb, ...rest] = positionals
+  if (values.help === true || verb === undefined) {
+    out(HELP)
+    return verb === undefined && values.help !== true ? 2 : 0
+  }
+  if (rest.length > 0) throw new ParityError(`One verb at a time: ${positionals.join(' ')}`)
+  if (!VERBS.includes(verb)) throw new ParityError(`No verb ${verb}: ${VERBS.join(', ')} (--help)`)
+  return await { routes, scaffold, compare }[verb as 'routes' | 'scaffold' | 'compare'](values, out)
 }
 
 /** The command line's run: usage errors and refusals as one line on stderr, exit status 2. */

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path'
 import type { Server } from './processes.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
-const FLASK_DIR = join(ROOT, 'bench', 'flask')
+export const FLASK_DIR = join(ROOT, 'bench', 'flask')
 
 export interface Target extends Server {
   name: string

@@ -1,7 +1,9 @@
 // npm run parity's command line: its help, its verbs on the shop and its port, and its refusals, one line each on
 // stderr with exit status 2.
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -73,6 +75,28 @@ t.test('scaffold with every rule ported says so', async (t) => {
     { status: 0, printed: 'nothing to scaffold: every rule has its route' })
 })
 
+t.test('compare: requests from an access log and a list, asked of two apps that answer alike', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'parity-cli-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const app = (): Promise<string> => new Promise((resolve) => {
+    const server = createServer((request, response) => {
+      response.end(`${request.method as string} ${request.url as string}`)
+    })
+    t.teardown(() => { server.close() })
+    server.listen(0, '127.0.0.1', () => { resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`) })
+  })
+  const [flaskUrl, serviceUrl] = [await app(), await app()]
+  await writeFile(join(dir, 'access.log'), '127.0.0.1 - - [07/Dec/2026 12:00:00] "GET /a?b=1 HTTP/1.1" 200 -\n')
+  await writeFile(join(dir, 'requests.json'),
+    '[{ "method": "DELETE", "path": "/a" }, { "method": "HEAD", "path": "/b" }]')
+  const compared = await run(['compare', '--flask-url', flaskUrl, '--service-url', serviceUrl,
+    '--access-log', join(dir, 'access.log'), '--requests', join(dir, 'requests.json'), '--time-tolerance-ms', '1000'])
+  t.equal(compared.status, 0)
+  t.match(compared.printed, /^same +GET \/a\?b=1 +200 \d+ ms +200 \d+ ms$/m)
+  t.match(compared.printed, /^same +HEAD \/b /m)
+  t.match(compared.printed, /\n\n2 requests, 0 with unexplained differences, 0 differences explained; 1 writes not sent/)
+})
+
 t.test('refusals: one line on stderr, exit status 2', async (t) => {
   const refused = async (argv: string[]): Promise<[number, string]> => {
     let said = ''
@@ -84,8 +108,17 @@ t.test('refusals: one line on stderr, exit status 2', async (t) => {
       process.stderr.write = write
     }
   }
-  t.same(await refused(['deploy']), [2, 'No verb deploy: routes or scaffold (--help)\n'])
+  t.same(await refused(['deploy']), [2, 'No verb deploy: routes, scaffold, compare (--help)\n'])
   t.same(await refused(['routes', 'scaffold']), [2, 'One verb at a time: routes scaffold\n'])
+  const urls = ['--flask-url', 'http://127.0.0.1:1', '--service-url', 'http://127.0.0.1:1']
+  t.same(await refused(['compare', '--flask-app', 'app']),
+    [2, 'compare needs --flask-url and --service-url (--help)\n'])
+  t.same(await refused(['compare', ...urls]),
+    [2, 'compare needs requests: --flask-app (its route table), --requests or --access-log (--help)\n'])
+  t.same(await refused(['compare', ...urls, '--requests', 'r.json', '--time-tolerance-ms', 'soon']),
+    [2, '--time-tolerance-ms takes a whole number of ms (got "soon")\n'])
+  const [status, said] = await refused(['compare', ...urls, '--requests', join(ROOT, 'nowhere.json')])
+  t.same([status, said.split(':')[0]], [2, `Cannot read ${join(ROOT, 'nowhere.json')}`])
   t.same(await refused(['routes']), [2, 'routes needs --flask-app (--help)\n'])
   t.same(await refused(['routes', '--flask-ap', 'x']), [2,
     "Unknown option '--flask-ap'. To specify a positional argument starting with a '-', place it at the end of the " +
