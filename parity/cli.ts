@@ -7,11 +7,13 @@ import { readRules } from './compare.ts'
 import { compareAll } from './compare-all.ts'
 import { ParityError } from './errors.ts'
 import { flaskRules, type FlaskRule } from './flask.ts'
+import { matchRoutes } from './match.ts'
 import { fileProbes, logProbes, sendable, tableProbes } from './probes.ts'
 import { compareTable, htmlReport, summary } from './report.ts'
 import { routesReport, routesTable } from './routes.ts'
 import { scaffoldPlan, writePlan } from './scaffold.ts'
 import { serviceRoutes, THIS_SERVICE } from './service.ts'
+import { strangleConfig } from './strangle.ts'
 
 export const HELP = `npm run parity -- <verb> [options]: take a Flask app's routes over to this service
 
@@ -22,6 +24,8 @@ Verbs:
   compare    the same requests to the running Flask app and the running service, their answers compared: status,
              the headers that carry meaning, the body, the time; exit status 1 for a difference neither learnt
              as noise (Flask asked twice) nor explained by --ignore's rules
+  strangle   an nginx configuration that sends the ported routes to the service and every other request to the
+             Flask app, with X-Served-By naming the side; regenerate it and reload nginx as routes are ported
 
 Options:
   --flask-app SPEC     the Flask app, as flask --app takes it: module, module:name, module:factory(), file.py
@@ -40,6 +44,10 @@ Options:
   --normalise-whitespace  compare: text bodies compared with their runs of whitespace as one space
   --time-tolerance-ms N   compare: how much slower than Flask's the service's answer may be (default: 150)
   --report FILE        compare: a self-contained HTML page with each request's two answers side by side
+  --flask-upstream HOST:PORT    strangle: where nginx reaches the Flask app
+  --service-upstream HOST:PORT  strangle: where nginx reaches the service
+  --listen ADDRESS     strangle: what nginx listens on, a port or address:port (default: 80)
+  --out FILE           strangle: the file to write (default: the standard output)
   --json               print JSON rather than a table
   -h, --help           this
 
@@ -64,13 +72,16 @@ const OPTIONS = {
   'normalise-whitespace': { type: 'boolean' },
   'time-tolerance-ms': { type: 'string' },
   report: { type: 'string' },
+  'flask-upstream': { type: 'string' },
+  'service-upstream': { type: 'string' },
+  listen: { type: 'string' },
+  out: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
 
-const VERBS = ['routes', 'scaffold', 'compare']
 const PROJECT = resolve(import.meta.dirname, '..')
 
 /** The Flask app's rules, from --flask-app and --flask-path. */
@@ -143,7 +154,23 @@ async function compare (values: Values, out: Output): Promise<number> {
   return summary(comparisons, heldBack).differing === 0 ? 0 : 1
 }
 
+async function strangle (values: Values, out: Output): Promise<number> {
+  const { 'flask-upstream': flaskUpstream, 'service-upstream': serviceUpstream } = values
+  if (flaskUpstream === undefined || serviceUpstream === undefined) {
+    throw new ParityError('strangle needs --flask-upstream and --service-upstream (--help)')
+  }
+  const rules = rulesOf(values, 'strangle')
+  const match = matchRoutes(rules, await serviceRoutes(values['service-app'] ?? THIS_SERVICE))
+  const config = strangleConfig(rules, match, { flaskUpstream, serviceUpstream, listen: values.listen ?? '80' })
+  if (values.out === undefined) out(config)
+  else await writeFile(values.out, config)
+  return 0
+}
+
 type Output = (text: string) => void
+
+const VERBS: Record<string, ((values: Values, out: Output) => Promise<number>) | undefined> =
+  { routes, scaffold, compare, strangle }
 
 /** Runs the command line `argv` (without node and the script), writing to `out`; resolves to the exit status. */
 export async function parity (argv: string[], out: Output): Promise<number> {
@@ -154,8 +181,9 @@ export async function parity (argv: string[], out: Output): Promise<number> {
     return verb === undefined && values.help !== true ? 2 : 0
   }
   if (rest.length > 0) throw new ParityError(`One verb at a time: ${positionals.join(' ')}`)
-  if (!VERBS.includes(verb)) throw new ParityError(`No verb ${verb}: ${VERBS.join(', ')} (--help)`)
-  return await { routes, scaffold, compare }[verb as 'routes' | 'scaffold' | 'compare'](values, out)
+  const run = VERBS[verb]
+  if (run === undefined) throw new ParityError(`No verb ${verb}: ${Object.keys(VERBS).join(', ')} (--help)`)
+  return await run(values, out)
 }
 
 /** The command line's run: usage errors and refusals as one line on stderr, exit status 2. */

@@ -1,7 +1,7 @@
 // A local nginx's files, for the tests (test/nginx.ts) and the benchmark of replicas (bench/lib/replica-set.ts): the
 // project's proxy settings (deploy/nginx/http.conf, server.conf) and upstream (deploy/nginx/upstream.conf, its server
-// line swapped for local addresses), behind a main file for a process of its own on a loopback port, its files in a
-// folder.
+// line swapped for local addresses), or a configuration of a test's own (the strangler fig's), behind a main file for
+// a process of its own on a loopback port, its files in a folder.
 import { spawnSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
@@ -31,9 +31,9 @@ async function upstreamFor (addresses: string[]): Promise<string> {
 /**
  * The main file, as deploy/nginx/nginx.conf but for a process of this machine's: in the foreground, its pid, access log
  * and temporary files in `dir` (nginx creates every temporary folder at start, where the package's defaults need root),
- * workers as the current user, listening on loopback only, with `workerConnections` connections a worker.
+ * workers as the current user, with `workerConnections` connections a worker, and `http` in its http block.
  */
-function mainFile (dir: string, port: number, workerConnections: number): string {
+function mainFile (dir: string, workerConnections: number, http: string): string {
   const asRoot = process.getuid?.() === 0
   const temporaryPaths = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
     .map((kind) => `    ${kind}_temp_path ${join(dir, kind)};`).join('\n')
@@ -48,14 +48,7 @@ error_log stderr warn;
 
 http {
 ${temporaryPaths}
-    include ${join(NGINX_DIR, 'http.conf')};
-    access_log ${join(dir, 'access.log')} replicas;
-    include ${join(dir, 'upstream.conf')};
-
-    server {
-        listen 127.0.0.1:${port};
-        include ${join(NGINX_DIR, 'server.conf')};
-    }
+${http}
 }
 `
 }
@@ -90,6 +83,23 @@ export async function writeNginxFiles (
 ): Promise<NginxFiles> {
   await writeFile(join(dir, 'upstream.conf'), await upstreamFor(upstreams))
   const main = join(dir, 'nginx.conf')
-  await writeFile(main, mainFile(dir, port, workerConnections))
+  // The project's proxy settings and upstream, listening on loopback only.
+  await writeFile(main, mainFile(dir, workerConnections, `    include ${join(NGINX_DIR, 'http.conf')};
+    access_log ${join(dir, 'access.log')} replicas;
+    include ${join(dir, 'upstream.conf')};
+
+    server {
+        listen 127.0.0.1:${port};
+        include ${join(NGINX_DIR, 'server.conf')};
+    }`))
+  return { args: ['-p', dir, '-c', main, '-e', 'stderr'], accessLog: join(dir, 'access.log') }
+}
+
+/** Writes into `dir` the files of an nginx whose http block is `config` (its own server and upstreams) alone. */
+export async function writeConfigFiles (dir: string, config: string): Promise<NginxFiles> {
+  await writeFile(join(dir, 'config.conf'), config)
+  const main = join(dir, 'nginx.conf')
+  await writeFile(main, mainFile(dir, 1024, `    access_log ${join(dir, 'access.log')};
+    include ${join(dir, 'config.conf')};`))
   return { args: ['-p', dir, '-c', main, '-e', 'stderr'], accessLog: join(dir, 'access.log') }
 }

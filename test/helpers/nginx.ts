@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
-import { nginxCommand, writeNginxFiles, type AccessLine } from './nginx-files.ts'
+import { nginxCommand, writeNginxFiles, type AccessLine, type NginxFiles } from './nginx-files.ts'
 import { freePort } from './redis-server.ts'
 
 const MISSING = 'nginx is not installed: the tests need the Debian package nginx-light ' +
@@ -23,6 +23,8 @@ export interface Nginx {
   /** http://127.0.0.1:<port> */
   url: string
   port: number
+  /** Asks nginx to read its configuration again (SIGHUP): new workers take it, the old finish what they hold. */
+  reload: () => void
   /** The access log so far, a line a request. */
   accessLog: () => AccessLine[]
   /** The error log so far. */
@@ -59,9 +61,15 @@ function killGroup (child: ChildProcess): void {
 
 /**
  * Starts nginx in front of `upstreams` (host:port each) for this test, and resolves once it accepts connections;
- * throws naming the Debian package when nginx is missing, and with its error log when it cannot start.
+ * throws naming the Debian package when nginx is missing, and with its error log when it cannot start. `files` writes
+ * other files than the project's, for nginx on a port.
  */
-export async function startNginx (t: Test, upstreams: string[]): Promise<Nginx> {
+export async function startNginx (
+  t: Test,
+  upstreams: string[],
+  files: (dir: string, port: number) => Promise<NginxFiles> = async (dir, port) =>
+    await writeNginxFiles(dir, port, upstreams)
+): Promise<Nginx> {
   const command = nginxCommand()
   if (command === undefined) throw new Error(MISSING)
   const dir = await mkdtemp(join(tmpdir(), 'nginx-test-'))
@@ -70,9 +78,9 @@ export async function startNginx (t: Test, upstreams: string[]): Promise<Nginx> 
   // Another process may take the free port before nginx does: then again on another one.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
-    const files = await writeNginxFiles(dir, port, upstreams)
+    const { args, accessLog } = await files(dir, port)
     // A process group of its own, so that its workers can be killed with it if it hangs, or if this process ends first.
-    const child = spawn(command, files.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
     const killOnExit = (): void => { killGroup(child) }
     process.once('exit', killOnExit)
     t.teardown(async () => {
@@ -85,7 +93,8 @@ export async function startNginx (t: Test, upstreams: string[]): Promise<Nginx> 
       url: `http://127.0.0.1:${port}`,
       port,
       // Written a line at a time as each request ends (no buffer= on access_log).
-      accessLog: () => readFileSync(files.accessLog, 'utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line)),
+      reload: () => { child.kill('SIGHUP') },
+      accessLog: () => readFileSync(accessLog, 'utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line)),
       get errorLog () { return errorLog }
     }
 

@@ -108,7 +108,7 @@ t.test('refusals: one line on stderr, exit status 2', async (t) => {
       process.stderr.write = write
     }
   }
-  t.same(await refused(['deploy']), [2, 'No verb deploy: routes, scaffold, compare (--help)\n'])
+  t.same(await refused(['deploy']), [2, 'No verb deploy: routes, scaffold, compare, strangle (--help)\n'])
   t.same(await refused(['routes', 'scaffold']), [2, 'One verb at a time: routes scaffold\n'])
   const urls = ['--flask-url', 'http://127.0.0.1:1', '--service-url', 'http://127.0.0.1:1']
   t.same(await refused(['compare', '--flask-app', 'app']),

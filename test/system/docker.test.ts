@@ -8,6 +8,7 @@ import { basename, dirname, join, posix, relative } from 'node:path'
 import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
 import { parse } from 'yaml'
+import { parity } from '../../parity/cli.ts'
 import { loadConfig } from '../../src/config/index.ts'
 import { entries, listening, watch, type ServerProcess } from '../helpers/server-process.ts'
 
@@ -286,7 +287,8 @@ function release (image: string): number[] {
 t.test(
   'compose.yaml: replicas of the image behind nginx, sharing a Redis; nginx alone published, on loopback',
   async (t) => {
-    t.same(Object.keys(compose.services).sort(), ['app', 'nginx', 'postgres', 'redis'])
+    t.same(Object.keys(compose.services).filter((name) => compose.services[name].profiles === undefined).sort(),
+      ['app', 'nginx', 'postgres', 'redis'], 'without a profile')
     t.equal(app.build, '.', 'the app built from the Dockerfile')
     t.same(app.env_file, [{ path: '.env', required: false }])
     t.has(app.environment, { HOST: '0.0.0.0', PORT: '3000' },
@@ -344,6 +346,26 @@ t.test("compose's replicas call its postgres service, with the password it is gi
   t.match(await loadConfig({ DATABASE_URL: app.environment.DATABASE_URL.replace(password, 'pw') }),
     { ok: true }, 'a URL the service takes once compose fills the password in')
 })
+
+t.test("compose's strangle profile: the seed under gunicorn and nginx in front of it and the app, as parity writes it",
+  async (t) => {
+    const { flask, strangler } = compose.services
+    t.same([flask.profiles, strangler.profiles], [['strangle'], ['strangle']], 'up only when asked for')
+    t.equal(flask.build, 'bench/flask')
+    const dockerfile = await readFile(join(ROOT, 'bench', 'flask', 'Dockerfile'), 'utf8')
+    t.match(dockerfile, /^RUN pip install --no-cache-dir "flask\[async\]==[\d.*]+" "gunicorn==[\d.*]+"$/m)
+    t.match(dockerfile, /^CMD \["gunicorn", "--workers", "5", "--bind", "0\.0\.0\.0:5000", "app:app"\]$/m)
+    t.same(strangler.volumes, ['./deploy/strangle:/etc/nginx/strangle:ro'])
+    t.same(strangler.ports, ['127.0.0.1:8080:80'], 'published beside the service, on loopback')
+    t.equal(strangler.image, nginx.image, "the same nginx as the replicas'")
+    let config = ''
+    await parity(['strangle', '--flask-app', 'app', '--flask-path', join(ROOT, 'bench', 'flask'),
+      '--flask-upstream', 'flask:5000', '--service-upstream', 'app:3000', '--listen', '80'],
+    (text) => { config += text })
+    t.equal(await readFile(join(ROOT, 'deploy', 'strangle', 'strangler.conf'), 'utf8'), config,
+      'strangler.conf is what npm run parity -- strangle writes for the seed: out of date, write it again')
+    t.match(await readFile(join(ROOT, 'deploy', 'strangle', 'nginx.conf'), 'utf8'), /^ {4}include strangler\.conf;$/m)
+  })
 
 t.test('compose waits for a graceful stop of a replica', async (t) => {
   const result = await loadConfig(app.environment)
