@@ -16,6 +16,15 @@ export interface Answer {
   ms: number
 }
 
+/** `path` (with its query) under the app at `base`, whose own path it keeps: never another host, even for `//x`. */
+function under (base: string, path: string): URL {
+  const url = new URL(base)
+  const query = path.indexOf('?')
+  url.pathname = url.pathname.replace(/\/$/, '') + (query === -1 ? path : path.slice(0, query))
+  url.search = query === -1 ? '' : path.slice(query)
+  return url
+}
+
 /** A Location as a path when it points into the app it came from (Werkzeug may make it absolute), else as sent. */
 function withinApp (location: string, from: URL): string {
   const target = new URL(location, from)
@@ -24,9 +33,9 @@ function withinApp (location: string, from: URL): string {
 
 /** `probe` asked of the app at `base` within `timeoutMs`, on node:http, which sends any method: fetch refuses TRACE. */
 export async function ask (base: string, probe: Probe, timeoutMs: number): Promise<Answer> {
-  const url = new URL(probe.path, base)
+  const url = under(base, probe.path)
   const started = performance.now()
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+  const answered = new Promise<IncomingMessage>((resolve, reject) => {
     const sent = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: probe.method,
       headers: probe.headers,
@@ -34,11 +43,15 @@ export async function ask (base: string, probe: Probe, timeoutMs: number): Promi
     }, resolve)
     sent.on('error', reject)
     sent.end(probe.body)
-  }).catch((error: Error) => {
-    throw new ParityError(`${probe.method} ${url.href} got no answer: ${error.message}`)
   })
+  let response: IncomingMessage
   const chunks: Buffer[] = []
-  for await (const chunk of response) chunks.push(chunk as Buffer)
+  try {
+    response = await answered
+    for await (const chunk of response) chunks.push(chunk as Buffer)
+  } catch (error) {
+    throw new ParityError(`${probe.method} ${url.href} got no answer: ${(error as Error).message}`)
+  }
   const headers: Record<string, string> = {}
   for (const name of COMPARED_HEADERS) {
     const value = response.headers[name]

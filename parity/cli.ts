@@ -30,8 +30,10 @@ Verbs:
 Options:
   --flask-app SPEC     the Flask app, as flask --app takes it: module, module:name, module:factory(), file.py
   --flask-path DIR     the folder the app is imported from, first on Python's path (default: the current one)
-  --service-app FILE   a module whose default export is the Fastify app to compare (default: this service's)
-  --into DIR           scaffold: the project to write into (default: this one)
+  --service-app FILE   routes, scaffold, strangle: a module whose default export is the Fastify app whose routes
+                       count as ported (default: this service's)
+  --into DIR           scaffold: the project to write into (default: this one); what is missing is asked of
+                       --service-app
   --dry-run            scaffold: list what would be written, and write nothing
   --flask-url URL      compare: where the Flask app answers
   --service-url URL    compare: where the service answers
@@ -122,6 +124,13 @@ async function read (path: string): Promise<string> {
   })
 }
 
+/** Writes `text` to `path`, or refuses naming it. */
+async function save (path: string, text: string): Promise<void> {
+  await writeFile(path, text).catch((error: Error) => {
+    throw new ParityError(`Cannot write ${path}: ${error.message}`)
+  })
+}
+
 async function compare (values: Values, out: Output): Promise<number> {
   const { 'flask-url': flaskUrl, 'service-url': serviceUrl } = values
   if (flaskUrl === undefined || serviceUrl === undefined) {
@@ -147,7 +156,7 @@ async function compare (values: Values, out: Output): Promise<number> {
     normaliseWhitespace: values['normalise-whitespace'] === true,
     timeToleranceMs: tolerance
   })
-  if (values.report !== undefined) await writeFile(values.report, htmlReport(comparisons, heldBack))
+  if (values.report !== undefined) await save(values.report, htmlReport(comparisons, heldBack))
   out(values.json === true
     ? JSON.stringify({ summary: summary(comparisons, heldBack), comparisons }, null, 2)
     : compareTable(comparisons, heldBack))
@@ -163,7 +172,7 @@ async function strangle (values: Values, out: Output): Promise<number> {
   const match = matchRoutes(rules, await serviceRoutes(values['service-app'] ?? THIS_SERVICE))
   const config = strangleConfig(rules, match, { flaskUpstream, serviceUpstream, listen: values.listen ?? '80' })
   if (values.out === undefined) out(config)
-  else await writeFile(values.out, config)
+  else await save(values.out, config)
   return 0
 }
 

@@ -50,15 +50,15 @@ export const NOISE = "noise: Flask's two answers differ here"
 
 /** The rules of an --ignore file: `{ "rules": [ { "reason", ... } ] }`, each checked. */
 export function readRules (text: string, name: string): IgnoreRule[] {
-  let parsed: { rules?: unknown }
+  let parsed: { rules?: unknown } | null
   try {
-    parsed = JSON.parse(text) as { rules?: unknown }
+    parsed = JSON.parse(text) as { rules?: unknown } | null
   } catch (error) {
     throw new ParityError(`${name} is not JSON: ${(error as Error).message}`)
   }
-  if (!Array.isArray(parsed.rules)) throw new ParityError(`${name} has no "rules" list`)
-  return parsed.rules.map((rule: IgnoreRule, index) => {
-    if (typeof rule.reason !== 'string' || rule.reason === '') {
+  if (!Array.isArray(parsed?.rules)) throw new ParityError(`${name} has no "rules" list`)
+  return parsed.rules.map((rule: IgnoreRule | null, index) => {
+    if (typeof rule?.reason !== 'string' || rule.reason === '') {
       throw new ParityError(`${name}: rule ${index + 1} gives no "reason"`)
     }
     for (const pattern of [rule.method, rule.path, rule.status, ...rule.bodyPatterns ?? []]) {
@@ -105,12 +105,15 @@ function jsonDifferences (flask: unknown, service: unknown, path = '$'): Differe
   return [{ field: `json ${path}`, flask: shown(flask), service: shown(service) }]
 }
 
+/** A body as compared: the rules' patterns masked, its whitespace normalised if asked. */
+function bodyText (answer: Answer, patterns: string[], normalise: boolean): string {
+  const text = masked(answer.body, patterns)
+  return normalise ? text.replace(/\s+/g, ' ').trim() : text
+}
+
 /** The body's differences: by JSON path where both are JSON, else the body as a whole. */
 function bodyDifferences (flask: Answer, service: Answer, patterns: string[], normalise: boolean): Difference[] {
-  const [a, b] = [flask.body, service.body].map((body) => {
-    const text = masked(body, patterns)
-    return normalise ? text.replace(/\s+/g, ' ').trim() : text
-  }) as [string, string]
+  const [a, b] = [bodyText(flask, patterns, normalise), bodyText(service, patterns, normalise)]
   if (isJson(flask) && isJson(service)) {
     try {
       return jsonDifferences(JSON.parse(a), JSON.parse(b))
@@ -122,14 +125,15 @@ function bodyDifferences (flask: Answer, service: Answer, patterns: string[], no
 }
 
 /**
- * A header's value as compared: Allow as a set of methods; a JSON Content-Type without a charset, as JSON is UTF-8
- * whatever it says (RFC 8259); the rest as sent, case and spacing aside.
+ * A header's value as compared: Allow as a set of methods; Content-Type with its case and spacing aside, and a JSON
+ * one without a charset, as JSON is UTF-8 whatever it says (RFC 8259); the rest as sent.
  */
 function headerValue (name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined
   if (name === 'allow') return value.split(',').map((method) => method.trim()).sort().join(', ')
+  if (name !== 'content-type') return value
   const spaced = value.toLowerCase().replace(/\s*;\s*/g, '; ')
-  return name === 'content-type' && JSON_TYPE.test(spaced) ? spaced.replace(/; charset=utf-8\b/, '') : spaced
+  return JSON_TYPE.test(spaced) ? spaced.replace(/; charset=utf-8\b/, '') : spaced
 }
 
 /** Every difference between two answers, the time aside. */
@@ -160,10 +164,28 @@ function pathPattern (pattern: string): RegExp {
   return RegExp(`^${escaped}(?=$|[.[])`)
 }
 
-/** Flask's two answers and the service's to `probe`, compared. */
+/**
+ * Whether a text body that differs between Flask's two answers differs in the service's only where those do: it
+ * keeps what both of Flask's begin and end with.
+ */
+function withinNoise (first: string, second: string, service: string): boolean {
+  let prefix = 0
+  while (prefix < Math.min(first.length, second.length) && first[prefix] === second[prefix]) prefix++
+  let suffix = 0
+  while (suffix < Math.min(first.length, second.length) - prefix && first.at(-1 - suffix) === second.at(-1 - suffix)) {
+    suffix++
+  }
+  return service.length >= prefix + suffix && service.startsWith(first.slice(0, prefix)) &&
+    service.endsWith(first.slice(first.length - suffix))
+}
+
+/**
+ * Flask's answers and the service's to `probe`, compared: Flask's second answer (`again`, for a probe that changes
+ * nothing) says what is noise; a status never is.
+ */
 export function compareAnswers (
   probe: Probe,
-  [flask, again]: [Answer, Answer],
+  [flask, again]: [Answer, Answer | undefined],
   service: Answer,
   { rules, normaliseWhitespace, timeToleranceMs }: CompareOptions
 ): Comparison {
@@ -171,7 +193,17 @@ export function compareAnswers (
     (rule.path === undefined || RegExp(rule.path).test(probe.path)) &&
     (rule.status === undefined || RegExp(rule.status).test(String(flask.status))))
   const patterns = applying.flatMap((rule) => rule.bodyPatterns ?? [])
-  const noise = differencesOf(flask, again, patterns, normaliseWhitespace).map(({ field }) => field)
+  const noise = again === undefined
+    ? []
+    : differencesOf(flask, again, patterns, normaliseWhitespace).map(({ field }) => field)
+      .filter((field) => field !== 'status')
+  const isNoise = (field: string): boolean => {
+    if (field === 'body' && again !== undefined && noise.includes('body')) {
+      const [a, b, c] = [flask, again, service].map((answer) => bodyText(answer, patterns, normaliseWhitespace))
+      return withinNoise(a as string, b as string, c as string)
+    }
+    return noise.includes(field) || (field.startsWith('json ') && noise.includes('body'))
+  }
   const found = differencesOf(flask, service, patterns, normaliseWhitespace)
   if (service.ms - flask.ms > timeToleranceMs) {
     found.push({ field: 'time', flask: `${Math.round(flask.ms)} ms`, service: `${Math.round(service.ms)} ms` })
@@ -182,10 +214,7 @@ export function compareAnswers (
     service,
     differences: found.map((difference) => {
       const rule = applying.find(({ fields = [], jsonPaths = [] }) => covered(difference.field, fields, jsonPaths))
-      const explained = rule?.reason ??
-        (noise.includes(difference.field) || (difference.field.startsWith('json ') && noise.includes('body'))
-          ? NOISE
-          : undefined)
+      const explained = rule?.reason ?? (isNoise(difference.field) ? NOISE : undefined)
       return explained === undefined ? difference : { ...difference, explained }
     })
   }

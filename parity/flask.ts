@@ -30,6 +30,9 @@ export interface FlaskRule {
   redirectTo: string | null
   /** The rule serves the app's (or a blueprint's) static folder. */
   static: boolean
+  /** The subdomain, or the host (with host_matching), the rule is for; null for any. */
+  subdomain: string | null
+  host: string | null
   arguments: FlaskVariable[]
 }
 
@@ -40,9 +43,13 @@ export interface FlaskApp {
   path?: string
   /** The Python to run; else PYTHON, else the first python3 that imports Flask. */
   python?: string
+  /** How long it may take to load, in ms (a minute by default). */
+  loadTimeoutMs?: number
 }
 
 const CANDIDATES = ['python3', '/usr/bin/python3']
+/** How long an app may take to load by default: past it, its import waits on something that is not there. */
+const LOAD_TIMEOUT_MS = 60_000
 
 /**
  * PYTHON, or the first of `candidates` that imports Flask, or else the first there is, whose helper then says that it
@@ -57,13 +64,24 @@ export function findPython (env: NodeJS.ProcessEnv = process.env, candidates = C
 }
 
 /** The rules of the Flask app `app`, in Flask's order. */
-export function flaskRules ({ app, path, python = findPython() }: FlaskApp): FlaskRule[] {
+export function flaskRules (
+  { app, path, python = findPython(), loadTimeoutMs = LOAD_TIMEOUT_MS }: FlaskApp
+): FlaskRule[] {
   const args = [HELPER, '--app', app, ...(path === undefined ? [] : ['--path', path])]
-  const run = spawnSync(python, args, { cwd: path, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const run = spawnSync(python, args,
+    { cwd: path, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: loadTimeoutMs, killSignal: 'SIGKILL' })
+  if (run.signal === 'SIGKILL') {
+    throw new ParityError(`The Flask app ${app} did not load within ${loadTimeoutMs / 1000} s: does its import ` +
+      'wait for something, such as a database?')
+  }
   if (run.error !== undefined) throw new ParityError(`Cannot run ${python}: ${run.error.message}`)
   if (run.status !== 0) {
     const said = run.stderr.trim().split('\n').at(-1) as string
     throw new ParityError(said === '' ? `${python} ended with status ${String(run.status)}` : said)
   }
-  return (JSON.parse(run.stdout) as { rules: FlaskRule[] }).rules
+  try {
+    return (JSON.parse(run.stdout) as { rules: FlaskRule[] }).rules
+  } catch {
+    throw new ParityError(`The Flask app ${app} printed something besides its rules: ${run.stdout.slice(0, 80)}`)
+  }
 }

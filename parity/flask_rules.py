@@ -103,6 +103,9 @@ def describe(app):
             "strictSlashes": bool(rule.strict_slashes),
             "redirectTo": rule.redirect_to if isinstance(rule.redirect_to, str) else None,
             "static": rule.endpoint == "static" or rule.endpoint.endswith(".static"),
+            # A rule for one subdomain, or one host (host_matching): more than a path.
+            "subdomain": rule.subdomain or None,
+            "host": rule.host or None,
             "arguments": variables(rule, builtin),
         })
     return {"rules": rules}

@@ -39,10 +39,16 @@ export interface RouteMatch {
   extra: ExtraRoute[]
 }
 
-/** A Flask rule's shape: each variable `:`, a `path` variable `*`. */
+/** A Flask rule's shape: each variable `:`, a `path` variable `*`, a colon of the path's own `::`, as Fastify's. */
 export function flaskShape (rule: string): string {
-  return rule.replace(/<(?:([a-zA-Z_][a-zA-Z0-9_]*)(?:\(.*?\))?:)?[a-zA-Z_][a-zA-Z0-9_]*>/g,
-    (_, converter?: string) => (converter === 'path' ? '*' : ':'))
+  const variable = /<(?:([a-zA-Z_][a-zA-Z0-9_]*)(?:\(.*?\))?:)?[a-zA-Z_][a-zA-Z0-9_]*>/g
+  let shape = ''
+  let last = 0
+  for (const match of rule.matchAll(variable)) {
+    shape += rule.slice(last, match.index).replaceAll(':', '::') + (match[1] === 'path' ? '*' : ':')
+    last = match.index + match[0].length
+  }
+  return shape + rule.slice(last).replaceAll(':', '::')
 }
 
 /** A Fastify URL's shape: each parameter, with its regular expression if any, `:`; `::`, a literal colon, stays. */
@@ -70,6 +76,12 @@ export function serviceShape (url: string): string {
 export function viewMethods ({ methods, automaticOptions }: FlaskRule): string[] {
   return methods.filter((method) => !(method === 'HEAD' && methods.includes('GET')) &&
     !(method === 'OPTIONS' && automaticOptions))
+}
+
+/** What a rule for one subdomain or host is for, in words; undefined for a rule of any host. */
+export function hostOf ({ subdomain, host }: FlaskRule): string | undefined {
+  if (subdomain !== null) return `only for the subdomain ${subdomain}`
+  return host === null ? undefined : `only for the host ${host}`
 }
 
 /** A route's methods without the HEAD Fastify adds for GET. */
@@ -115,6 +127,11 @@ export function matchRoutes (rules: FlaskRule[], routes: ServiceRoute[]): RouteM
       claimed.set(url, new Set([...claimed.get(url) ?? [], method]))
     }
     const base = { rule: rule.rule, endpoint: rule.endpoint, methods }
+    const forHost = hostOf(rule)
+    if (forHost !== undefined) {
+      missing.push({ ...base, static: rule.static, note: `${forHost}: the service's routes match the path alone` })
+      continue
+    }
     if (served.length > 0) {
       const url = urlOf(served[0] as string, path) as string
       ported.push({ ...base, url, missingMethods: methods.filter((method) => !served.includes(method)) })

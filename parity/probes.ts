@@ -91,9 +91,13 @@ export function fileProbes (text: string, name: string): Probe[] {
   } catch (error) {
     throw new ParityError(`${name} is not JSON (a HAR file, or a list of requests): ${(error as Error).message}`)
   }
-  const entries = (parsed as { log?: { entries?: HarEntry[] } }).log?.entries
+  const entries = (parsed as { log?: { entries?: HarEntry[] } } | null)?.log?.entries
   if (Array.isArray(entries)) {
-    return unique(entries.map(({ request }) => {
+    return unique(entries.map((entry, index) => {
+      const request = (entry as Partial<HarEntry> | null)?.request
+      if (typeof request?.method !== 'string' || !URL.canParse(request.url)) {
+        throw new ParityError(`${name}: entry ${index + 1} has no request with a method and an absolute URL`)
+      }
       const url = new URL(request.url)
       const body = request.postData?.text
       return {
@@ -107,8 +111,8 @@ export function fileProbes (text: string, name: string): Probe[] {
   if (!Array.isArray(parsed)) {
     throw new ParityError(`${name} is neither a HAR file nor a list of requests`)
   }
-  return unique(parsed.map((entry: Partial<Probe>, index) => {
-    if (typeof entry.method !== 'string' || typeof entry.path !== 'string' || !entry.path.startsWith('/')) {
+  return unique(parsed.map((entry: Partial<Probe> | null, index) => {
+    if (typeof entry?.method !== 'string' || typeof entry.path !== 'string' || !entry.path.startsWith('/')) {
       throw new ParityError(`${name}: request ${index + 1} needs a "method" and a "path" starting with /`)
     }
     return {

@@ -15,11 +15,16 @@ export function sampleValue ({ converter, builtin, args, kwargs }: FlaskVariable
   if (!builtin) return 'sample'
   switch (converter) {
     case 'int': {
-      const value = Math.max(number(kwargs.min) ?? 1, 1)
+      const value = number(kwargs.min) ?? Math.min(1, number(kwargs.max) ?? 1)
       return String(value).padStart(number(kwargs.fixed_digits) ?? 0, '0')
     }
-    case 'float':
-      return `${Math.max(number(kwargs.min) ?? 1, 1)}.5`
+    case 'float': {
+      // Werkzeug's float always has a fraction: 1.5, or the bound itself where 1.5 is out of bounds.
+      const min = number(kwargs.min)
+      const max = number(kwargs.max)
+      const value = min === undefined ? Math.min(1.5, max ?? 1.5) : Math.min(min + 0.5, max ?? Infinity)
+      return Number.isInteger(value) ? value.toFixed(1) : String(value)
+    }
     case 'uuid':
       return '2f1e5b2c-6a3d-4c7e-9f10-3b2a1c0d9e8f'
     case 'path':
@@ -56,7 +61,11 @@ export function refusedValue ({ converter, builtin, args, kwargs }: FlaskVariabl
 export function fillRule (rule: FlaskRule, valueOf: (variable: FlaskVariable) => string): string {
   return rule.rule.replace(VARIABLE, (_, name: string) => {
     const variable = rule.arguments.find((one) => one.name === name) as FlaskVariable
-    return encodeURI(valueOf(variable))
+    const value = valueOf(variable)
+    // A path variable's slashes are its own; any other value is one segment.
+    return variable.converter === 'path'
+      ? value.split('/').map(encodeURIComponent).join('/')
+      : encodeURIComponent(value)
   })
 }
 

@@ -1,14 +1,16 @@
 // npm run parity -- scaffold: for each Flask rule the service lacks, a route in the house's layout and a test for it.
 // Rules are grouped by their first path segment (the resource): routes/<resource>/index.ts, or, where that exists,
 // routes/<resource>/from-flask.ts beside it; test/routes/ mirrors them. A route's path takes each variable as Flask's
-// converter does (its pattern in the path, so that a value Flask refuses is a 404 here too), its parameters are typed
-// from the converter, and it answers 501 naming the Flask endpoint it replaces, until it is ported; a Werkzeug
-// redirect rule is ported whole. No file is ever overwritten.
+// converter does (its pattern in the path, so that a value that does not match it is a 404 here too), its parameters
+// are typed from the converter (an int or float out of its bounds a 400 by the schema, where Flask answers 404), and
+// it answers 501 naming the Flask endpoint it replaces, until it is ported; a Werkzeug redirect rule is ported whole.
+// No file is ever overwritten.
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { ParityError } from './errors.ts'
 import type { FlaskRule, FlaskVariable } from './flask.ts'
-import { serviceShape, viewMethods } from './match.ts'
+import { hostOf, serviceShape, viewMethods } from './match.ts'
 import type { ServiceRoute } from './service.ts'
 import { fillRule, refusedValue, sampleValue } from './samples.ts'
 
@@ -96,17 +98,37 @@ function routeOf (rule: FlaskRule, resource: string): Route | string {
   const params: Array<[string, string]> = []
   const rest = rule.rule.slice(resource === '' ? 0 : resource.length + 1)
   let problem: string | undefined
-  const url = rest.replace(VARIABLE, (match: string, name: string, offset: number) => {
-    const variable = rule.arguments.find((one) => one.name === name) as FlaskVariable
+  let url = ''
+  let last = 0
+  for (const match of rest.matchAll(VARIABLE)) {
+    // A colon of the path's own is `::` to Fastify.
+    url += rest.slice(last, match.index).replaceAll(':', '::')
+    last = match.index + match[0].length
+    const variable = rule.arguments.find((one) => one.name === match[1]) as FlaskVariable
     if (variable.converter === 'path' && variable.builtin) {
-      if (offset + match.length !== rest.length) problem = 'a path variable before the end: Fastify takes * last only'
+      if (last !== rest.length) problem = 'a path variable before the end: Fastify takes * last only'
       params.push(['*', parameterSchema(variable)])
-      return '*'
+      url += '*'
+      continue
     }
-    params.push([name, parameterSchema(variable)])
-    return anySegment(variable) ? `:${name}` : `:${name}(^${variable.regex}$)`
-  })
+    if (!isPattern(variable.regex)) {
+      problem = `its converter's pattern, ${variable.regex}, is Python's, not JavaScript's: write its path by hand`
+    }
+    params.push([match[1] as string, parameterSchema(variable)])
+    url += anySegment(variable) ? `:${match[1] as string}` : `:${match[1] as string}(^${variable.regex}$)`
+  }
+  url += rest.slice(last).replaceAll(':', '::')
   return problem ?? { rule, url, params }
+}
+
+/** Whether JavaScript reads `pattern` as a regular expression. */
+function isPattern (pattern: string): boolean {
+  try {
+    RegExp(pattern)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** The resource a rule belongs to: its first segment when that holds no variable, else '' (the routes/ folder). */
@@ -174,7 +196,7 @@ function moduleSource (routes: Route[], resource: string, depth: number): string
   return [
     comment(`Scaffolded from Flask's rules (npm run parity -- scaffold): ${
       routes.map(({ rule }) => rule.endpoint).join(', ')}. Each route answers 501 until it is ported; ` +
-      "a value Flask's converter refuses in its path is a 404 here too."),
+      "a value that does not match Flask's converter's pattern is a 404 here too."),
     "import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'",
     ...(usesParams ? ["import { Type } from 'typebox'"] : []),
     ...(usesErrors ? [`import { ErrorResponse } from '${up}src/http/schemas.ts'`] : []),
@@ -242,24 +264,32 @@ export function scaffoldPlan (rules: FlaskRule[], root: string, existing: Servic
       left.push({ rule: rule.rule, reason: STATIC })
       continue
     }
+    const only = hostOf(rule)
+    if (only !== undefined) {
+      left.push({ rule: rule.rule, reason: `${only}: write it by hand, with Fastify's host constraint` })
+      continue
+    }
     const resource = resourceOf(rule.rule)
     const route = routeOf(rule, resource)
     if (typeof route === 'string') {
       left.push({ rule: rule.rule, reason: route })
       continue
     }
-    // find-my-way keeps one route where two differ only in their parameters' patterns: one scaffolded here, or the
-    // service's own.
+    // find-my-way keeps one route where two differ only in their parameters' patterns (one scaffolded here, or the
+    // service's own), and takes one URL once for each method.
     const full = pathOf(resource, route.url)
-    const clashes = (url: string): boolean => serviceShape(url) === serviceShape(full) && url.includes('(') &&
-      full.includes('(')
-    const twin = (byResource.get(resource) ?? []).find((other) => clashes(pathOf(resource, other.url)))?.rule.rule ??
-      existing.map(({ url }) => url).find(clashes)
+    const methods = viewMethods(rule)
+    const clashes = (url: string, theirs: string[]): boolean => url === full
+      ? theirs.some((method) => methods.includes(method))
+      : serviceShape(url) === serviceShape(full) && url.includes('(') && full.includes('(')
+    const twin = (byResource.get(resource) ?? [])
+      .find((other) => clashes(pathOf(resource, other.url), viewMethods(other.rule)))?.rule.rule ??
+      existing.find(({ url, methods: theirs }) => clashes(url, theirs))?.url
     if (twin !== undefined) {
       left.push({
         rule: rule.rule,
         reason: `Fastify's router takes one route for it and ${twin}, which differ only in the values their ` +
-          'variables take: port them as one route whose handler tells the values apart'
+          'variables take or share a method: port them as one route whose handler tells the requests apart'
       })
       continue
     }
@@ -286,7 +316,11 @@ export function scaffoldPlan (rules: FlaskRule[], root: string, existing: Servic
 /** Writes the plan's files under `root`, failing rather than overwriting one that has appeared meanwhile. */
 export async function writePlan ({ files }: ScaffoldPlan, root: string): Promise<void> {
   for (const { path, content } of files) {
-    await mkdir(dirname(join(root, path)), { recursive: true })
-    await writeFile(join(root, path), content, { flag: 'wx' })
+    try {
+      await mkdir(dirname(join(root, path)), { recursive: true })
+      await writeFile(join(root, path), content, { flag: 'wx' })
+    } catch (error) {
+      throw new ParityError(`Cannot write ${path}: ${(error as Error).message}`)
+    }
   }
 }

@@ -37,10 +37,20 @@ function servedMethods ({ methods, missingMethods }: RouteMatch['ported'][number
   return [...served, ...head, ...(missingMethods.length === 0 ? ['OPTIONS'] : [])]
 }
 
+function ruleOf (rules: FlaskRule[], route: RouteMatch['ported'][number]): FlaskRule {
+  return rules.find((one) => one.rule === route.rule && one.endpoint === route.endpoint) as FlaskRule
+}
+
 /** The configuration, for nginx's http block: the two upstreams, the map that picks one per request, the server. */
 export function strangleConfig (rules: FlaskRule[], { ported }: RouteMatch, options: StrangleOptions): string {
+  const patterns = ported.map((route) => RegExp(`^${pathPattern(ruleOf(rules, route))}$`))
+  // Werkzeug tries a rule without variables before those with: one not ported whose path a ported pattern takes is
+  // kept on Flask by an exact entry, which nginx's map prefers to any pattern.
+  const kept = rules.filter((rule) => rule.arguments.length === 0 && !rule.static &&
+    !ported.some((route) => route.rule === rule.rule) && patterns.some((pattern) => pattern.test(rule.rule)))
+    .flatMap((rule) => rule.methods.map((method) => `    "${method} ${rule.rule}" flask;`))
   const entries = ported.map((route) => {
-    const rule = rules.find((one) => one.rule === route.rule && one.endpoint === route.endpoint) as FlaskRule
+    const rule = ruleOf(rules, route)
     const methods = [...new Set(servedMethods(route))].join('|')
     return `    # ${route.endpoint}: ${route.rule}, ported as ${route.url}\n` +
       `    "~^(?:${methods}) ${pathPattern(rule).replaceAll('"', '\\"')}$" service;`
@@ -62,7 +72,7 @@ upstream strangler_service {
 # "METHOD /path" (the path decoded, as Werkzeug matches it) to the side that answers it.
 map "$request_method $uri" $strangled_by {
     default flask;
-${entries.join('\n')}
+${[...kept, ...entries].join('\n')}
 }
 
 server {

@@ -38,6 +38,8 @@ export function flaskRule (
     strictSlashes: true,
     redirectTo: null,
     static: false,
+    subdomain: null,
+    host: null,
     arguments: variables
   }
 }

@@ -40,6 +40,23 @@ t.test('the status, the compared headers, the body; a redirect is an answer', as
   t.equal(await location('/moved-absolute'), '/catalog/?a=1', 'into the app: its path, whatever its origin')
   t.equal(await location('/moved-away'), 'https://elsewhere.example/', 'elsewhere: as sent')
   t.same(seen.slice(0, 3), ['POST /orders?x=1 text/plain', 'TRACE / ', 'GET /moved '])
+  await ask(base, { method: 'GET', path: '//elsewhere.example/x?y=1', headers: {} }, 5000)
+  await ask(`${base}/app/`, { method: 'GET', path: '/x', headers: {} }, 5000)
+  t.same(seen.slice(-2), ['GET //elsewhere.example/x?y=1 ', 'GET /app/x '],
+    'a path that starts with // stays on the app; a base with a path keeps it')
+})
+
+t.test('an answer cut while its body comes is said in one line', async (t) => {
+  const server = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' })
+    response.write('data: 1\n\n')
+    setTimeout(() => { response.socket?.destroy() }, 50)
+  }).listen(0, '127.0.0.1')
+  t.teardown(() => { server.close() })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  await t.rejects(ask(base, { method: 'GET', path: '/events', headers: {} }, 5000),
+    { name: 'ParityError', message: `GET ${base}/events got no answer: aborted` })
 })
 
 t.test('an app that does not answer is said in one line', async (t) => {

@@ -58,7 +58,7 @@ t.test('scaffold --dry-run lists what it would write and writes nothing; without
       {
         rule: '/catalog/<any(new, popular):listing>',
         reason: "Fastify's router takes one route for it and /catalog/:itemId(^\\d+$), which differ only in the " +
-          'values their variables take: port them as one route whose handler tells the values apart'
+          'values their variables take or share a method: port them as one route whose handler tells the requests apart'
       }
     ]
   })

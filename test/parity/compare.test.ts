@@ -63,6 +63,23 @@ t.test("what Flask's two answers differ in is noise: explained, not counted", as
   t.same(unexplained(text), [], 'a text body that differs between two answers is noise as a whole')
 })
 
+t.test("noise never hides a status, nor more of a text body than Flask's two answers differ in, nor a write's",
+  async (t) => {
+    const flaskTwice: [Answer, Answer] = [html('', 204), html('missing', 404)]
+    const gone = compareAnswers({ ...probe, method: 'DELETE' }, flaskTwice, html('boom', 500), options)
+    t.same(unexplained(gone).map(({ field }) => field), ['status'], 'two statuses from Flask: still compared')
+    const [first, second] = [html('<p>csrf=abc</p><p>Hello</p>'), html('<p>csrf=xyz</p><p>Hello</p>')]
+    t.same(unexplained(compareAnswers(probe, [first, second], html('<p>csrf=123</p><p>Hello</p>'), options)), [],
+      'only the token differs')
+    t.same(unexplained(compareAnswers(probe, [first, second], html('<p>csrf=123</p><p>Bye</p>'), options))
+      .map(({ field }) => field), ['body'], 'the rest of the page differs too')
+    const write = compareAnswers({ ...probe, method: 'POST' }, [json({ id: 1 }), undefined], json({ id: 2 }), options)
+    t.same(unexplained(write).map(({ field }) => field), ['json $.id'], 'a write asked once: nothing learnt as noise')
+    const moved = { ...html('', 301), headers: { location: '/Catalog/' } }
+    t.same(compareAnswers(probe, [moved, moved], { ...moved, headers: { location: '/catalog/' } }, options).differences,
+      [{ field: 'header location', flask: '"/Catalog/"', service: '"/catalog/"' }], "a path's case counts")
+  })
+
 t.test('a rule explains what it names, for the probes and statuses it names', async (t) => {
   const rules = readRules(JSON.stringify({
     rules: [
@@ -94,6 +111,8 @@ t.test('a rule explains what it names, for the probes and statuses it names', as
 t.test('a rules file that cannot be read is said in one line', async (t) => {
   t.throws(() => readRules('{', 'rules.json'), { message: /^rules\.json is not JSON: / })
   t.throws(() => readRules('{}', 'rules.json'), { message: 'rules.json has no "rules" list' })
+  t.throws(() => readRules('null', 'rules.json'), { message: 'rules.json has no "rules" list' })
+  t.throws(() => readRules('{"rules":[null]}', 'rules.json'), { message: 'rules.json: rule 1 gives no "reason"' })
   t.throws(() => readRules('{"rules":[{"fields":["body"]}]}', 'rules.json'),
     { message: 'rules.json: rule 1 gives no "reason"' })
   t.throws(() => readRules('{"rules":[{"reason":"r","path":"("}]}', 'rules.json'),

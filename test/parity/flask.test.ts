@@ -62,6 +62,12 @@ t.test("the seed's three routes, the app found in its module as flask --app find
     [['/', 'index'], ['/wait', 'wait'], ['/sync', 'sync_route']])
 })
 
+t.test('a rule for one subdomain says so; the others are for any', async (t) => {
+  const rules = flaskRules({ app: 'subdomains', path: join(FIXTURES, 'flask-apps') })
+  t.same(rules.map(({ endpoint, subdomain, host }) => [endpoint, subdomain, host]),
+    [['home', null, null], ['admin', 'admin', null]])
+})
+
 t.test('what cannot be loaded is said in one line', async (t) => {
   const broken = join(FIXTURES, 'flask-apps')
   t.throws(() => flaskRules({ app: 'needs_args', path: broken }), {
@@ -78,6 +84,13 @@ t.test('what cannot be loaded is said in one line', async (t) => {
   })
   t.throws(() => flaskRules({ app: 'needs_args:missing', path: broken }), {
     message: "Cannot load the Flask app 'needs_args:missing': Failed to find attribute 'missing' in 'needs_args'."
+  })
+  t.throws(() => flaskRules({ app: 'slow_import', path: broken, loadTimeoutMs: 1000 }), {
+    message: 'The Flask app slow_import did not load within 1 s: ' +
+      'does its import wait for something, such as a database?'
+  })
+  t.throws(() => flaskRules({ app: 'chatty', path: broken }), {
+    message: /^The Flask app chatty printed something besides its rules: \{"rules": \[/
   })
   t.throws(() => flaskRules({ app: 'needs_args' }), {
     message: "Cannot load the Flask app 'needs_args': Could not import 'needs_args'."

@@ -13,6 +13,7 @@ t.test('shapes: a variable is a parameter whatever its name, converter or patter
   t.equal(flaskShape('/items/<name>'), '/items/:')
   t.equal(flaskShape('/tag/<string(length=3):code>.json'), '/tag/:.json')
   t.equal(flaskShape('/files/<path:rest>'), '/files/*')
+  t.equal(flaskShape('/time/10:30/<int:n>'), '/time/10::30/:', "a colon of the path's own, as Fastify writes it")
   t.equal(serviceShape('/items/:id/update'), '/items/:/update')
   t.equal(serviceShape('/items/:id(^(?:new|popular)$)'), '/items/:')
   t.equal(serviceShape('/near/:lat-:lng/radius'), '/near/:-:/radius')
@@ -83,6 +84,18 @@ t.test('ported, partly, missing and extra', async (t) => {
     { url: '/orders', methods: ['GET'] },
     { url: '/login', methods: ['GET'] },
     { url: '/health', methods: ['GET'] }
+  ])
+})
+
+t.test('a rule for one subdomain or host is never taken as ported: the service routes by path alone', async (t) => {
+  const match = matchRoutes([
+    { ...rule('/', ['GET'], 'admin'), subdomain: 'admin' },
+    { ...rule('/', ['GET'], 'api'), host: 'api.shop.example' }
+  ], [{ url: '/', methods: ['GET', 'HEAD'] }])
+  t.same(match.ported, [])
+  t.same(match.missing.map(({ note }) => note), [
+    "only for the subdomain admin: the service's routes match the path alone",
+    "only for the host api.shop.example: the service's routes match the path alone"
   ])
 })
 

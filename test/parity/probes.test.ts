@@ -67,6 +67,14 @@ t.test('a JSON list of requests; what is not one is said in one line', async (t)
     { message: 'requests.json is neither a HAR file nor a list of requests' })
   t.throws(() => fileProbes('[{"method":"GET","path":"/a"},{"method":"GET","path":"a"}]', 'requests.json'),
     { message: 'requests.json: request 2 needs a "method" and a "path" starting with /' })
+  t.throws(() => fileProbes('[null]', 'requests.json'),
+    { message: 'requests.json: request 1 needs a "method" and a "path" starting with /' })
+  t.throws(() => fileProbes('null', 'requests.json'),
+    { message: 'requests.json is neither a HAR file nor a list of requests' })
+  for (const entry of [null, {}, { request: { method: 'GET', url: '/relative' } }]) {
+    t.throws(() => fileProbes(JSON.stringify({ log: { entries: [entry] } }), 'shop.har'),
+      { message: 'shop.har: entry 1 has no request with a method and an absolute URL' })
+  }
 })
 
 t.test("an access log, nginx's combined format and Werkzeug's: each request line once", async (t) => {

@@ -14,6 +14,9 @@ t.test('a value each converter takes, within its bounds', async (t) => {
   t.equal(sampleValue(variable('int', { fixed_digits: 4 })), '0001')
   t.equal(sampleValue(variable('float')), '1.5')
   t.equal(sampleValue(variable('float', { min: 3 })), '3.5')
+  t.equal(sampleValue(variable('float', { min: 2.5 })), '3.0', 'a fraction always, as Werkzeug wants one')
+  t.equal(sampleValue(variable('float', { max: 1 })), '1.0')
+  t.equal(sampleValue(variable('int', { max: 0 })), '0')
   t.equal(sampleValue(variable('uuid')), '2f1e5b2c-6a3d-4c7e-9f10-3b2a1c0d9e8f')
   t.equal(sampleValue(variable('path')), 'a/b.txt')
   t.equal(sampleValue(variable('any', {}, ['new', 'popular'])), 'new')
@@ -39,5 +42,7 @@ t.test('a rule filled with values, encoded as a path', async (t) => {
   const rule = flaskRule('/items/<int:item_id>/<name>', ['GET'], 'item',
     [flaskVariable('item_id', 'int'), flaskVariable('name', 'default')])
   t.equal(samplePath(rule), '/items/1/a')
-  t.equal(fillRule(rule, ({ name }) => (name === 'name' ? 'a b' : '7')), '/items/7/a%20b')
+  t.equal(fillRule(rule, ({ name }) => (name === 'name' ? 'c#/?' : '7')), '/items/7/c%23%2F%3F', 'one segment')
+  const files = flaskRule('/files/<path:rest>', ['GET'], 'files', [flaskVariable('rest', 'path')])
+  t.equal(fillRule(files, () => 'a b/c#'), '/files/a%20b/c%23', "a path's slashes kept")
 })

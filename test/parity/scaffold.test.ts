@@ -46,7 +46,7 @@ t.test('a module and a test per resource; the rules left, with why', async (t) =
     {
       rule: '/catalog/<any(new, popular):listing>',
       reason: "Fastify's router takes one route for it and /catalog/<int:item_id>, which differ only in the values " +
-        'their variables take: port them as one route whose handler tells the values apart'
+        'their variables take or share a method: port them as one route whose handler tells the requests apart'
     }
   ])
 })
@@ -99,6 +99,24 @@ t.test('beside an index.ts, from-flask.ts; beside both, nothing: the rules are l
   t.same(plan.left, [{ rule: '/catalog/', reason: 'routes/catalog/from-flask.ts exists, and is not overwritten' }])
 })
 
+t.test('one URL in two rules is one route per method: left only where a method is in both', async (t) => {
+  const id = flaskVariable('id', 'int', { regex: '\\d+' })
+  const plan = scaffoldPlan([
+    flaskRule('/items/<int:id>', ['GET'], 'show', [id]),
+    flaskRule('/items/<int:id>', ['DELETE'], 'remove', [id]),
+    flaskRule('/items/<int:id>', ['GET', 'PUT'], 'change', [id])
+  ], await project(t))
+  const module = plan.files.find(({ path }) => path === 'routes/items/index.ts')?.content ?? ''
+  t.match(module, "method: ['GET'],")
+  t.match(module, "method: ['DELETE'],")
+  t.same(plan.left.map(({ rule }) => rule), ['/items/<int:id>'], 'the third, whose GET the first has')
+})
+
+t.test('a rule for one subdomain is left to be written by hand', async (t) => {
+  t.same(scaffoldPlan([{ ...flaskRule('/reports', ['GET'], 'reports'), subdomain: 'admin' }], await project(t)).left,
+    [{ rule: '/reports', reason: "only for the subdomain admin: write it by hand, with Fastify's host constraint" }])
+})
+
 t.test('a path variable before the end is left: Fastify takes * last only', async (t) => {
   const files = ofShop('/catalog/files/<path:name>')
     .map((rule) => ({ ...rule, rule: '/catalog/files/<path:name>/edit' }))
@@ -113,7 +131,7 @@ t.test('written, never over a file that has appeared since the plan', async (t) 
   await writePlan(plan, root)
   t.equal(await readFile(join(root, 'routes/api/index.ts'), 'utf8'), plan.files[0]?.content)
   await writeFile(join(root, 'routes/api/index.ts'), '// by hand')
-  await t.rejects(writePlan(plan, root), { code: 'EEXIST' })
+  await t.rejects(writePlan(plan, root), { name: 'ParityError', message: /^Cannot write routes\/api\/index\.ts: EEXIST/ })
   t.equal(await readFile(join(root, 'routes/api/index.ts'), 'utf8'), '// by hand')
 })
 
@@ -130,7 +148,9 @@ t.test("every converter's path and parameter; a rule whose variable comes first 
       [variable('name', 'string', { minlength: 2, maxlength: 5 }, '[^/]{2,5}')]),
     rule('/p/word/<string(minlength=1):word>', [variable('word', 'string', { minlength: 1 }, '[^/]{1,}')]),
     rule('/p/slug/<slug:slug>', [{ ...variable('slug', 'slug', {}, '[a-z-]+'), builtin: false }]),
-    rule('/p/item/<int:id>/<name>', [variable('id', 'int', {}, '\\d+'), variable('name', 'default', {}, '[^/]+')])
+    rule('/p/item/<int:id>/<name>', [variable('id', 'int', {}, '\\d+'), variable('name', 'default', {}, '[^/]+')]),
+    rule('/p/at/10:30/<int:n>', [variable('n', 'int', {}, '\\d+')]),
+    rule('/p/python/<py:x>', [{ ...variable('x', 'py', {}, '(?P<x>[a-z]+)'), builtin: false }])
   ], await project(t))
   const module = (path: string): string => plan.files.find((file) => file.path === path)?.content ?? ''
   t.match(module('routes/index.ts'), "url: '/:lang/about',")
@@ -143,8 +163,13 @@ t.test("every converter's path and parameter; a rule whose variable comes first 
     "url: '/name/:name(^[^/]{2,5}$)'", 'name: Type.String({ minLength: 2, maxLength: 5 })',
     "url: '/word/:word'", 'word: Type.String({ minLength: 1 })',
     "url: '/slug/:slug(^[a-z-]+$)'", 'slug: Type.String()',
-    "url: '/item/:id(^\\\\d+$)/:name'"
+    "url: '/item/:id(^\\\\d+$)/:name'",
+    "url: '/at/10::30/:n(^\\\\d+$)'"
   ]) t.match(p, expected)
+  t.same(plan.left, [{
+    rule: '/p/python/<py:x>',
+    reason: "its converter's pattern, (?P<x>[a-z]+), is Python's, not JavaScript's: write its path by hand"
+  }])
   t.match(module('test/routes/p/index.test.ts'), "url: '/p/item/x/a'", 'refused: the int, the name as it is taken')
   t.match(module('test/routes/index.test.ts'), "url: '/a/about'")
 })

@@ -22,12 +22,18 @@ t.test('the map: a ported rule to the service for the methods it serves; a partl
     const rules = [
       flaskRule('/items/<int:id>', ['GET', 'PUT'], 'item', [flaskVariable('id', 'int', { regex: '\\d+' })]),
       flaskRule('/orders', ['POST'], 'orders'),
-      flaskRule('/about', ['GET'], 'about')
+      flaskRule('/about', ['GET'], 'about'),
+      flaskRule('/pages/<name>', ['GET'], 'page', [flaskVariable('name', 'default', { regex: '[^/]{1,}' })]),
+      flaskRule('/pages/new', ['GET'], 'new_page')
     ]
     const config = strangleConfig(rules, matchRoutes(rules, [
       { url: '/items/:id', methods: ['GET', 'HEAD'] },
-      { url: '/orders', methods: ['POST'] }
+      { url: '/orders', methods: ['POST'] },
+      { url: '/pages/:name', methods: ['GET', 'HEAD'] }
     ]), { flaskUpstream: 'flask:5000', serviceUpstream: 'app:3000', listen: '80' })
+    t.match(config, '    "~^(?:GET|HEAD|OPTIONS) /pages/(?:[^/]{1,})$" service;\n')
+    t.match(config, '    "GET /pages/new" flask;\n    "HEAD /pages/new" flask;\n    "OPTIONS /pages/new" flask;\n',
+      'a rule without variables that Flask tries first, not ported: kept on Flask, by name')
     t.match(config, '    "~^(?:GET|HEAD) /items/(?:\\d+)$" service;\n')
     t.match(config, '    "~^(?:POST|OPTIONS) /orders$" service;\n')
     t.notMatch(config, '/about', 'a rule not ported stays with the default, Flask')
@@ -52,6 +58,8 @@ t.test('strangle on the command line: printed, or written with --out; upstreams 
   t.equal(await parity(['strangle', '--flask-app', SEED.app, '--flask-path', SEED.path as string,
     '--flask-upstream', 'flask:5000', '--service-upstream', 'app:3000'], (text) => { seed += text }), 0)
   t.match(seed, '    "~^(?:GET|HEAD|OPTIONS) /sync$" service;', "this service's routes by default: the seed's ported")
+  await t.rejects(parity([...argv, '--out', join(dir, 'nowhere', 'strangler.conf')], () => {}),
+    { name: 'ParityError', message: /^Cannot write .*nowhere\/strangler\.conf: ENOENT/ })
   await t.rejects(parity(['strangle', '--flask-app', SHOP.app, '--flask-upstream', '127.0.0.1:5000'], () => {}),
     { message: 'strangle needs --flask-upstream and --service-upstream (--help)' })
 })
