@@ -6,7 +6,7 @@ import { ParityError } from './errors.ts'
 import type { Probe } from './probes.ts'
 
 /** The headers compared: what a client acts on. Set-Cookie is kept as its cookies' names. */
-export const COMPARED_HEADERS = ['content-type', 'allow', 'location', 'cache-control', 'set-cookie',
+const COMPARED_HEADERS = ['content-type', 'allow', 'location', 'cache-control', 'set-cookie',
   'www-authenticate'] as const
 
 export interface Answer {

@@ -155,11 +155,11 @@ function differencesOf (flask: Answer, service: Answer, patterns: string[], norm
 function covered (field: string, fields: string[], jsonPaths: string[]): boolean {
   const named = field.startsWith('header ') ? field.slice('header '.length) : field.split(' ')[0] as string
   if (fields.includes(named) || (named === 'json' && fields.includes('body'))) return true
-  return field.startsWith('json ') && jsonPaths.some((pattern) => pathPattern(pattern).test(field.slice(5)))
+  return field.startsWith('json ') && jsonPaths.some((pattern) => jsonPathPattern(pattern).test(field.slice(5)))
 }
 
 /** A JSON path pattern as a regular expression: `[*]` any index; a path covers the paths below it. */
-function pathPattern (pattern: string): RegExp {
+function jsonPathPattern (pattern: string): RegExp {
   const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('\\[\\*\\]', '\\[\\d+\\]')
   return RegExp(`^${escaped}(?=$|[.[])`)
 }

@@ -6,6 +6,29 @@ import { ParityError } from './errors.ts'
 
 const HELPER = join(import.meta.dirname, 'flask_rules.py')
 
+/** A variable in a rule, as Werkzeug writes it: `<converter(arguments):name>`, the converter optional. */
+const RULE_VARIABLE = /<(?:(?<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\(.*?\))?:)?(?<name>[a-zA-Z_][a-zA-Z0-9_]*)>/g
+
+/** The variable of `rule` a match of RULE_VARIABLE (in rewriteRule) names. */
+export function variableOf (rule: FlaskRule, match: RegExpMatchArray): FlaskVariable {
+  return rule.arguments.find(({ name }) => name === match.groups?.name) as FlaskVariable
+}
+
+/** `rule` written a part at a time: its text between variables through `text`, each variable through `variable`. */
+export function rewriteRule (
+  rule: string,
+  text: (part: string) => string,
+  variable: (match: RegExpMatchArray) => string
+): string {
+  let written = ''
+  let last = 0
+  for (const match of rule.matchAll(RULE_VARIABLE)) {
+    written += text(rule.slice(last, match.index)) + variable(match)
+    last = match.index + match[0].length
+  }
+  return written + text(rule.slice(last))
+}
+
 /** A variable of a rule: `<int(min=1):id>` is { name: 'id', converter: 'int', kwargs: { min: 1 } }. */
 export interface FlaskVariable {
   name: string

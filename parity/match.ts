@@ -3,7 +3,7 @@
 // Methods are compared as each framework has them: the HEAD both add for GET, and the OPTIONS Flask answers itself,
 // are not counted as the view's own.
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
-import type { FlaskRule } from './flask.ts'
+import { rewriteRule, type FlaskRule } from './flask.ts'
 import { samplePath } from './samples.ts'
 import type { ServiceRoute } from './service.ts'
 
@@ -41,14 +41,8 @@ export interface RouteMatch {
 
 /** A Flask rule's shape: each variable `:`, a `path` variable `*`, a colon of the path's own `::`, as Fastify's. */
 export function flaskShape (rule: string): string {
-  const variable = /<(?:([a-zA-Z_][a-zA-Z0-9_]*)(?:\(.*?\))?:)?[a-zA-Z_][a-zA-Z0-9_]*>/g
-  let shape = ''
-  let last = 0
-  for (const match of rule.matchAll(variable)) {
-    shape += rule.slice(last, match.index).replaceAll(':', '::') + (match[1] === 'path' ? '*' : ':')
-    last = match.index + match[0].length
-  }
-  return shape + rule.slice(last).replaceAll(':', '::')
+  return rewriteRule(rule, (text) => text.replaceAll(':', '::'),
+    (match) => (match.groups?.converter === 'path' ? '*' : ':'))
 }
 
 /** A Fastify URL's shape: each parameter, with its regular expression if any, `:`; `::`, a literal colon, stays. */

@@ -1,9 +1,8 @@
 // Path values for a Flask rule's variables, as its converters accept them (and, where a converter refuses some, one it
 // refuses): a rule made into a path a client could send, to route it through the service's router, to ask both apps
 // in compare, and to test a scaffolded route.
-import type { FlaskRule, FlaskVariable } from './flask.ts'
+import { rewriteRule, variableOf, type FlaskRule, type FlaskVariable } from './flask.ts'
 
-const VARIABLE = /<(?:[a-zA-Z_][a-zA-Z0-9_]*(?:\(.*?\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>/g
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'
 
 function number (value: unknown): number | undefined {
@@ -59,8 +58,8 @@ export function refusedValue ({ converter, builtin, args, kwargs }: FlaskVariabl
 
 /** `rule` with each variable given the value `valueOf` gives it. */
 export function fillRule (rule: FlaskRule, valueOf: (variable: FlaskVariable) => string): string {
-  return rule.rule.replace(VARIABLE, (_, name: string) => {
-    const variable = rule.arguments.find((one) => one.name === name) as FlaskVariable
+  return rewriteRule(rule.rule, (text) => text, (match) => {
+    const variable = variableOf(rule, match)
     const value = valueOf(variable)
     // A path variable's slashes are its own; any other value is one segment.
     return variable.converter === 'path'

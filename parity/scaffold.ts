@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { ParityError } from './errors.ts'
-import type { FlaskRule, FlaskVariable } from './flask.ts'
+import { rewriteRule, variableOf, type FlaskRule, type FlaskVariable } from './flask.ts'
 import { hostOf, serviceShape, viewMethods } from './match.ts'
 import type { ServiceRoute } from './service.ts'
 import { fillRule, refusedValue, sampleValue } from './samples.ts'
@@ -27,7 +27,6 @@ export interface ScaffoldPlan {
 }
 
 const STATIC = 'a static folder: serve it with @fastify/static (plugins/external/static.ts)'
-const VARIABLE = /<(?:[a-zA-Z_][a-zA-Z0-9_]*(?:\(.*?\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>/g
 
 /** A TypeScript string literal of `text`: in single quotes, or in double quotes where that saves an escape. */
 function quoted (text: string): string {
@@ -98,26 +97,22 @@ function routeOf (rule: FlaskRule, resource: string): Route | string {
   const params: Array<[string, string]> = []
   const rest = rule.rule.slice(resource === '' ? 0 : resource.length + 1)
   let problem: string | undefined
-  let url = ''
-  let last = 0
-  for (const match of rest.matchAll(VARIABLE)) {
-    // A colon of the path's own is `::` to Fastify.
-    url += rest.slice(last, match.index).replaceAll(':', '::')
-    last = match.index + match[0].length
-    const variable = rule.arguments.find((one) => one.name === match[1]) as FlaskVariable
+  // A colon of the path's own is `::` to Fastify.
+  const url = rewriteRule(rest, (text) => text.replaceAll(':', '::'), (match) => {
+    const variable = variableOf(rule, match)
     if (variable.converter === 'path' && variable.builtin) {
-      if (last !== rest.length) problem = 'a path variable before the end: Fastify takes * last only'
+      if ((match.index as number) + match[0].length !== rest.length) {
+        problem = 'a path variable before the end: Fastify takes * last only'
+      }
       params.push(['*', parameterSchema(variable)])
-      url += '*'
-      continue
+      return '*'
     }
     if (!isPattern(variable.regex)) {
       problem = `its converter's pattern, ${variable.regex}, is Python's, not JavaScript's: write its path by hand`
     }
-    params.push([match[1] as string, parameterSchema(variable)])
-    url += anySegment(variable) ? `:${match[1] as string}` : `:${match[1] as string}(^${variable.regex}$)`
-  }
-  url += rest.slice(last).replaceAll(':', '::')
+    params.push([variable.name, parameterSchema(variable)])
+    return anySegment(variable) ? `:${variable.name}` : `:${variable.name}(^${variable.regex}$)`
+  })
   return problem ?? { rule, url, params }
 }
 

@@ -2,7 +2,7 @@
 // requests (its path as Werkzeug matches it, with the methods the service serves) go to the service and everything
 // else to the Flask app, with a header naming which side answered. Porting a route is then regenerating the file and
 // reloading nginx, which lets the requests under way finish on the old configuration.
-import type { FlaskRule, FlaskVariable } from './flask.ts'
+import { rewriteRule, variableOf, type FlaskRule } from './flask.ts'
 import type { RouteMatch } from './match.ts'
 
 export interface StrangleOptions {
@@ -14,20 +14,12 @@ export interface StrangleOptions {
 }
 
 /** The response header that names the side that answered: `flask` or `service`. */
-export const SERVED_BY = 'X-Served-By'
-
-const VARIABLE = /<(?:[a-zA-Z_][a-zA-Z0-9_]*(?:\(.*?\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>/g
+const SERVED_BY = 'X-Served-By'
 
 /** `rule`'s path as a regular expression nginx (PCRE) matches against $uri, Werkzeug's pattern for each variable. */
 export function pathPattern (rule: FlaskRule): string {
-  let pattern = ''
-  let last = 0
-  for (const match of rule.rule.matchAll(VARIABLE)) {
-    const variable = rule.arguments.find(({ name }) => name === match[1]) as FlaskVariable
-    pattern += rule.rule.slice(last, match.index).replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + `(?:${variable.regex})`
-    last = match.index + match[0].length
-  }
-  return pattern + rule.rule.slice(last).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return rewriteRule(rule.rule, (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    (match) => `(?:${variableOf(rule, match).regex})`)
 }
 
 /** The methods of a ported rule the service answers: those it serves, HEAD with GET, OPTIONS when it serves all. */
