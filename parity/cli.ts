@@ -157,10 +157,11 @@ async function compare (values: Values, out: Output): Promise<number> {
     timeToleranceMs: tolerance
   })
   if (values.report !== undefined) await save(values.report, htmlReport(comparisons, heldBack))
+  const counts = summary(comparisons, heldBack)
   out(values.json === true
-    ? JSON.stringify({ summary: summary(comparisons, heldBack), comparisons }, null, 2)
+    ? JSON.stringify({ summary: counts, comparisons }, null, 2)
     : compareTable(comparisons, heldBack))
-  return summary(comparisons, heldBack).differing === 0 ? 0 : 1
+  return counts.differing === 0 ? 0 : 1
 }
 
 async function strangle (values: Values, out: Output): Promise<number> {

@@ -112,14 +112,13 @@ export function matchRoutes (rules: FlaskRule[], routes: ServiceRoute[]): RouteM
     const shape = flaskShape(rule.rule)
     const path = samplePath(rule)
     const methods = viewMethods(rule)
-    const served = methods.filter((method) => {
+    // Each of the view's methods the service serves, with the route that serves it.
+    const servedBy = new Map(methods.flatMap((method) => {
       const url = urlOf(method, path)
-      return url !== undefined && serviceShape(url) === shape
-    })
-    for (const method of served) {
-      const url = urlOf(method, path) as string
-      claimed.set(url, new Set([...claimed.get(url) ?? [], method]))
-    }
+      return url !== undefined && serviceShape(url) === shape ? [[method, url] as const] : []
+    }))
+    const served = [...servedBy.keys()]
+    for (const [method, url] of servedBy) claimed.set(url, new Set([...claimed.get(url) ?? [], method]))
     const base = { rule: rule.rule, endpoint: rule.endpoint, methods }
     const forHost = hostOf(rule)
     if (forHost !== undefined) {
@@ -127,7 +126,7 @@ export function matchRoutes (rules: FlaskRule[], routes: ServiceRoute[]): RouteM
       continue
     }
     if (served.length > 0) {
-      const url = urlOf(served[0] as string, path) as string
+      const url = servedBy.values().next().value as string
       ported.push({ ...base, url, missingMethods: methods.filter((method) => !served.includes(method)) })
       continue
     }

@@ -1,9 +1,10 @@
 // The Flask apps npm run parity's tests take over: the shop (test/fixtures/flask-shop, with its partial port beside
 // it) and the seed's own (bench/flask); rules and variables made as the helper reads them; a Flask app served.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
+import { pythonWithFlask } from '../../bench/lib/targets.ts'
 import type { FlaskApp, FlaskRule, FlaskVariable } from '../../parity/flask.ts'
 import { freePort } from './redis-server.ts'
 
@@ -46,8 +47,7 @@ export function flaskRule (
 
 /** A Python that runs async Flask views (Flask and its asgiref), as the seed's do: the tests serve Flask apps on it. */
 export function pythonWithAsyncFlask (): string {
-  const found = [process.env.PYTHON, 'python3', '/usr/bin/python3'].find((python) => python !== undefined &&
-    spawnSync(python, ['-c', 'import flask, asgiref']).status === 0)
+  const found = pythonWithFlask()
   if (found === undefined) {
     throw new Error('No python3 here runs async Flask views: the tests need the Debian packages python3-flask and ' +
       'python3-asgiref (npm test installs them: node scripts/system-packages.mjs)')
