@@ -58,7 +58,7 @@ export async function postgresServer (t: Pick<Test, 'teardown'>): Promise<Postgr
   const dir = mkdtempSync(join(tmpdir(), 'postgres-test-'))
   if (user !== undefined) chownSync(dir, user.uid, user.gid)
   const data = join(dir, 'data')
-  const port = await freePort()
+  let port = await freePort()
   const run = (command: string, args: string[]): ReturnType<typeof spawnSync> =>
     spawnSync(as[0] as string, [...as.slice(1), join(bin, command), ...args], { encoding: 'utf8', cwd: dir })
   const init = run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
@@ -76,16 +76,26 @@ export async function postgresServer (t: Pick<Test, 'teardown'>): Promise<Postgr
     spawnSync('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-Atqc', sql],
       { encoding: 'utf8' })
 
-  async function start (): Promise<void> {
-    const started = spawn(as[0] as string, [...as.slice(1), join(bin, 'postgres'), '-D', data, '-p', String(port),
-      '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { stdio: 'ignore', cwd: dir })
-    child = started
-    const deadline = performance.now() + 30_000
-    while (psql('SELECT 1').status !== 0) {
-      if (started.exitCode !== null || performance.now() > deadline) {
-        throw new Error(`PostgreSQL did not start on port ${port}`)
+  /** Starts the server; `first`: on a free port, another one if a process took it first. */
+  async function start (first = false): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      // Small shared buffers: many of these run at once on a busy machine, and none holds much data.
+      const started = spawn(as[0] as string, [...as.slice(1), join(bin, 'postgres'), '-D', data, '-p', String(port),
+        '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'shared_buffers=16MB'],
+      { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir })
+      let said = ''
+      started.stderr.setEncoding('utf8').on('data', (chunk: string) => { said += chunk })
+      child = started
+      const deadline = performance.now() + 30_000
+      while (started.exitCode === null && psql('SELECT 1').status !== 0) {
+        if (performance.now() > deadline) throw new Error(`PostgreSQL did not start on port ${port}:\n${said}`)
+        await sleep(50)
       }
-      await sleep(50)
+      if (started.exitCode === null) return
+      if (!first || !said.includes('Address already in use') || attempt === 3) {
+        throw new Error(`PostgreSQL did not start on port ${port}:\n${said}`)
+      }
+      port = await freePort()
     }
   }
 
@@ -99,7 +109,7 @@ export async function postgresServer (t: Pick<Test, 'teardown'>): Promise<Postgr
     await exited
   }
 
-  await start()
+  await start(true)
   t.teardown(async () => {
     await stop()
     rmSync(dir, { recursive: true, force: true })
