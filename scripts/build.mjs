@@ -1,9 +1,9 @@
 // The production build: every module under src/, plugins/ and routes/, nested folders included, to dist/ with esbuild,
 // and the files of public/ copied beside them, where the static plugin finds them from dist/ as from the sources.
-// typebox is bundled in, with @fastify/type-provider-typebox, which imports it (its 700 ES modules take 250 ms to load
-// one by one, more than the rest of start-up); every other package is left to node_modules. `--if-stale` builds only
-// when the sources changed since the last build, so that `npm start` runs what is built, without esbuild (a dev
-// dependency); `--outdir` builds elsewhere than dist/.
+// The packages a plain start loads are bundled in: read as a few files rather than some 1,100 found and read one by
+// one. The rest stay in node_modules (see EXTERNAL). `--if-stale` builds only when the sources changed since the last
+// build, so that `npm start` runs what is built, without esbuild (a dev dependency); `--outdir` builds elsewhere than
+// dist/.
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { cp, rm, writeFile } from 'node:fs/promises'
@@ -17,8 +17,13 @@ const { values: flags } = parseArgs({
   }
 })
 
-// typebox, and the type provider whose validator compiler a route uses, which imports typebox in turn.
-const BUNDLED = /^(typebox|@fastify\/type-provider-typebox)(\/|$)/
+// Left in node_modules: packages that read files of their own at run time (piscina its worker, Swagger UI its page,
+// bullmq its Lua scripts) or may load native code (pg, ws's optional helpers), and those loaded only when configured
+// (Redis, PostgreSQL, an HTTP dependency, tracing), which bullmq and the metrics' exemplars must share as one copy.
+const EXTERNAL = new RegExp('^(' + [
+  'piscina', '@fastify/swagger-ui', 'bullmq', 'ioredis', 'pg', 'undici', 'bufferutil', 'utf-8-validate',
+  '@opentelemetry/[^/]+', '@fastify/otel'
+].join('|') + ')(/|$)')
 
 const modules = ['src', 'plugins', 'routes']
   .filter((dir) => existsSync(dir))
@@ -36,7 +41,7 @@ const publicFiles = existsSync(PUBLIC)
     .sort()
   : []
 
-// A build depends on its modules, the page's files, this script and the locked versions (typebox is bundled in).
+// A build depends on its modules, the page's files, this script and the locked versions (packages are bundled in).
 const inputs = [...modules, ...publicFiles, 'scripts/build.mjs', 'package-lock.json']
 const digest = createHash('sha256')
 for (const file of inputs) digest.update(`${file}\0`).update(existsSync(file) ? readFileSync(file) : '')
@@ -69,11 +74,15 @@ await esbuild.build({
   platform: 'node',
   target: 'node22',
   sourcemap: true,
+  // The bundled CommonJS packages require Node's own modules: through a require of their module's own.
+  banner: {
+    js: "import { createRequire as $require } from 'node:module'; const require = $require(import.meta.url);"
+  },
   logLevel: 'warning',
   plugins: [{
-    name: 'bundle-typebox',
+    name: 'external-packages',
     setup (build) {
-      build.onResolve({ filter: /^[^./]/ }, ({ path }) => BUNDLED.test(path) ? undefined : { external: true })
+      build.onResolve({ filter: /^[^./]/ }, ({ path }) => EXTERNAL.test(path) ? { external: true } : undefined)
     }
   }]
 })

@@ -1,13 +1,13 @@
 // The application as one Fastify plugin: config and tracing, then plugins/external, plugins/app and routes/ autoloaded,
 // in that order, and the JSON error and not-found answers.
 import { join } from 'node:path'
-import { STATUS_CODES } from 'node:http'
 import AutoLoad from '@fastify/autoload'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import configPlugin from '../plugins/config.ts'
 import tracing from '../plugins/tracing.ts'
 import type { Config } from './config/index.ts'
+import { STATUS_CODES } from './http/status-codes.ts'
 
 const PLUGINS = join(import.meta.dirname, '..', 'plugins')
 const ROUTES = join(import.meta.dirname, '..', 'routes')

@@ -1,11 +1,11 @@
 // fastify.tasks: background tasks, each one dependency call that outlives the request that asked for it, kept in a
 // task store: in memory (this process only), or in Redis with REDIS_URL (every replica's, run by whichever takes it).
-import { STATUS_CODES } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Gauge } from '@prometheus-io/client'
 import fp from 'fastify-plugin'
 import type { Cancellation } from '../../src/http/cancellation.ts'
 import { retryLater, shuttingDown } from '../../src/http/errors.ts'
+import { STATUS_CODES } from '../../src/http/status-codes.ts'
 import type { Task } from '../../src/tasks/schemas.ts'
 import { createTaskStore } from '../../src/tasks/index.ts'
 import { reach } from '../../src/redis/reach.ts'

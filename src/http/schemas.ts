@@ -1,7 +1,7 @@
 // The shape of every error answer, as a response schema (the same body for a 400, a 404 or a 503) and as the OpenAPI
 // document shows it, and the errors a route that calls the dependency may answer.
-import { STATUS_CODES } from 'node:http'
 import { Type, type TSchema } from 'typebox'
+import { STATUS_CODES } from './status-codes.ts'
 
 /** An error answer, described for the status it stands under. */
 export function ErrorResponse (description: string) {

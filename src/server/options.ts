@@ -1,8 +1,9 @@
 // The options Fastify is built with, from config: logger, request ids, limits and timeouts. Shared by the server and
 // the tests.
-import { STATUS_CODES, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { LogController, type FastifyHttpOptions, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Config } from '../config/index.ts'
+import { STATUS_CODES } from '../http/status-codes.ts'
 import { BatchedDestination } from './log-destination.ts'
 import { answerRaw, parserRefusal } from './raw-answers.ts'
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts'

@@ -1,8 +1,8 @@
 // Answers written straight to a socket, for what never reaches Fastify's reply: a request Node's HTTP parser refuses
 // (headers too large, a bad request line, one not sent in full in time) and CONNECT, which Node hands over as a bare
 // socket. Each is the JSON error every other answer is, with a fresh request id, and the connection closes after it.
-import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { STATUS_CODES } from '../http/status-codes.ts'
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts'
 
 /** An answer to write: its status, and what was wrong. */
