@@ -4,10 +4,13 @@
 // one. The rest stay in node_modules (see EXTERNAL). `--if-stale` builds only when the sources changed since the last
 // build, so that `npm start` runs what is built, without esbuild (a dev dependency); `--outdir` builds elsewhere than
 // dist/.
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { once } from 'node:events'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
-import { cp, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { cp, rm, symlink, writeFile } from 'node:fs/promises'
+import { join, relative, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 
 const { values: flags } = parseArgs({
@@ -87,4 +90,33 @@ await esbuild.build({
   }]
 })
 if (existsSync(PUBLIC)) await cp(PUBLIC, join(flags.outdir, PUBLIC), { recursive: true })
+// A build outside the project gets what dist/ finds in the folders above it: a package.json saying its modules are ES
+// modules, and the project's node_modules, which its imports of packages resolve to.
+if (relative('.', flags.outdir).startsWith('..')) {
+  await writeFile(join(flags.outdir, 'package.json'), JSON.stringify({ type: 'module' }) + '\n')
+  await symlink(resolve('node_modules'), join(flags.outdir, 'node_modules'))
+}
+await warmCompileCache(flags.outdir)
 await writeFile(stampFile, JSON.stringify({ sourceHash }, null, 2) + '\n')
+
+/**
+ * Fills the build's compile cache (its .compile-cache, turned on by src/server.ts) with one start of the build, up to
+ * its listening, so that the first start after a build compiles nothing either. Run in the build's folder, away from
+ * any .env, with production's environment alone.
+ */
+async function warmCompileCache (outdir) {
+  const server = spawn(process.execPath, [join('src', 'server.js')], {
+    cwd: outdir,
+    env: { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '0' },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  const exited = once(server, 'exit')
+  for await (const line of createInterface({ input: server.stdout })) {
+    if (line.includes('Server listening')) server.kill('SIGTERM')
+  }
+  const [code] = await exited
+  if (code !== 0) {
+    console.error(`The build did not start (exit ${code}), so its compile cache is not filled: see above.`)
+    process.exit(1)
+  }
+}

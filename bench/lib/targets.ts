@@ -1,8 +1,7 @@
 // The servers the benchmarks compare: the service and its baselines (bare Fastify: for the ladder, the live updates,
 // the chat) always, the peers when this machine has them.
 import { spawnSync } from 'node:child_process'
-import { symlinkSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import type { Server } from './processes.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -14,21 +13,13 @@ export interface Target extends Server {
   own: boolean
 }
 
-/**
- * Builds the service into `dir` with the production build. A build outside the project gets what dist/ finds in the
- * folders above it: a package.json saying its modules are ES modules, and the project's node_modules, which its
- * imports of packages resolve to.
- */
+/** Builds the service into `dir` with the production build (which, outside the project, links its node_modules). */
 export function buildService (dir: string): void {
   const build = spawnSync(process.execPath, [join('scripts', 'build.mjs'), '--outdir', dir], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit']
   })
   if (build.status !== 0) throw new Error(`the build into ${dir} failed`)
-  if (relative(ROOT, dir).startsWith('..')) {
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }) + '\n')
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
-  }
 }
 
 /** The service as production runs it from the build in `buildDir`: NODE_ENV=production, its access log to `logFile`. */

@@ -4,6 +4,7 @@ import type { Server } from 'node:http'
 import { LogController, type FastifyHttpOptions, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Config } from '../config/index.ts'
 import { STATUS_CODES } from '../http/status-codes.ts'
+import { lazyCompilers } from './lazy-compilers.ts'
 import { BatchedDestination } from './log-destination.ts'
 import { answerRaw, parserRefusal } from './raw-answers.ts'
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts'
@@ -32,6 +33,8 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
     // A client that stops reading its answer, or sending, cannot hold a connection for ever: 0 is Node's no limit.
     connectionTimeout: config.CONNECTION_TIMEOUT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Each route's schemas compiled on its first request, not all at start.
+    schemaController: { compilersFactory: lazyCompilers() },
     // Behind nginx every request comes from nginx: the client's address is the one the trusted proxies forwarded.
     ...(config.TRUST_PROXY === undefined ? {} : { trustProxy: config.TRUST_PROXY }),
     // A request that arrives while the app closes is served (its answer asks the client to close the connection),

@@ -1,6 +1,6 @@
-// What a plain start loads (no Redis, no database, no HTTP dependency, no tracing): of the project's dependencies, only
-// those it serves with from the first request; the rest load when configured, Swagger UI on its first request. Nor
-// Node's own copy of undici, which an ES import of node:http loads (src/http/status-codes.ts).
+// What a plain start loads (no Redis, no database, no HTTP dependency, no tracing, no rate limit): of the project's
+// dependencies, only those it serves with from the first request; the rest load when configured, Swagger UI on its
+// first request. Nor Node's own copy of undici, which an ES import of node:http loads (src/http/status-codes.ts).
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -36,8 +36,10 @@ t.test('a plain start, up to its first answer, loads only the dependencies it se
   const dependencies = Object.keys(packageJson.dependencies)
   t.same(loaded.packages.filter((name) => dependencies.includes(name)), [
     '@fastify/accepts',
+    // Fastify's own compilers, whose work waits for each route's first request (src/server/lazy-compilers.ts).
+    '@fastify/ajv-compiler',
     '@fastify/autoload',
-    '@fastify/rate-limit',
+    '@fastify/fast-json-stringify-compiler',
     '@fastify/sensible',
     '@fastify/static',
     '@fastify/swagger',
