@@ -13,7 +13,9 @@ COPY routes routes/
 # The live page's files: the build copies them into dist/, which is all the runtime stage takes.
 COPY public public/
 # node itself rather than npm run build: the image's Node 26, which runs the service, builds it, whatever
-# node_modules/.bin holds (npm puts it first on the path; the pinned Node is there only after install scripts).
+# node_modules/.bin holds (npm puts it first on the path; the pinned Node is there only after install scripts). The
+# build starts the service once, on 127.0.0.1, to fill dist/.compile-cache: the runtime stage's Node is the same, so
+# every container's first start finds its modules compiled.
 RUN node scripts/build.mjs
 
 FROM node:26-slim AS runtime
