@@ -1,6 +1,7 @@
 // One access line per request, written when the response is done; a request whose client leaves first gets an
 // "aborted" line instead (Fastify's own two lines per request are off).
 import fp from 'fastify-plugin'
+import { writeAccessLine } from '../../src/server/access-line.ts'
 
 export default fp(async (fastify) => {
   fastify.inFlight.onEnd((reply, aborted) => {
@@ -9,11 +10,11 @@ export default fp(async (fastify) => {
       request.log.info({ method: request.method, url: request.url }, 'request aborted: the connection closed first')
       return
     }
-    request.log.info({
+    writeAccessLine(request.log, {
       method: request.method,
       url: request.url,
       statusCode: reply.statusCode,
       responseTime: reply.elapsedTime
-    }, 'request completed')
+    })
   })
 }, { name: 'access-log', dependencies: ['in-flight'] })

@@ -6,11 +6,9 @@ import fp from 'fastify-plugin'
 import { answerRaw } from '../../src/server/raw-answers.ts'
 
 export default fp(async (fastify) => {
-  fastify.addHook('onRequest', async (request) => {
-    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw fastify.httpErrors.badRequest('An HTTP/1.1 request must have a Host header')
-    }
-  })
+  fastify.inFlight.onStart((request) => request.raw.httpVersion === '1.1' && request.headers.host === undefined
+    ? fastify.httpErrors.badRequest('An HTTP/1.1 request must have a Host header')
+    : undefined)
 
   const tunnel = (request: IncomingMessage, socket: Duplex): void => {
     const statusCode = 501
@@ -20,4 +18,4 @@ export default fp(async (fastify) => {
   }
   fastify.server.on('connect', tunnel)
   fastify.addHook('onClose', async () => { fastify.server.off('connect', tunnel) })
-}, { name: 'malformed-requests', dependencies: ['@fastify/sensible'] })
+}, { name: 'malformed-requests', dependencies: ['@fastify/sensible', 'in-flight'] })

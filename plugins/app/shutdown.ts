@@ -42,16 +42,19 @@ export default fp(async (fastify) => {
   // for a quiet moment, whoever sends has stopped sending.
   let lastArrival = 0
   const arrived = (): void => { lastArrival = performance.now() }
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (stopping) arrived()
-    done()
-  })
-  fastify.addHook('onClose', async () => { fastify.server.off('connection', arrived) })
+  // Watched from the stop on only: nothing to do for each request before.
+  const watchArrivals = (watch: boolean): void => {
+    for (const event of ['connection', 'request']) {
+      if (watch) fastify.server.on(event, arrived)
+      else fastify.server.off(event, arrived)
+    }
+  }
+  fastify.addHook('onClose', async () => { watchArrivals(false) })
 
   async function run (): Promise<void> {
     stopping = true
     arrived()
-    fastify.server.on('connection', arrived)
+    watchArrivals(true)
     fastify.log.info({ delayMs: SHUTDOWN_DELAY_MS, quietMs: SHUTDOWN_QUIET_MS },
       'stopping: /ready answers 503, serving on until nothing has come for the quiet time, or the delay ends')
     // The delay ends early if the app is closed meanwhile, by another path.
@@ -73,11 +76,6 @@ export default fp(async (fastify) => {
     cutOff: cutOff.signal,
     stop: () => (stopped ??= run())
   } satisfies Shutdown)
-
-  fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (stopping) reply.header('connection', 'close')
-    done(null, payload)
-  })
 
   // Runs before Fastify closes the server, and holds it until every connection has closed: Fastify's own close of an
   // http.Server first closes every connection that has not begun a request, and on Node 26 that includes one accepted a

@@ -1,5 +1,5 @@
-// fastify.inFlight: counts the requests received and not yet ended, and tells each request's end, answered or
-// abandoned.
+// fastify.inFlight: counts the requests received and not yet ended, shows each request to its start listeners (which
+// may refuse it), and tells each request's end, answered or abandoned.
 import { once } from 'node:events'
 import { Agent, get, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -91,3 +91,29 @@ t.test(
     t.same(ends, ['/stream answered'], 'told once')
   }
 )
+
+t.test('each request is shown to the start listeners in turn; the first error returned refuses it', async (t) => {
+  const fastify = Fastify()
+  t.teardown(() => fastify.close())
+  await fastify.register(inFlight)
+  const seen: string[] = []
+  const ends: string[] = []
+  fastify.inFlight.onStart((request) => {
+    seen.push(`first ${request.url}`)
+    return request.url === '/refused'
+      ? Object.assign(new Error('refused at its start'), { statusCode: 400 })
+      : undefined
+  })
+  fastify.inFlight.onStart((request) => {
+    seen.push(`second ${request.url}`)
+    return undefined
+  })
+  fastify.inFlight.onEnd((reply, aborted) => ends.push(`${reply.request.url} ${aborted ? 'aborted' : 'answered'}`))
+  fastify.get('/*', async () => 'served')
+  t.equal((await fastify.inject('/served')).body, 'served')
+  const refused = await fastify.inject('/refused')
+  t.equal(refused.statusCode, 400)
+  t.match(refused.json(), { message: 'refused at its start' })
+  t.same(seen, ['first /served', 'second /served', 'first /refused'], 'the listeners after a refusal are not asked')
+  t.same(ends, ['/served answered', '/refused answered'])
+})

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import configPlugin from '../../../plugins/config.ts'
+import answerHeaders from '../../../plugins/app/answer-headers.ts'
 import shutdown from '../../../plugins/app/shutdown.ts'
 import { cutOffAfter } from '../../../src/server/stop-timing.ts'
 import { serverOptions } from '../../../src/server/options.ts'
@@ -16,12 +17,16 @@ import { readUntilClosed } from '../../helpers/sockets.ts'
 // that.
 t.setTimeout(120_000)
 
-/** A bare Fastify built with the service's options (which let requests arriving during a drain be served). */
+/**
+ * A bare Fastify built with the service's options (which let requests arriving during a drain be served), with the
+ * plugin that sets its Connection: close.
+ */
 async function bare (env: Record<string, string>): Promise<FastifyInstance> {
   const config = await testConfig(env)
   const fastify = Fastify(serverOptions(config))
   await fastify.register(configPlugin, { config })
   await fastify.register(shutdown)
+  await fastify.register(answerHeaders)
   fastify.get('/', async () => 'done')
   return fastify
 }
@@ -126,6 +131,36 @@ t.test(
     t.equal(await Promise.race([closed, stillClosing]), 'closed')
   }
 )
+
+t.test('a request on a connection opened before the stop is an arrival: the quiet time starts again', async (t) => {
+  const QUIET_MS = 1000
+  // A busy machine may send the request only after the quiet time is over: then the round says nothing, and another
+  // is tried.
+  for (let round = 1; ; round++) {
+    const fastify = await bare({ SHUTDOWN_DELAY_MS: '600000', SHUTDOWN_QUIET_MS: String(QUIET_MS) })
+    await fastify.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = fastify.server.address() as AddressInfo
+    const kept = connect(port, '127.0.0.1')
+    kept.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    await once(kept, 'data')
+    const drainStarted = once(fastify.shutdown.draining, 'abort').then(() => performance.now())
+    const stopped = fastify.shutdown.stop()
+    await sleep(QUIET_MS / 2)
+    const sent = performance.now()
+    const before = fastify.shutdown.draining.aborted
+    kept.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    const answer = await readUntilClosed(kept)
+    const drainedAfter = (await drainStarted) - sent
+    await stopped
+    if (before) {
+      t.ok(round < 10, `round ${round}: the request went out after the quiet time; another round`)
+      continue
+    }
+    t.match(answer, /^HTTP\/1\.1 200 OK\r\n[^]*\r\nconnection: close\r\n/i, 'answered, asking the client to close')
+    t.ok(drainedAfter >= QUIET_MS, `the drain began ${Math.round(drainedAfter)} ms after the request`)
+    return
+  }
+})
 
 t.test("a drain longer than Fastify's 10 s limit on a close hook ends, its request answered", async (t) => {
   const fastify = await bare({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '30000' })
