@@ -22,7 +22,7 @@ import {
 import { ROOT_CONNECTIONS, replicas } from './lib/replicas.ts'
 import {
   chart, chatTable, cpuBusyTable, disconnectTable, fanoutTable, liveTable, liveVerdicts, replicasTable,
-  replicasVerdicts, table, verdicts, verdictTable, type BenchResults, type TargetResult
+  belowGoal, replicasVerdicts, table, verdicts, verdictTable, type BenchResults, type TargetResult
 } from './lib/report.ts'
 import { measure, median, middle, settle, type Run } from './lib/scenario.ts'
 import { baseline, buildService, peers, service, type Target } from './lib/targets.ts'
@@ -269,6 +269,10 @@ const databaseVerdictList = results.database === undefined || 'skipped' in resul
 const replicasVerdictList = results.replicas === undefined || 'skipped' in results.replicas
   ? []
   : replicasVerdicts(results.replicas)
+const allVerdicts = [
+  ...verdictList, ...liveVerdictList, ...abuseVerdictList, ...databaseVerdictList, ...replicasVerdictList
+]
+const missed = belowGoal(allVerdicts)
 const loads = (averages: number[]): string => averages.map((average) => average.toFixed(2)).join(' ')
 const notMeasured = [
   ...results.missingPeers,
@@ -286,6 +290,8 @@ const markdown = [
     `load average ${loads(results.loadAverage.start)} at the start and ${loads(results.loadAverage.end)} at the end ` +
     '(1, 5, 15 min); ' +
     `GET / awaits a ${DELAY_MS} ms dependency, so the ideal is connections ÷ 1 s.`,
+  '',
+  missed ?? `Every target met (${allVerdicts.length}).`,
   '',
   table(results),
   '',
@@ -314,9 +320,7 @@ await writeFile(
   JSON.stringify(
     {
       ...results,
-      verdicts: [
-        ...verdictList, ...liveVerdictList, ...abuseVerdictList, ...databaseVerdictList, ...replicasVerdictList
-      ]
+      verdicts: allVerdicts
     },
     null,
     2
@@ -325,3 +329,5 @@ await writeFile(
 await writeFile(join(outDir, 'latest.md'), markdown + '\n')
 await writeFile(join(outDir, 'chart.svg'), await chart(results))
 console.log(markdown)
+// Said last, where whoever ran it looks: a figure below its goal is a regression, or a goal not reached yet.
+if (missed !== undefined) console.error(`# ${missed.replaceAll('**', '')}`)

@@ -6,7 +6,9 @@
 // clients are processes of their own (bench/clients/), on the load generator's CPU, as wrk is.
 import { join } from 'node:path'
 import { freePort, startServer, stopServer } from './processes.ts'
-import { median, percentile, ratio, startClient, takeTurns, type Client, type Run } from './scenario.ts'
+import {
+  median, ratio, startClient, startSyncProbe, takeTurns, type Client, type Probe, type Run
+} from './scenario.ts'
 import { chatBaseline, type Target } from './targets.ts'
 
 const CLIENTS = join(import.meta.dirname, '..', 'clients')
@@ -14,16 +16,6 @@ export const STORM_SOCKETS = 10_000
 export const BURST_SOCKETS = 200
 /** The sockets one client opens against the caps as the service ships them. */
 export const CAPPED_SOCKETS = 3000
-
-/** /sync as the probe saw it. */
-export interface Probe {
-  requests: number
-  /** Answers other than 200, and requests with none (their error's code). */
-  failures: Array<number | string>
-  p50Ms: number
-  p99Ms: number
-  worstMs: number
-}
 
 /** A storm's round, on a fresh process. */
 export interface StormRound {
@@ -78,17 +70,6 @@ export interface AbuseResult {
 /** The scenario's scale: the test's tiny run, or the full one. */
 interface Scale { storm: number, watchers: number, burst: number, messages: number, capped: number }
 
-/** What `ms` says of /sync, its failures given. */
-function probed (ms: number[], failures: Probe['failures']): Probe {
-  return {
-    requests: ms.length,
-    failures,
-    p50Ms: percentile(ms, 0.5),
-    p99Ms: percentile(ms, 0.99),
-    worstMs: Math.max(0, ...ms)
-  }
-}
-
 /**
  * `target` started afresh, /sync probed from its first answer to the end of `work` (which gets its port and may start
  * clients, stopped after it); what `work` found, and the probe's figures.
@@ -105,12 +86,10 @@ async function probing<Found> (
     return client
   }
   try {
-    const probe = start('sync-probe.ts', [])
-    await probe.next()
+    const probe = await startSyncProbe(target.port)
+    clients.push(probe.client)
     const found = await work(start)
-    probe.cue()
-    const { ms, failures } = await probe.next<{ ms: number[], failures: Probe['failures'] }>()
-    return { ...found, sync: probed(ms, failures) }
+    return { ...found, sync: await probe.result() }
   } finally {
     for (const client of clients) await client.stop()
     await stopServer(running)

@@ -2,7 +2,8 @@
 // streams as its user would), the two taking turns, a fresh process of each every round. What each open stream costs in
 // memory; how long one update takes to reach every stream, from the moment the server says it published it to each
 // stream's receipt; and, on the service, /sync's latency while they are open, against /sync with none open on the same
-// process. The streams are a client process of their own (bench/clients/), on the load generator's CPU, as wrk is.
+// process, and /sync probed from a process of its own while the updates go out. The streams are a client process of
+// their own (bench/clients/), on the load generator's CPU, as wrk is.
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { LoadResult } from './load.ts'
@@ -10,7 +11,7 @@ import { scrape, value } from './metrics.ts'
 import { freePort, startServer, stopServer, treeCpuSeconds, type Running } from './processes.ts'
 import {
   SYNC_CONNECTIONS, SYNC_PAUSE_MS, acrossRounds, delivery, measure, median, middle, perConnection, ratio, serverMemory,
-  settle, startClient, takeTurns, type Client, type Delivery, type Memory, type Run
+  settle, startClient, startSyncProbe, takeTurns, type Client, type Delivery, type Memory, type Probe, type Run
 } from './scenario.ts'
 import { eventsBaseline, type Target } from './targets.ts'
 
@@ -51,6 +52,8 @@ export interface LiveRound {
   /** Streams the server closed meanwhile. */
   closedByServer: number
   metrics?: LiveMetrics
+  /** On the service: /sync probed from a process of its own while the updates were measured. */
+  probe?: Probe
 }
 
 /** One target over the rounds. */
@@ -80,6 +83,8 @@ export interface LiveResult {
    * requests) with the streams open, and with none once they closed.
    */
   sync: { pauseMs: number, open: LoadResult, none: LoadResult, p99Ratio: number }
+  /** /sync probed on a new connection every 50 ms while the service's updates went out: each round's, in order. */
+  probes: Probe[]
 }
 
 interface Opened { opened: number, failed: number, refused: number, ms: number }
@@ -154,10 +159,14 @@ async function liveRound (
     const counted = service ? await scrape(target.port) : undefined
 
     console.error(`# live updates: ${target.name}: ${opened.opened} streams open; ${scale.updates} updates measured`)
+    // The service's /sync meanwhile, as a client that is not a stream sees it.
+    const probe = service ? await startSyncProbe(target.port) : undefined
     const cpuFrom = treeCpuSeconds(pid) ?? 0
     client.cue()
     const delivered = await client.next<Delivered>()
     const cpuS = (treeCpuSeconds(pid) ?? 0) - cpuFrom
+    const probed = await probe?.result()
+    await probe?.client.stop()
     const syncResult = service && round === run.rounds - 1
       ? await syncOpenAndNone(run, scale, target, running, client)
       : undefined
@@ -177,6 +186,7 @@ async function liveRound (
       delivery: delivery(delivered.updates.map(({ latenciesMs }) => latenciesMs), opened.opened),
       cpuPerUpdateMs: cpuS * 1000 / delivered.updates.length,
       closedByServer: delivered.closedByServer,
+      ...(probed === undefined ? {} : { probe: probed }),
       ...(counted === undefined
         ? {}
         : {
@@ -222,6 +232,8 @@ export async function live (run: Run): Promise<LiveResult> {
   const sync = turns.service.at(-1)?.sync
   if (sync === undefined) throw new Error('the service\'s last round measured no /sync')
   const service = overRounds(turns.service.map(({ round }) => round))
+  const probes = turns.service.map(({ round }) => round.probe)
+  if (probes.some((probe) => probe === undefined)) throw new Error('a round of the service probed no /sync')
   const baseline = overRounds(turns.baseline.map(({ round }) => round))
   return {
     streams: scale.streams,
@@ -237,6 +249,7 @@ export async function live (run: Run): Promise<LiveResult> {
       lastP99: ratio(service.delivery.lastP99Ms, baseline.delivery.lastP99Ms),
       cpuPerUpdate: ratio(service.cpuPerUpdateMs, baseline.cpuPerUpdateMs)
     },
-    sync
+    sync,
+    probes: probes as Probe[]
   }
 }

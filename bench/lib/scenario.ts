@@ -2,6 +2,7 @@
 // against a running server, the client processes of bench/clients/, a server's memory (per connection too), and how
 // fast a message reached all its receivers.
 import { once } from 'node:events'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { load, SATURATED_CPU, type LoadOptions, type LoadResult } from './load.ts'
@@ -200,6 +201,46 @@ export function startClient (script: string, args: Array<string | number>): Clie
       const exited = once(child, 'exit')
       child.kill('SIGKILL')
       await exited
+    }
+  }
+}
+
+/** /sync as the probe saw it. */
+export interface Probe {
+  requests: number
+  /** Answers other than 200, and requests with none (their error's code). */
+  failures: Array<number | string>
+  p50Ms: number
+  p99Ms: number
+  worstMs: number
+}
+
+/** A probe of /sync under way: its client, and its figures once told to stop. */
+export interface SyncProbe {
+  client: Client
+  /** Stops the probe and gives what it saw. */
+  result: () => Promise<Probe>
+}
+
+/**
+ * Starts bench/clients/sync-probe.ts on `port` (GET /sync on a new connection every 50 ms, from a process of its own)
+ * and resolves once it has its first answer.
+ */
+export async function startSyncProbe (port: number): Promise<SyncProbe> {
+  const client = startClient(join(import.meta.dirname, '..', 'clients', 'sync-probe.ts'), [port])
+  await client.next()
+  return {
+    client,
+    result: async () => {
+      client.cue()
+      const { ms, failures } = await client.next<{ ms: number[], failures: Probe['failures'] }>()
+      return {
+        requests: ms.length,
+        failures,
+        p50Ms: percentile(ms, 0.5),
+        p99Ms: percentile(ms, 0.99),
+        worstMs: Math.max(0, ...ms)
+      }
     }
   }
 }
