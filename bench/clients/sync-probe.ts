@@ -1,8 +1,7 @@
 // /sync probed from a process of its own, as curl would: GET /sync on a new connection, one at a time, PROBE_EVERY_MS
 // apart, until cued (SIGUSR2). It reports once its first answer came, and when cued, every request's time (ms, to the
 // 10 µs) and the failures (an answer other than 200, or none). Run by bench/lib/scenario.ts for the abuse and the
-// live updates (and by hand:
-// node bench/clients/sync-probe.ts <port>). Its types only stripped.
+// live updates (and by hand: node bench/clients/sync-probe.ts <port>). Its types only stripped.
 import { request } from 'node:http'
 import { cue, report } from './room.ts'
 
