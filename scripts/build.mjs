@@ -22,10 +22,12 @@ const { values: flags } = parseArgs({
 
 // Left in node_modules: packages that read files of their own at run time (piscina its worker, Swagger UI its page,
 // bullmq its Lua scripts) or may load native code (pg, ws's optional helpers), and those loaded only when configured
-// (Redis, PostgreSQL, an HTTP dependency, tracing), which bullmq and the metrics' exemplars must share as one copy.
+// (Redis, which bullmq shares; PostgreSQL; an HTTP dependency; tracing). The OpenTelemetry API, which the metrics
+// client loads at every start, is bundled: its copies share one registry (a global of their own), so that the tracing
+// SDK's copy and the bundle's see the same tracer and context.
 const EXTERNAL = new RegExp('^(' + [
   'piscina', '@fastify/swagger-ui', 'bullmq', 'ioredis', 'pg', 'undici', 'bufferutil', 'utf-8-validate',
-  '@opentelemetry/[^/]+', '@fastify/otel'
+  '@opentelemetry/(?!api(/|$))[^/]+', '@fastify/otel'
 ].join('|') + ')(/|$)')
 
 const modules = ['src', 'plugins', 'routes']

@@ -1,5 +1,5 @@
 // The production build: nested route folders and their autohooks reach dist/, so do the CPU pool's worker module and
-// the live page's files, and npm start rebuilds only what changed.
+// the live page's files; its bundle traces as the sources do; and npm start rebuilds only what changed.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { testConfig } from '../helpers/app.ts'
 import { listening, watch } from '../helpers/server-process.ts'
+import { serve } from '../helpers/upstream.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
@@ -89,6 +90,40 @@ t.test(
     server.child.kill('SIGTERM')
     t.equal(await server.exit, 0)
     t.equal(server.stderr, '', 'nothing on stderr')
+  }
+)
+
+t.test(
+  "the built server traces as the sources do, the bundle's OpenTelemetry API and the SDK's in node_modules as one",
+  async (t) => {
+    const dir = await projectCopy(t)
+    t.equal(runBuild(dir).status, 0)
+    // A collector that takes every export.
+    const exports: string[] = []
+    const collector = await serve(t, (request, response) => {
+      request.resume().once('end', () => {
+        exports.push(`${request.method} ${request.url} ${request.headers['content-type']}`)
+        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
+      })
+    })
+    const env = {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_DELAY_MS: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.origin
+    }
+    const server = watch(t, spawn(process.execPath, ['dist/src/server.js'], { cwd: dir, env }))
+    const url = await listening(server)
+    const traceId = '0af7651916cd43dd8448eb211c80319c'
+    const response = await fetch(`${url}/sync`, { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } })
+    t.equal(response.status, 200)
+    server.child.kill('SIGTERM')
+    t.equal(await server.exit, 0)
+    const completed = server.stdout.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'request completed')
+    t.match(completed, { url: '/sync', traceId, spanId: /^[0-9a-f]{16}$/ }, "the access line carries the caller's trace")
+    t.same(exports, ['POST /v1/traces application/x-protobuf'], 'the span went to the collector as the app stopped')
   }
 )
 
