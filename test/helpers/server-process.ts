@@ -18,6 +18,18 @@ const TEST_ENV = {
   MAX_EVENT_LOOP_DELAY_MS: '0'
 }
 
+/**
+ * Production's environment alone, on a free port of 127.0.0.1: for a server run without this test's loaders or
+ * environment (the build, or the sources as a plain start runs them).
+ */
+export const PRODUCTION_ENV = {
+  NODE_ENV: 'production',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'info',
+  SHUTDOWN_DELAY_MS: '0'
+}
+
 export interface ServerProcess {
   child: ChildProcess
   /** Lines written to stdout so far. */

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { testConfig } from '../helpers/app.ts'
-import { listening, watch } from '../helpers/server-process.ts'
+import { listening, PRODUCTION_ENV, watch } from '../helpers/server-process.ts'
 import { serve } from '../helpers/upstream.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -74,14 +74,7 @@ t.test(
     t.equal(runBuild(dir).status, 0)
     t.ok(existsSync(join(dir, 'dist', 'src', 'cpu', 'primes-worker.js')), "the pool's task module is built")
     // Production's environment alone: no TypeScript loader for the threads to inherit, nothing of this test's.
-    const env = {
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      SHUTDOWN_DELAY_MS: '0',
-      CPU_POOL_THREADS: '1'
-    }
+    const env = { ...PRODUCTION_ENV, CPU_POOL_THREADS: '1' }
     const server = watch(t, spawn(process.execPath, ['dist/src/server.js'], { cwd: dir, env }))
     const url = await listening(server)
     const response = await fetch(`${url}/cpu?n=1000`)
@@ -106,14 +99,7 @@ t.test(
         response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
       })
     })
-    const env = {
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      SHUTDOWN_DELAY_MS: '0',
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.origin
-    }
+    const env = { ...PRODUCTION_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: collector.origin }
     const server = watch(t, spawn(process.execPath, ['dist/src/server.js'], { cwd: dir, env }))
     const url = await listening(server)
     const traceId = '0af7651916cd43dd8448eb211c80319c'
@@ -131,8 +117,7 @@ t.test('the built server serves the live page and its files from dist/ alone, th
   const dir = await projectCopy(t)
   t.equal(runBuild(dir).status, 0)
   for (const sources of ['src', 'plugins', 'routes', 'public']) await rm(join(dir, sources), { recursive: true })
-  const env = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '0' }
-  const server = watch(t, spawn(process.execPath, ['dist/src/server.js'], { cwd: dir, env }))
+  const server = watch(t, spawn(process.execPath, ['dist/src/server.js'], { cwd: dir, env: PRODUCTION_ENV }))
   const url = await listening(server)
   const page = await fetch(`${url}/live`)
   t.equal(page.status, 200)

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { listening, ROOT, watch } from '../helpers/server-process.ts'
+import { listening, PRODUCTION_ENV, ROOT, watch } from '../helpers/server-process.ts'
 
 const packageJson = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>
@@ -17,14 +17,7 @@ t.test('a plain start, up to its first answer, loads only the dependencies it se
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const file = join(dir, 'modules.json')
   // Production's environment alone, without this test's loaders, so that only the service's own loading is seen.
-  const env = {
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    SHUTDOWN_DELAY_MS: '0',
-    START_MODULES_FILE: file
-  }
+  const env = { ...PRODUCTION_ENV, START_MODULES_FILE: file }
   const recorder = join(ROOT, 'test', 'helpers', 'start-modules.ts')
   const server = watch(t, spawn(process.execPath, ['--import', recorder, join(ROOT, 'src', 'server.ts')], { env }))
   const url = await listening(server)
@@ -54,6 +47,7 @@ t.test('a plain start, up to its first answer, loads only the dependencies it se
     'fastify-plugin',
     'find-my-way',
     'helmet',
+    'pino',
     'piscina',
     'typebox'
   ])
