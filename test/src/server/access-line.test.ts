@@ -17,12 +17,14 @@ const withoutTime = (line: string | undefined): string | undefined => line?.repl
 
 t.test("each line is pino's for the same fields, but its time", async (t) => {
   const { log, lines } = await requestLogger('info')
+  // Node's parser gives a URL of single bytes (\u0000 to \u00ff); wider characters are here for good measure, but not a
+  // lone surrogate, which no URL holds and which pino writes as it is before Node 25 (JSON.stringify's escape since).
   const urls = [
     '/sync',
     '/wait?seconds=0.5&name="quoted"\\back',
-    '/caf\u00e9/\u65e5\u672c',
+    '/caf\u00e9/\u00ff\u0080',
+    '/\u65e5\u672c',
     '/control\u0001\u001f\u007f',
-    '/lone\ud800surrogate',
     `/long/${'x'.repeat(200)}`
   ]
   for (const url of urls) {
