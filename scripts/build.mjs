@@ -1,9 +1,9 @@
 // The production build: every module under src/, plugins/ and routes/, nested folders included, to dist/ with esbuild,
 // and the files of public/ copied beside them, where the static plugin finds them from dist/ as from the sources.
-// The packages a plain start loads are bundled in: read as a few files rather than some 1,100 found and read one by
-// one. The rest stay in node_modules (see EXTERNAL). `--if-stale` builds only when the sources changed since the last
-// build, so that `npm start` runs what is built, without esbuild (a dev dependency); `--outdir` builds elsewhere than
-// dist/.
+// The packages a plain start loads are bundled in: read in the chunks the modules share, rather than found and read
+// module by module in node_modules. The rest stay there (see EXTERNAL). `--if-stale` builds only when the sources
+// changed since the last build, so that `npm start` runs what is built, without esbuild (a dev dependency); `--outdir`
+// builds elsewhere than dist/.
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
@@ -103,8 +103,8 @@ await writeFile(stampFile, JSON.stringify({ sourceHash }, null, 2) + '\n')
 
 /**
  * Fills the build's compile cache (its .compile-cache, turned on by src/server.ts) with one start of the build, up to
- * its listening, so that the first start after a build compiles nothing either. Run in the build's folder, away from
- * any .env, with production's environment alone.
+ * its listening, so that the first start after a build finds its modules compiled as later starts do. Run in the
+ * build's folder, away from any .env, with production's environment alone.
  */
 async function warmCompileCache (outdir) {
   const server = spawn(process.execPath, [join('src', 'server.js')], {
