@@ -8,11 +8,11 @@ import { compareAll } from './compare-all.ts'
 import { ParityError } from './errors.ts'
 import { flaskRules, type FlaskRule } from './flask.ts'
 import { matchRoutes } from './match.ts'
-import { fileProbes, logProbes, sendable, tableProbes } from './probes.ts'
+import { fileProbes, logProbes, sendable, tableProbes, unique } from './probes.ts'
 import { compareTable, htmlReport, summary } from './report.ts'
 import { routesReport, routesTable } from './routes.ts'
 import { scaffoldPlan, writePlan } from './scaffold.ts'
-import { serviceRoutes, THIS_SERVICE } from './service.ts'
+import { serviceRoutes } from './service.ts'
 import { strangleConfig } from './strangle.ts'
 
 export const HELP = `npm run parity -- <verb> [options]: take a Flask app's routes over to this service
@@ -93,14 +93,14 @@ function rulesOf (values: Values, verb: string): FlaskRule[] {
 }
 
 async function routes (values: Values, out: Output): Promise<number> {
-  const report = routesReport(rulesOf(values, 'routes'), await serviceRoutes(values['service-app'] ?? THIS_SERVICE))
+  const report = routesReport(rulesOf(values, 'routes'), await serviceRoutes(values['service-app']))
   out(values.json === true ? JSON.stringify(report, null, 2) : routesTable(report))
   return 0
 }
 
 async function scaffold (values: Values, out: Output): Promise<number> {
   const rules = rulesOf(values, 'scaffold')
-  const report = routesReport(rules, await serviceRoutes(values['service-app'] ?? THIS_SERVICE))
+  const report = routesReport(rules, await serviceRoutes(values['service-app']))
   const root = resolve(values.into ?? PROJECT)
   const missing = new Set(report.missing.map(({ rule }) => rule))
   const plan = scaffoldPlan(rules.filter(({ rule }) => missing.has(rule)), root, report.service)
@@ -144,11 +144,12 @@ async function compare (values: Values, out: Output): Promise<number> {
   if (!Number.isInteger(tolerance) || tolerance < 0) {
     throw new ParityError(`--time-tolerance-ms takes a whole number of ms (got "${values['time-tolerance-ms']}")`)
   }
-  const probes = [
+  // A request in more than one source is sent once.
+  const probes = unique([
     ...values['flask-app'] === undefined ? [] : tableProbes(rulesOf(values, 'compare')),
     ...values.requests === undefined ? [] : fileProbes(await read(values.requests), values.requests),
     ...values['access-log'] === undefined ? [] : logProbes(await read(values['access-log']))
-  ]
+  ])
   const rules = values.ignore === undefined ? [] : readRules(await read(values.ignore), values.ignore)
   const { probes: sent, heldBack } = sendable(probes, values['allow-writes'] === true)
   const comparisons = await compareAll(sent, flaskUrl, serviceUrl, {
@@ -170,7 +171,7 @@ async function strangle (values: Values, out: Output): Promise<number> {
     throw new ParityError('strangle needs --flask-upstream and --service-upstream (--help)')
   }
   const rules = rulesOf(values, 'strangle')
-  const match = matchRoutes(rules, await serviceRoutes(values['service-app'] ?? THIS_SERVICE))
+  const match = matchRoutes(rules, await serviceRoutes(values['service-app']))
   const config = strangleConfig(rules, match, { flaskUpstream, serviceUpstream, listen: values.listen ?? '80' })
   if (values.out === undefined) out(config)
   else await save(values.out, config)

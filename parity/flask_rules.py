@@ -53,7 +53,6 @@ def no_app(error):
 
 def load(spec):
     try:
-        import flask  # noqa: F401
         from flask.cli import NoAppException, ScriptInfo
     except ImportError:
         refuse(f"{sys.executable} cannot import Flask: install it (Debian: apt-get install python3-flask), "

@@ -49,7 +49,8 @@ export function tableProbes (rules: FlaskRule[]): Probe[] {
   return unique(probes)
 }
 
-function unique (probes: Probe[]): Probe[] {
+/** `probes` without the repeats of one already there (the same method, path, headers and body). */
+export function unique (probes: Probe[]): Probe[] {
   const seen = new Set<string>()
   return probes.filter((probe) => {
     const key = JSON.stringify(probe)

@@ -61,11 +61,9 @@ function parameterSchema ({ converter, builtin, args, kwargs }: FlaskVariable): 
   if (!builtin) return 'Type.String()'
   switch (converter) {
     case 'int':
-      return `Type.Integer(${options([['minimum', kwargs.min ?? (kwargs.signed === true ? undefined : 0)],
-        ['maximum', kwargs.max]])})`
     case 'float':
-      return `Type.Number(${options([['minimum', kwargs.min ?? (kwargs.signed === true ? undefined : 0)],
-        ['maximum', kwargs.max]])})`
+      return `Type.${converter === 'int' ? 'Integer' : 'Number'}(${options([
+        ['minimum', kwargs.min ?? (kwargs.signed === true ? undefined : 0)], ['maximum', kwargs.max]])})`
     case 'uuid':
       return "Type.String({ format: 'uuid' })"
     case 'any':

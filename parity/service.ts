@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config/index.ts'
 import { serverOptions } from '../src/server/options.ts'
 import { ParityError } from './errors.ts'
 
-export const THIS_SERVICE = resolve(import.meta.dirname, '..', 'src', 'app.ts')
+const THIS_SERVICE = resolve(import.meta.dirname, '..', 'src', 'app.ts')
 
 export interface ServiceRoute {
   url: string

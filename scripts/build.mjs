@@ -109,6 +109,7 @@ await writeFile(stampFile, JSON.stringify({ sourceHash }, null, 2) + '\n')
 async function warmCompileCache (outdir) {
   const server = spawn(process.execPath, [join('src', 'server.js')], {
     cwd: outdir,
+    // As the tests start a build (test/helpers/server-process.ts, PRODUCTION_ENV).
     env: { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '0' },
     stdio: ['ignore', 'pipe', 'inherit']
   })

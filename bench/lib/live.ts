@@ -11,7 +11,8 @@ import { scrape, value } from './metrics.ts'
 import { freePort, startServer, stopServer, treeCpuSeconds, type Running } from './processes.ts'
 import {
   SYNC_CONNECTIONS, SYNC_PAUSE_MS, acrossRounds, delivery, measure, median, middle, perConnection, ratio, serverMemory,
-  settle, startClient, startSyncProbe, takeTurns, type Client, type Delivery, type Memory, type Probe, type Run
+  settle, startClient, startSyncProbe, takeTurns, type Client, type Delivery, type Memory, type Probe, type Run,
+  type SyncProbe
 } from './scenario.ts'
 import { eventsBaseline, type Target } from './targets.ts'
 
@@ -140,6 +141,7 @@ async function liveRound (
   const running = await startServer(target)
   const pid = running.child.pid as number
   let client: Client | undefined
+  let probe: SyncProbe | undefined
   try {
     await settle(run, 1000)
     const idle = await serverMemory(target, running, service)
@@ -160,13 +162,12 @@ async function liveRound (
 
     console.error(`# live updates: ${target.name}: ${opened.opened} streams open; ${scale.updates} updates measured`)
     // The service's /sync meanwhile, as a client that is not a stream sees it.
-    const probe = service ? await startSyncProbe(target.port) : undefined
+    probe = service ? await startSyncProbe(target.port) : undefined
     const cpuFrom = treeCpuSeconds(pid) ?? 0
     client.cue()
     const delivered = await client.next<Delivered>()
     const cpuS = (treeCpuSeconds(pid) ?? 0) - cpuFrom
     const probed = await probe?.result()
-    await probe?.client.stop()
     const syncResult = service && round === run.rounds - 1
       ? await syncOpenAndNone(run, scale, target, running, client)
       : undefined
@@ -198,6 +199,7 @@ async function liveRound (
     }
     return { round: figures, ...(syncResult === undefined ? {} : { sync: syncResult }) }
   } finally {
+    await probe?.client.stop()
     await client?.stop()
     await stopServer(running)
   }
@@ -232,8 +234,10 @@ export async function live (run: Run): Promise<LiveResult> {
   const sync = turns.service.at(-1)?.sync
   if (sync === undefined) throw new Error('the service\'s last round measured no /sync')
   const service = overRounds(turns.service.map(({ round }) => round))
-  const probes = turns.service.map(({ round }) => round.probe)
-  if (probes.some((probe) => probe === undefined)) throw new Error('a round of the service probed no /sync')
+  const probes = turns.service.map(({ round }) => {
+    if (round.probe === undefined) throw new Error('a round of the service probed no /sync')
+    return round.probe
+  })
   const baseline = overRounds(turns.baseline.map(({ round }) => round))
   return {
     streams: scale.streams,
@@ -250,6 +254,6 @@ export async function live (run: Run): Promise<LiveResult> {
       cpuPerUpdate: ratio(service.cpuPerUpdateMs, baseline.cpuPerUpdateMs)
     },
     sync,
-    probes: probes as Probe[]
+    probes
   }
 }

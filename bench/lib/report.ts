@@ -275,7 +275,7 @@ export function liveVerdicts (result: LiveResult): Verdict[] {
   const { perStream, delivery: { lastP99Ms, missed } } = result.service
   const { open, none, p99Ratio } = result.sync
   const worst = median(result.probes.map((probe) => probe.worstMs))
-  const probeFailures = result.probes.reduce((sum, probe) => sum + probe.failures.length, 0)
+  const probeFailures = total(result.probes, (probe) => probe.failures.length)
   return [
     {
       goal: `${streams} open: ≤ 16 KB resident memory per stream`,
@@ -415,7 +415,7 @@ export function liveTable (result: LiveResult, verdictList: Verdict[]): string {
       `worst ${eachRound(result.probes, (probe) => probe.worstMs, 1)} ms, ` +
       `p99 ${eachRound(result.probes, (probe) => probe.p99Ms, 1)} ms, ` +
       `of ${eachRound(result.probes, (probe) => probe.requests)} requests; ` +
-      `${number(result.probes.reduce((sum, probe) => sum + probe.failures.length, 0))} failed.`,
+      `${number(total(result.probes, (probe) => probe.failures.length))} failed.`,
     '',
     verdictTable(verdictList)
   ]

@@ -12,17 +12,10 @@ type Validate = ((data: unknown) => unknown) & { errors?: unknown }
 type ValidatorFactory = (externalSchemas: never, options: never) => (route: never) => Validate
 type SerializerFactory = (externalSchemas: never, options: never) => (route: never) => (data: unknown) => string
 
-/** `compute` called once, on the first call of the function returned. */
+/** `compute` called once, on the first call of the function returned (what it makes is never undefined). */
 function once<T> (compute: () => T): () => T {
   let value: T | undefined
-  let computed = false
-  return () => {
-    if (!computed) {
-      value = compute()
-      computed = true
-    }
-    return value as T
-  }
+  return () => (value ??= compute())
 }
 
 function lazyValidators (buildValidator: ValidatorFactory): ValidatorFactory {

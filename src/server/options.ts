@@ -61,7 +61,7 @@ export function serverOptions (config: Config, stream?: { write: (line: string) 
         .send({ statusCode, error: STATUS_CODES[statusCode], message: error.message, code: error.code })
     },
     // Fastify gives each close hook its plugin timeout too, and the drain's waits for the requests held: past the
-    // shutdown timeout, so that the stop's own limit (src/server.ts) decides, not a hook failing halfway.
+    // shutdown timeout, so that the stop's own limit (src/server/main.ts) decides, not a hook failing halfway.
     pluginTimeout: config.SHUTDOWN_TIMEOUT_MS === 0
       ? 0
       : Math.max(FASTIFY_PLUGIN_TIMEOUT_MS, config.SHUTDOWN_TIMEOUT_MS + TIMEOUT_CHECK_INTERVAL_MS),

@@ -20,7 +20,7 @@ const TEST_ENV = {
 
 /**
  * Production's environment alone, on a free port of 127.0.0.1: for a server run without this test's loaders or
- * environment (the build, or the sources as a plain start runs them).
+ * environment (the build, or the sources as a plain start runs them). scripts/build.mjs starts the build it warms so.
  */
 export const PRODUCTION_ENV = {
   NODE_ENV: 'production',
