@@ -9,7 +9,7 @@ const live: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'A page for people: the live updates as they arrive, and the chat',
       response: { 200: HtmlResponse('The page; its script and style are under /assets/') }
     }
-  }, async (request, reply) => reply.sendFile('live.html'))
+  }, async (request, reply) => reply.sendAsset('live.html'))
 }
 
 export default live

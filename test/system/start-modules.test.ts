@@ -1,6 +1,7 @@
 // What a plain start loads (no Redis, no database, no HTTP dependency, no tracing, no rate limit): of the project's
-// dependencies, only those it serves with from the first request; the rest load when configured, Swagger UI on its
-// first request. Nor Node's own copy of undici, which an ES import of node:http loads (src/http/status-codes.ts).
+// dependencies, only those it serves with from the first request; the rest load when configured, Swagger UI and
+// @fastify/static on their first request. Nor Node's own copy of undici, which an ES import of node:http loads
+// (src/http/status-codes.ts).
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -34,7 +35,6 @@ t.test('a plain start, up to its first answer, loads only the dependencies it se
     '@fastify/autoload',
     '@fastify/fast-json-stringify-compiler',
     '@fastify/sensible',
-    '@fastify/static',
     '@fastify/swagger',
     '@fastify/type-provider-typebox',
     '@fastify/under-pressure',

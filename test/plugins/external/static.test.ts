@@ -1,14 +1,28 @@
-// @fastify/static: public/'s files under /assets/ with their types and validators, nothing else of the disk, a JSON
-// 404 for a file that is not there, and Swagger UI's own files still served beside them.
+// @fastify/static on demand: loaded on the first request for a file, not at start; public/'s files under /assets/ with
+// their types and validators, nothing else of the disk, a JSON 404 for a file that is not there, reply.sendAsset, and
+// Swagger UI's own files still served beside them.
 import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { build } from '../../helpers/app.ts'
+import { recordResolvedModules } from '../../helpers/resolved-modules.ts'
 import { readUntilClosed } from '../../helpers/sockets.ts'
 
 const PUBLIC = join(import.meta.dirname, '..', '..', '..', 'public')
+// Every module resolved from here on, by import or require.
+const resolved = recordResolvedModules()
+const STATIC = /node_modules\/@fastify\/static\//
+
+t.test('the plugin loads on the first request for a file, not at start', async (t) => {
+  const fastify = await build(t)
+  t.ok(resolved.some((url) => url.includes('plugins/external/static')), "the resolve hook sees the app's modules")
+  t.equal((await fastify.inject('/sync')).statusCode, 200)
+  t.notOk(resolved.some((url) => STATIC.test(url)), 'not loaded at start, nor by another route')
+  t.equal((await fastify.inject('/assets/live.css')).statusCode, 200)
+  t.ok(resolved.some((url) => STATIC.test(url)), 'loaded for /assets/')
+})
 
 t.test("public/'s files are served under /assets/, each with its content type and the security headers", async (t) => {
   const fastify = await build(t)
@@ -71,16 +85,17 @@ t.test('nothing outside public/ is served, whatever the path says (sent raw, as 
 })
 
 t.test(
-  "Swagger UI's own copy of the plugin keeps serving its files, and a route can answer with reply.sendFile",
+  "Swagger UI's own copy of the plugin keeps serving its files, and a route can answer with reply.sendAsset",
   async (t) => {
     const fastify = await build(t, {
-      extend: (fastify) => fastify.get('/style-for-test', async (request, reply) => reply.sendFile('live.css'))
+      extend: (fastify) => fastify.get('/style-for-test', async (request, reply) => reply.sendAsset('live.css'))
     })
     const swaggerCss = await fastify.inject('/docs/static/swagger-ui.css')
     t.equal(swaggerCss.statusCode, 200)
     t.equal(swaggerCss.headers['content-type'], 'text/css; charset=utf-8')
     const sent = await fastify.inject('/style-for-test')
     t.equal(sent.statusCode, 200)
+    t.equal(sent.headers['content-type'], 'text/css; charset=utf-8')
     t.equal(sent.body, await readFile(join(PUBLIC, 'live.css'), 'utf8'), "from public/, the plugin's root")
   }
 )
