@@ -1,8 +1,9 @@
 // The production build: nested route folders and their autohooks reach dist/, so do the CPU pool's worker module and
-// the live page's files; its bundle traces as the sources do; and npm start rebuilds only what changed.
+// the live page's files; its bundle is compiled for the compile cache and traces as the sources do; and npm start
+// rebuilds only what changed.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -85,6 +86,18 @@ t.test(
     t.equal(server.stderr, '', 'nothing on stderr')
   }
 )
+
+t.test("the bundle's CommonJS modules are parenthesised functions, which V8 compiles with their file", async (t) => {
+  const dir = await projectCopy(t)
+  t.equal(runBuild(dir).status, 0)
+  const chunks = join(dir, 'dist', 'chunks')
+  const code = (await Promise.all((await readdir(chunks)).filter((file) => file.endsWith('.js'))
+    .map((file) => readFile(join(chunks, file), 'utf8')))).join('\n')
+  const wrappers = code.match(/__commonJS\(\{\n/g) ?? []
+  const functions = code.match(/__commonJS\(\{\n {2}"[^"\n]+": \(function \((exports(, module)?)?\) \{\n/g) ?? []
+  t.ok(wrappers.length > 100, `the packages are bundled (${wrappers.length} CommonJS modules)`)
+  t.equal(functions.length, wrappers.length, 'each of them a parenthesised function, none an object method')
+})
 
 t.test(
   "the built server traces as the sources do, the bundle's OpenTelemetry API and the SDK's in node_modules as one",
