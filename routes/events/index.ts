@@ -1,5 +1,6 @@
 // GET /events: the live feed as Server-Sent Events, from the update after Last-Event-ID when a client comes back.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Negotiator from 'negotiator'
 import { ErrorResponse } from '../../src/http/schemas.ts'
 import {
   EVENT_STREAM, EventsHeaders, EventsQuery, EventStreamResponse, UPDATE_ID_EXPECTED
@@ -29,7 +30,8 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
         : `querystring/lastEventId must be ${UPDATE_ID_EXPECTED}`
     )
   }, async (request, reply) => {
-    if (request.accepts().type(EVENT_STREAM) === false) {
+    // The Accept header with its q-values (text/event-stream;q=0 refuses); none accepts anything.
+    if (new Negotiator(request.raw).mediaType([EVENT_STREAM]) === undefined) {
       throw fastify.httpErrors.notAcceptable(
         `GET /events answers ${EVENT_STREAM} only, which the Accept header (${request.headers.accept}) excludes`
       )
