@@ -87,15 +87,20 @@ const run: Run = {
   }
 }
 
-/** Start-up: from spawning the process to its first 200, median of `startups` runs. */
-async function startup (target: Target): Promise<number> {
-  const times: number[] = []
+/**
+ * Start-up: from spawning the process to its first 200, median of `startups` runs each, the targets taking turns (a
+ * fresh process each time), so that a busy moment of the machine falls on all of them alike.
+ */
+async function startupTimes (targets: Target[]): Promise<number[]> {
+  const times: number[][] = targets.map(() => [])
   for (let run = 0; run < startups; run++) {
-    const running = await startServer(target)
-    times.push(running.startupMs)
-    await stopServer(running)
+    for (const [index, target] of targets.entries()) {
+      const running = await startServer(target)
+      times[index]?.push(running.startupMs)
+      await stopServer(running)
+    }
   }
-  return median(times)
+  return times.map(median)
 }
 
 type Step = TargetResult['ladder'][number]
@@ -200,11 +205,12 @@ for (const reason of available.missing) console.error(`# peer missing: ${reason}
 
 const measured: Array<{ target: Target, startupMs: number, steps: Step[], idleRssKb: number }> = []
 const makers = [(port: number) => service(port, buildDir, accessLog), baseline, ...available.targets]
+const allTargets: Target[] = []
+for (const make of makers) allTargets.push(make(await freePort()))
+console.error(`# start-up ×${startups}, the targets taking turns: ${allTargets.map(({ name }) => name).join(', ')}`)
+const startupMs = await startupTimes(allTargets)
 const top = ladder.at(-1) as number
-for (const make of makers) {
-  const target = make(await freePort())
-  console.error(`# ${target.name}: start-up ×${startups}`)
-  const startupMs = await startup(target)
+for (const [index, target] of allTargets.entries()) {
   const running = await startServer(target)
   await settle(run, 500)
   const idleRssKb = treeRssKb(running.child.pid as number)
@@ -212,7 +218,7 @@ for (const make of makers) {
   const rungs = target.own ? ladder.slice(0, -1) : ladder
   const steps: Step[] = []
   for (const connections of rungs) steps.push(await rung(target, running, connections))
-  measured.push({ target, startupMs, idleRssKb, steps })
+  measured.push({ target, startupMs: startupMs[index] as number, idleRssKb, steps })
   await stopServer(running)
 }
 const own = measured.filter(({ target }) => target.own)
