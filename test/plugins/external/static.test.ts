@@ -1,6 +1,6 @@
 // @fastify/static on demand: loaded on the first request for a file, not at start; public/'s files under /assets/ with
-// their types and validators, nothing else of the disk, a JSON 404 for a file that is not there, reply.sendAsset, and
-// Swagger UI's own files still served beside them.
+// their types, validators and ranges, nothing else of the disk, a JSON 404 for a file that is not there,
+// reply.sendAsset, and Swagger UI's own files still served beside them.
 import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { connect } from 'node:net'
@@ -52,6 +52,20 @@ t.test('a file answers a request that holds its ETag or its Last-Modified with 3
   t.equal((await fastify.inject({ url: '/assets/live.js', headers: { 'if-modified-since': lastModified } })).statusCode,
     304)
   t.equal((await fastify.inject({ url: '/assets/live.js', headers: { 'if-none-match': 'W/"other"' } })).statusCode, 200)
+})
+
+t.test("a range gets its part with 206, one past the file's end 416 JSON, each with its Content-Range", async (t) => {
+  const fastify = await build(t)
+  const file = await readFile(join(PUBLIC, 'live.css'))
+  const part = await fastify.inject({ url: '/assets/live.css', headers: { range: 'bytes=0-9' } })
+  t.equal(part.statusCode, 206)
+  t.equal(part.headers['content-range'], `bytes 0-9/${file.length}`)
+  t.same(part.rawPayload, file.subarray(0, 10), 'the first ten bytes')
+  const past = await fastify.inject({ url: '/assets/live.css', headers: { range: `bytes=${file.length}-` } })
+  t.equal(past.statusCode, 416)
+  t.equal(past.headers['content-range'], `bytes */${file.length}`)
+  t.match(past.headers['content-type'], /^application\/json/)
+  t.same(past.json(), { statusCode: 416, error: 'Range Not Satisfiable', message: 'Range Not Satisfiable' })
 })
 
 t.test('a file that is not there is a JSON 404, as for any unknown URL', async (t) => {
