@@ -30,10 +30,11 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
         : `querystring/lastEventId must be ${UPDATE_ID_EXPECTED}`
     )
   }, async (request, reply) => {
-    // The Accept header with its q-values (text/event-stream;q=0 refuses); none accepts anything.
-    if (new Negotiator(request.raw).mediaType([EVENT_STREAM]) === undefined) {
+    // The Accept header with its q-values (text/event-stream;q=0 refuses); none, or an empty one, accepts anything.
+    const { accept = '' } = request.headers
+    if (accept !== '' && new Negotiator(request.raw).mediaType([EVENT_STREAM]) === undefined) {
       throw fastify.httpErrors.notAcceptable(
-        `GET /events answers ${EVENT_STREAM} only, which the Accept header (${request.headers.accept}) excludes`
+        `GET /events answers ${EVENT_STREAM} only, which the Accept header (${accept}) excludes`
       )
     }
     const lastEventId = request.headers['last-event-id'] ?? request.query.lastEventId

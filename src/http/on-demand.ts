@@ -12,7 +12,9 @@ export type ServeOnDemand = (request: FastifyRequest, reply: FastifyReply, url?:
 
 /**
  * Serves from the Fastify instance that `setUp` fills, made on the first request and kept: it never listens and holds
- * nothing open, so there is nothing to close with the app. What it does not have is this app's not-found answer.
+ * nothing open, so there is nothing to close with the app. A load that fails fails its requests, and the next request
+ * loads again. What the instance does not have is this app's not-found answer; its own failure (a file it cannot
+ * read) is this app's error, logged, and answered as every 500 is.
  */
 export function onDemand (setUp: (inner: FastifyInstance) => Promise<void>): ServeOnDemand {
   let loaded: Promise<FastifyInstance> | undefined
@@ -25,13 +27,17 @@ export function onDemand (setUp: (inner: FastifyInstance) => Promise<void>): Ser
   }
 
   return async function serve (request, reply, url = request.url) {
-    loaded ??= load()
+    if (loaded === undefined) {
+      loaded = load()
+      loaded.catch(() => { loaded = undefined })
+    }
     // GET for a HEAD too: Fastify answers a HEAD from the GET's answer, its length included.
     const answer = await (await loaded).inject({ method: 'GET', url, headers: request.headers })
     if (answer.statusCode === 404) {
       reply.callNotFound()
       return reply
     }
+    if (answer.statusCode >= 500) throw new Error((answer.json() as { message: string }).message)
     for (const [name, value] of Object.entries(answer.headers)) {
       if (!NOT_COPIED.has(name) && value !== undefined) reply.header(name, value)
     }

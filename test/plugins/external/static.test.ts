@@ -41,6 +41,17 @@ t.test("public/'s files are served under /assets/, each with its content type an
   t.equal((await fastify.inject('/live.js')).statusCode, 404, 'under /assets/ only')
 })
 
+t.test('HEAD answers as GET does, without the body', async (t) => {
+  const fastify = await build(t)
+  const file = await readFile(join(PUBLIC, 'live.css'))
+  const head = await fastify.inject({ method: 'HEAD', url: '/assets/live.css' })
+  t.equal(head.statusCode, 200)
+  t.equal(head.body, '')
+  t.equal(head.headers['content-type'], 'text/css; charset=utf-8')
+  t.equal(head.headers['content-length'], String(file.length))
+  t.ok(head.headers.etag, 'with its validators')
+})
+
 t.test('a file answers a request that holds its ETag or its Last-Modified with 304', async (t) => {
   const fastify = await build(t)
   const first = await fastify.inject('/assets/live.js')

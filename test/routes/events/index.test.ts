@@ -124,6 +124,13 @@ t.test('Accept: text/*, */* or none opens a stream', async (t) => {
   }
 })
 
+t.test('an empty Accept header accepts the stream, as none does', async (t) => {
+  const fastify = await build(t)
+  const answer = await fastify.inject({ method: 'HEAD', url: '/events', headers: { accept: '' } })
+  t.equal(answer.statusCode, 200)
+  t.equal(answer.headers['content-type'], 'text/event-stream')
+})
+
 t.test('an Accept header that excludes text/event-stream gets 406 JSON', async (t) => {
   const fastify = await build(t)
   for (const accept of ['application/json', 'text/html', 'text/event-stream;q=0']) {
