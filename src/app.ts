@@ -1,5 +1,5 @@
-// The application as one Fastify plugin: config and tracing, then plugins/external, plugins/app and routes/ autoloaded,
-// in that order, and the JSON error and not-found answers.
+// The application as one Fastify plugin: config and tracing, the JSON error answer, plugins/external and plugins/app
+// autoloaded, the not-found answer, then routes/, in that order.
 import { join } from 'node:path'
 import AutoLoad from '@fastify/autoload'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
@@ -25,12 +25,10 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   // Tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) before any other hook, so that each request's span covers
   // them all, load shedding's included.
   await fastify.register(tracing, { spanProcessor: options.spanProcessor })
-  // Each wrapper configures its plugin from fastify.config itself (autoConfig), so nothing is passed down.
-  await fastify.register(AutoLoad, { dir: join(PLUGINS, 'external'), options: {} })
-  await fastify.register(AutoLoad, { dir: join(PLUGINS, 'app'), options })
 
   const production = options.config.NODE_ENV === 'production'
 
+  // Before any plugin registers a route: a route keeps the error handler its context had when it was registered.
   fastify.setErrorHandler((
     error: FastifyError & { headers?: Record<string, string>, expose?: boolean },
     request,
@@ -58,6 +56,10 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
     })
   })
 
+  // Each wrapper configures its plugin from fastify.config itself (autoConfig), so nothing is passed down.
+  await fastify.register(AutoLoad, { dir: join(PLUGINS, 'external'), options: {} })
+  await fastify.register(AutoLoad, { dir: join(PLUGINS, 'app'), options })
+
   // No route matched: a known path with another method is 405 (or OPTIONS answered), anything else 404.
   // Named: with tracing on, a 404's span is named after it.
   fastify.setNotFoundHandler(function notFound (request, reply) {
@@ -70,7 +72,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
     )
   })
 
-  // Routes come last: a route keeps the error handler its context had when it was registered.
+  // Routes come last, after every plugin they use.
   // A folder per resource; its autohooks.ts holds hooks for that folder and the folders below it.
   await fastify.register(AutoLoad, { dir: ROUTES, autoHooks: true, cascadeHooks: true, options })
 }

@@ -122,3 +122,17 @@ t.test(
     }])
   }
 )
+
+t.test("the routes of plugins/external answer errors as the app's own routes do", async (t) => {
+  // Under pressure (a heap over 1 byte), every request is shed with a 503 thrown before its handler.
+  const fastify = await build(t, { env: { MAX_HEAP_USED_BYTES: '1' } })
+  while (!fastify.isUnderPressure()) await new Promise((resolve) => setTimeout(resolve, 20))
+  const own = await fastify.inject('/sync')
+  t.equal(own.statusCode, 503)
+  for (const url of ['/assets/live.css', '/docs', '/docs/json']) {
+    const answer = await fastify.inject(url)
+    t.equal(answer.statusCode, 503, url)
+    t.equal(answer.body, own.body, "the app's JSON, as /sync's")
+    t.equal(answer.headers['retry-after'], own.headers['retry-after'])
+  }
+})
