@@ -205,12 +205,14 @@ for (const reason of available.missing) console.error(`# peer missing: ${reason}
 
 const measured: Array<{ target: Target, startupMs: number, steps: Step[], idleRssKb: number }> = []
 const makers = [(port: number) => service(port, buildDir, accessLog), baseline, ...available.targets]
-const allTargets: Target[] = []
-for (const make of makers) allTargets.push(make(await freePort()))
-console.error(`# start-up ×${startups}, the targets taking turns: ${allTargets.map(({ name }) => name).join(', ')}`)
-const startupMs = await startupTimes(allTargets)
+const startupTargets: Target[] = []
+for (const make of makers) startupTargets.push(make(await freePort()))
+console.error(`# start-up ×${startups}, the targets taking turns: ${startupTargets.map(({ name }) => name).join(', ')}`)
+const startupMs = await startupTimes(startupTargets)
 const top = ladder.at(-1) as number
-for (const [index, target] of allTargets.entries()) {
+for (const [index, make] of makers.entries()) {
+  // A port found free now: one found before the loads that came since may have gone to one of their sockets.
+  const target = make(await freePort())
   const running = await startServer(target)
   await settle(run, 500)
   const idleRssKb = treeRssKb(running.child.pid as number)

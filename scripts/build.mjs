@@ -1,7 +1,7 @@
-// The production build: every module under src/, plugins/ and routes/, nested folders included, to dist/ with esbuild,
-// and the files of public/ copied beside them, where the static plugin finds them from dist/ as from the sources.
-// The packages a plain start loads are bundled in: read in the chunks the modules share, rather than found and read
-// module by module in node_modules. The rest stay there (see EXTERNAL). `--if-stale` builds only when the sources
+// The production build: every module under src/, plugins/ and routes/, nested folders included, bundled into dist/
+// with esbuild, and the files of public/ copied beside them, where the static plugin finds them from dist/ as from the
+// sources. The packages a plain start loads are bundled in: read in the chunks the modules share, rather than found and
+// read module by module in node_modules. The rest stay there (see EXTERNAL). `--if-stale` builds only when the sources
 // changed since the last build, so that `npm start` runs what is built, without esbuild (a dev dependency); `--outdir`
 // builds elsewhere than dist/.
 import { spawn } from 'node:child_process'
@@ -101,7 +101,7 @@ const { outputFiles } = await esbuild.build({
 })
 for (const file of outputFiles) {
   await mkdir(dirname(file.path), { recursive: true })
-  await writeFile(file.path, file.path.endsWith('.js') ? compiledAtLoad(file.text, file.path) : file.contents)
+  await writeFile(file.path, file.path.endsWith('.js') ? await compiledAtLoad(file.text, file.path) : file.contents)
 }
 if (existsSync(PUBLIC)) await cp(PUBLIC, join(flags.outdir, PUBLIC), { recursive: true })
 // A build outside the project gets what dist/ finds in the folders above it: a package.json saying its modules are ES
@@ -118,10 +118,11 @@ await writeFile(stampFile, JSON.stringify({ sourceHash }, null, 2) + '\n')
  * which V8 compiles only when the module is first required, after the module's code has run: too late for Node's
  * compile cache, which keeps only what V8 compiled before that. Written as a parenthesised function instead, the
  * wrapper is compiled with the file, and its code is in the cache for every later start (a start's first answer
- * 10 to 20 ms sooner, measured). Called the same way, with `this` undefined. Fails the build if esbuild's shape
- * changed.
+ * 10 to 20 ms sooner, measured). Called the same way, with `this` undefined. Fails the build if a wrapper is left as
+ * it was (esbuild's shape changed), or if the file no longer parses (a string that held the wrapper's closing lines
+ * would cut a module short); the build's test checks that the bundle's wrappers were all rewritten.
  */
-function compiledAtLoad (text, path) {
+async function compiledAtLoad (text, path) {
   const wrappers = text.split('__commonJS({').length - 1
   let rewritten = 0
   const result = text.replace(
@@ -132,6 +133,11 @@ function compiledAtLoad (text, path) {
     })
   if (rewritten !== wrappers) {
     throw new Error(`${path}: ${rewritten} of ${wrappers} CommonJS wrappers rewritten; esbuild's output changed shape`)
+  }
+  if (rewritten > 0) {
+    await esbuild.transform(result, { loader: 'js', format: 'esm' }).catch((error) => {
+      throw new Error(`${path} no longer parses once its CommonJS wrappers are rewritten: ${error.message}`)
+    })
   }
   return result
 }
