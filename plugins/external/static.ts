@@ -23,7 +23,7 @@ async function staticOnDemand (fastify: FastifyInstance): Promise<void> {
     const { default: fastifyStatic } = await import('@fastify/static')
     await inner.register(fastifyStatic, { root: ROOT, prefix: PREFIX })
   })
-  fastify.get(`${PREFIX}*`, { schema: { hide: true } }, async (request, reply) => serve(request, reply))
+  fastify.get(`${PREFIX}*`, { schema: { hide: true } }, serve)
   fastify.decorateReply('sendAsset', async function (this: FastifyReply, file: string) {
     return serve(this.request, this, PREFIX + file)
   })

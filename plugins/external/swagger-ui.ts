@@ -24,7 +24,7 @@ async function swaggerUiOnDemand (fastify: FastifyInstance): Promise<void> {
     await inner.register(swaggerUi, SWAGGER_UI_OPTIONS)
   })
   for (const url of [PREFIX, `${PREFIX}/*`]) {
-    fastify.get(url, { schema: { hide: true } }, async (request, reply) => serve(request, reply))
+    fastify.get(url, { schema: { hide: true } }, serve)
   }
 }
 
